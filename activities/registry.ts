@@ -1,0 +1,35 @@
+// Which activities each worker role serves. Each group is a factory taking its clients.
+import { hostname } from 'node:os';
+import type { WorkerRole } from '../core/constants.ts';
+import type { ActivityDeps } from './deps.ts';
+import { createEventActivities } from './events.ts';
+
+export function createOrchestratorActivities(deps: ActivityDeps) {
+  return { ...createEventActivities(deps) };
+}
+
+/** Which host and process serves a role: lets a user (and the fault tests) see where work runs. */
+const workerInfo = (role: WorkerRole) => async () => ({ role, host: hostname(), pid: process.pid });
+
+export function createRolloutActivities(_deps: ActivityDeps) {
+  return { rolloutWorkerInfo: workerInfo('rollout') };
+}
+
+export function createGpuActivities(_deps: ActivityDeps) {
+  return { gpuWorkerInfo: workerInfo('gpu') };
+}
+
+export function activitiesForRole(role: WorkerRole, deps: ActivityDeps): Record<string, (...args: never[]) => unknown> {
+  switch (role) {
+    case 'orchestrator':
+      return createOrchestratorActivities(deps);
+    case 'rollout':
+      return createRolloutActivities(deps);
+    case 'gpu':
+      return createGpuActivities(deps);
+  }
+}
+
+export type OrchestratorActivities = ReturnType<typeof createOrchestratorActivities>;
+export type RolloutActivities = ReturnType<typeof createRolloutActivities>;
+export type GpuActivities = ReturnType<typeof createGpuActivities>;

@@ -1,0 +1,15 @@
+// The `swe-forge` command. Each group of sub-commands lives in cli/commands and registers itself here.
+import { Command } from 'commander';
+import { registerConfig } from './commands/config.ts';
+import { registerStack } from './commands/stack.ts';
+import { registerDemo } from './commands/demo.ts';
+import { fail } from './output.ts';
+
+const program = new Command('swe-forge')
+  .description('A durable pipeline on Temporal that trains software-engineering agents end to end')
+  .showHelpAfterError();
+registerStack(program);
+registerConfig(program);
+registerDemo(program);
+
+program.parseAsync(process.argv).catch(fail);

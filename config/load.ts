@@ -1,0 +1,88 @@
+// Loading and validating run configs: YAML or JSON, an optional `preset:` to start from, one validation per
+// process, and errors that name the dotted path with expected vs received.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../core/errors.ts';
+import { RunConfigSchema, type RunConfig } from './schema.ts';
+
+export const PRESETS = ['demo', 'swe-master', 'swe-gym'] as const;
+export type PresetName = (typeof PRESETS)[number];
+const presetsDir = join(dirname(fileURLToPath(import.meta.url)), 'presets');
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; arrays and scalars in `over` replace those in `base`. */
+export function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlain(b) && isPlain(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+function describeReceived(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'array';
+  return typeof input === 'string' ? `string ${JSON.stringify(input.slice(0, 40))}` : `${typeof input} ${String(input)}`;
+}
+
+export function formatIssues(error: z.ZodError, raw: unknown, source: string): string {
+  const lines = error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+    let at: unknown = raw;
+    for (const key of issue.path) at = isPlain(at) || Array.isArray(at) ? (at as Plain)[key as string] : undefined;
+    const received =
+      issue.code === 'unrecognized_keys' || issue.message.includes('received') ? '' : ` (received ${describeReceived(at)})`;
+    return `  ${path}: ${issue.message}${received}`;
+  });
+  return `invalid config ${source}:\n${lines.join('\n')}`;
+}
+
+function readStructured(file: string): unknown {
+  if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
+  const text = readFileSync(file, 'utf8');
+  try {
+    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+}
+
+export function presetPath(name: string): string {
+  if (!(PRESETS as readonly string[]).includes(name)) {
+    throw new ConfigError(`preset: unknown preset ${JSON.stringify(name)} (expected one of ${PRESETS.join(', ')})`);
+  }
+  return join(presetsDir, `${name}.yaml`);
+}
+
+/** Resolves `preset:` chains and returns the merged raw object (not yet validated). */
+export function resolveRaw(raw: unknown, source: string): Plain {
+  if (!isPlain(raw)) throw new ConfigError(`invalid config ${source}: (root): expected a mapping (received ${describeReceived(raw)})`);
+  const { preset, ...rest } = raw;
+  if (preset === undefined) return rest;
+  if (typeof preset !== 'string') throw new ConfigError(`invalid config ${source}:\n  preset: expected string`);
+  const base = resolveRaw(readStructured(presetPath(preset)), `preset ${preset}`);
+  return deepMerge(base, rest);
+}
+
+export function parseRunConfig(raw: unknown, source = '(inline)'): RunConfig {
+  const merged = resolveRaw(raw, source);
+  const result = RunConfigSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(formatIssues(result.error, merged, source));
+  return result.data;
+}
+
+export function loadRunConfig(file: string): RunConfig {
+  const path = resolve(file);
+  return parseRunConfig(readStructured(path), file);
+}
+
+export function loadPreset(name: PresetName): RunConfig {
+  return parseRunConfig({ preset: name }, `preset ${name}`);
+}

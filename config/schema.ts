@@ -1,0 +1,193 @@
+// The schema of one pipeline run. Every field has a help text and the papers' default; sub-configs are handed
+// to the components that need them (never the whole config).
+import { z } from 'zod';
+
+const positiveInt = () => z.number().int().positive();
+const probability = () => z.number().min(0).max(1);
+
+export const ModelEndpointSchema = z
+  .object({
+    name: z.string().min(1).describe('Model name sent to the endpoint (served-model-name for vLLM / SGLang).'),
+    kind: z
+      .enum(['openai', 'scripted', 'trainer'])
+      .default('openai')
+      .describe(
+        'openai: any OpenAI-compatible endpoint at baseUrl; scripted: the test stand-in policy server the project ' +
+          'starts itself (not a model); trainer: the trainer `serve` command for the latest checkpoint (CPU demos).',
+      ),
+    baseUrl: z.string().url().optional().describe('OpenAI-compatible base URL, e.g. http://gpu-host:8000/v1.'),
+    apiKeyEnv: z
+      .string()
+      .optional()
+      .describe('Name of the environment variable that holds the API key (the key itself never enters a workflow).'),
+    toolFormat: z
+      .enum(['native', 'text'])
+      .default('native')
+      .describe('native: OpenAI tool calls; text: <tool_call>{json}</tool_call> blocks in the message content.'),
+    temperature: z.number().min(0).max(2).default(1).describe('Sampling temperature for rollouts.'),
+    maxTokens: positiveInt().default(4096).describe('Max tokens per model reply.'),
+  })
+  .strict();
+export type ModelEndpoint = z.infer<typeof ModelEndpointSchema>;
+
+export const TasksSchema = z
+  .object({
+    file: z.string().default('tasks/mini/tasks.jsonl').describe('SWE-bench / SWE-Gym style JSONL of task instances.'),
+    repos: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('owner/name -> local git repository (or bundle) used as the source when images are built offline.'),
+    train: z.array(z.string()).optional().describe('Instance ids for training stages (default: all not in eval).'),
+    eval: z.array(z.string()).default([]).describe('Instance ids held out for evaluation and TTS.'),
+    limit: positiveInt().optional().describe('Use at most this many training tasks (for quick runs).'),
+  })
+  .strict();
+
+export const AgentSchema = z
+  .object({
+    maxTurns: positiveInt().default(150).describe('Turn limit; on reaching it the diff is force-submitted.'),
+    contextTokens: positiveInt().default(131072).describe('Context limit in tokens; exceeding it truncates the run.'),
+    wallTimeSec: positiveInt().default(3600).describe('Wall-clock limit of one rollout, seconds.'),
+    commandTimeoutSec: positiveInt().default(120).describe('Timeout of one bash action, seconds.'),
+    outputCapBytes: positiveInt().default(16384).describe('Observation cap; head and tail are kept.'),
+    loopThreshold: positiveInt().default(3).describe('An action repeated more than this many times counts as a loop.'),
+    systemPrompt: z.string().optional().describe('Override of the system prompt template.'),
+    instancePrompt: z.string().optional().describe('Override of the task prompt template ({{problem_statement}}).'),
+  })
+  .strict();
+
+export const SandboxSchema = z
+  .object({
+    memoryMb: positiveInt().default(4096).describe('Container memory limit, MiB.'),
+    pidsLimit: positiveInt().default(512).describe('Container pid limit (stops fork bombs).'),
+    cpuShares: positiveInt().default(512).describe('Relative CPU weight of a container.'),
+    network: z.boolean().default(false).describe('Give rollout containers a network (off: no network at all).'),
+    testTimeoutSec: positiveInt().default(900).describe('Timeout of one evaluation test run, seconds.'),
+    infraMaxAttempts: positiveInt().default(3).describe('Attempts for an infrastructure error before masking.'),
+  })
+  .strict();
+
+export const DistillSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Run teacher distillation.'),
+    samplesPerTask: positiveInt().default(1).describe('Rollouts per (teacher, task).'),
+    window: positiveInt().default(64).describe('Max rollouts in flight per fan-out (well under 2,000 pending).'),
+  })
+  .strict();
+
+export const DifficultySchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Estimate difficulty with Best-of-N rollouts.'),
+    n: positiveInt().default(8).describe('Best-of-N samples per task (pass rate p = c / n).'),
+    model: z.enum(['policy', 'teacher']).default('teacher').describe('Which model samples the N rollouts.'),
+  })
+  .strict();
+
+export const FilterSchema = z
+  .object({
+    keep: z.enum(['mixed', 'all']).default('mixed').describe('mixed: keep tasks with 0 < p < 1 (SWE-Master).'),
+    perInstanceCap: positiveInt().default(2).describe('Max successful trajectories per task (SWE-Gym cap = 2).'),
+    order: z.enum(['fewest_turns', 'random']).default('fewest_turns').describe('Which trajectories the cap keeps.'),
+    maxTokens: positiveInt().default(81920).describe('Drop trajectories longer than this many tokens.'),
+    dropHistoryAttempts: z.boolean().default(true).describe('Drop trajectories that tried to read git history.'),
+  })
+  .strict();
+
+export const SftSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Run long-horizon SFT on the filtered trajectories.'),
+    epochs: positiveInt().default(5).describe('Epochs over the SFT set.'),
+    steps: positiveInt().optional().describe('Fixed number of optimizer steps (overrides epochs).'),
+    lr: z.number().positive().default(1e-5).describe('Learning rate.'),
+    batchSize: positiveInt().default(256).describe('Global batch size in trajectories.'),
+    maxSeqLen: positiveInt().default(81920).describe('Max tokens per trajectory (80K as in SWE-Master).'),
+    yarnFactor: z.number().min(1).optional().describe('YaRN rope-scaling factor (e.g. 2.5 for 32K -> 80K).'),
+    packing: z.boolean().default(false).describe('Pack several trajectories per sequence.'),
+    saveEvery: positiveInt().default(50).describe('Checkpoint every this many steps.'),
+  })
+  .strict();
+
+export const RlSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Run GRPO with real execution.'),
+    iterations: positiveInt().default(100).describe('RL iterations (batch -> rollouts -> step).'),
+    batchTasks: positiveInt().default(32).describe('Tasks sampled from the mixed pool per iteration.'),
+    groupSize: z.number().int().min(2).default(4).describe('Rollouts per task (G); must be >= 2.'),
+    alpha: probability().default(0.5).describe('Reward of a forced submission that resolves.'),
+    epsLow: z.number().min(0).max(1).default(0.2).describe('Lower clip range (1 - epsLow).'),
+    epsHigh: z.number().min(0).max(10).default(0.28).describe('Upper clip range (1 + epsHigh).'),
+    klCoef: z.literal(0).default(0).describe('KL coefficient: SWE-Master drops the KL term, so only 0 is accepted.'),
+    lMax: positiveInt().default(81920).describe('Constant length normalisation L_max (loss / (G * L_max)).'),
+    lr: z.number().positive().default(1e-6).describe('Learning rate.'),
+    continueAsNewEvery: positiveInt().default(10).describe('Continue-as-new every this many iterations.'),
+  })
+  .strict();
+
+export const SweWorldSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Train the verifier / simulator used by TTS.'),
+    kind: z.enum(['swe_world', 'orm']).default('swe_world').describe('swe_world: simulated report; orm: P(YES).'),
+    steps: positiveInt().default(200).describe('Training steps.'),
+    lr: z.number().positive().default(1e-5).describe('Learning rate.'),
+    balance: z.boolean().default(true).describe('Balance resolved / unresolved examples 50/50.'),
+  })
+  .strict();
+
+export const TtsSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Run test-time scaling on the evaluation tasks.'),
+    k: positiveInt().default(8).describe('Candidates per task (TTS@K).'),
+    selector: z.enum(['verifier', 'random', 'fewest_turns']).default('verifier').describe('How one is picked.'),
+    backend: z.enum(['onnx', 'llm']).default('onnx').describe('onnx: in-process scorer; llm: endpoint logprobs.'),
+  })
+  .strict();
+
+export const StagesSchema = z
+  .object({
+    distill: DistillSchema.prefault({}),
+    difficulty: DifficultySchema.prefault({}),
+    filter: FilterSchema.prefault({}),
+    sft: SftSchema.prefault({}),
+    rl: RlSchema.prefault({}),
+    sweWorld: SweWorldSchema.prefault({}),
+    tts: TtsSchema.prefault({}),
+    report: z
+      .object({ enabled: z.boolean().default(true).describe('Write the Markdown report and plots.') })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const RunConfigSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes').describe('Run name.'),
+    recipe: z.enum(['swe-master', 'swe-gym', 'custom']).default('custom').describe('Which recipe this follows.'),
+    seed: z.number().int().default(0).describe('Seed for sampling tasks and scripted policies.'),
+    tasks: TasksSchema.prefault({}),
+    models: z
+      .object({
+        teachers: z.array(ModelEndpointSchema).default([]).describe('Teacher models for distillation.'),
+        policy: ModelEndpointSchema.describe('The model being trained (its base; later its checkpoints).'),
+        verifier: ModelEndpointSchema.optional().describe('Endpoint for the llm verifier backend.'),
+        baseModelDir: z.string().optional().describe('Base weights for training (HF dir); default: tiny model.'),
+      })
+      .strict(),
+    agent: AgentSchema.prefault({}),
+    sandbox: SandboxSchema.prefault({}),
+    stages: StagesSchema.prefault({}),
+  })
+  .strict();
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+export type StageName = keyof RunConfig['stages'];
+export const STAGE_ORDER: readonly StageName[] = [
+  'distill',
+  'difficulty',
+  'filter',
+  'sft',
+  'rl',
+  'sweWorld',
+  'tts',
+  'report',
+] as const;

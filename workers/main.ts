@@ -1,0 +1,36 @@
+// Entry point of a worker process: `swe-forge worker --role rollout` or `node --import tsx workers/rollout.ts`.
+import { WORKER_ROLES, type WorkerRole } from '../core/constants.ts';
+import { InputError } from '../core/errors.ts';
+import { loadWorkerConfig } from '../config/worker.ts';
+import { loadSettings } from '../infra/settings.ts';
+import { connectWorker } from '../infra/temporal.ts';
+import { createPool, waitForDatabase } from '../infra/postgres.ts';
+import { embeddedDatabaseUrl } from '../infra/settings.ts';
+import { connectDocker } from '../infra/docker.ts';
+import { createWorker, runWorkersUntilSignal } from './run.ts';
+
+export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
+  for (const r of roles) if (!WORKER_ROLES.includes(r)) throw new InputError(`--role: unknown role ${r}`);
+  const settings = loadSettings();
+  const config = loadWorkerConfig();
+  const dbUrl = settings.databaseUrl ?? embeddedDatabaseUrl(settings.embeddedPgPort);
+  await waitForDatabase(dbUrl);
+  const pool = createPool(dbUrl);
+  const docker = roles.includes('rollout') ? await connectDocker(settings.dockerHost) : undefined;
+  const connection = await connectWorker(settings.temporal);
+  try {
+    const deps = { pool, settings, docker };
+    const workers = await Promise.all(
+      roles.map((role) => createWorker({ role, connection, namespace: settings.temporal.namespace, deps, config })),
+    );
+    console.log(`[worker] ${roles.join(', ')} polling on ${settings.temporal.address}`);
+    await runWorkersUntilSignal(workers);
+  } finally {
+    await connection.close();
+    await pool.end();
+  }
+}
+
+export function rolesFromArg(role: string): WorkerRole[] {
+  return role === 'all' ? [...WORKER_ROLES] : [role as WorkerRole];
+}

@@ -1,0 +1,20 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { OrchestratorActivities } from '../activities/registry.ts';
+
+const { recordRunEvent } = proxyActivities<OrchestratorActivities>({ startToCloseTimeout: '1 minute' });
+
+export interface HelloInput {
+  runId: string;
+  message: string;
+}
+
+/** A smoke-test workflow: proves a worker, Temporal and Postgres are wired together. */
+export async function helloWorkflow(input: HelloInput): Promise<{ eventId: number }> {
+  const { id } = await recordRunEvent({
+    runId: input.runId,
+    kind: 'hello',
+    dedupeKey: `hello:${input.runId}`,
+    payload: { message: input.message },
+  });
+  return { eventId: id };
+}

@@ -1,0 +1,116 @@
+// The inputs and outputs of activities that cross owners (workflows call them; rollout / gpu / orchestrator
+// workers implement them). Types only: workflows import this file. Payloads carry ids, paths and small
+// summaries, never trajectories or tensors.
+import type { RunConfig, ModelEndpoint } from '../config/schema.ts';
+
+export type AgentConfig = RunConfig['agent'];
+export type SandboxConfig = RunConfig['sandbox'];
+export type RolloutStage = 'distill' | 'difficulty' | 'rl' | 'tts' | 'eval';
+
+/** SWE-bench grading outcome of one patch. Only infra_error is retriable. */
+export type EvalOutcome = 'resolved' | 'unresolved' | 'patch_failed' | 'infra_error';
+export type ExitReason = 'submitted' | 'max_turns' | 'context_limit' | 'timeout' | 'model_error' | 'infra_error';
+
+export interface RolloutInput {
+  runId: string;
+  stage: RolloutStage;
+  taskId: string;
+  sample: number;
+  /** The endpoint to sample from; baseUrl already resolved (e.g. the policy server of the current checkpoint). */
+  model: ModelEndpoint;
+  /** Checkpoint id or model name the samples come from (recorded on the row). */
+  policyVersion?: string;
+  agent: AgentConfig;
+  sandbox: SandboxConfig;
+  /** Reward of a forced submission that resolves (SWE-Master α). */
+  alpha: number;
+  seed: number;
+}
+
+export interface RolloutSummary {
+  rolloutId: number;
+  taskId: string;
+  sample: number;
+  exitReason: ExitReason;
+  forced: boolean;
+  outcome: EvalOutcome | null;
+  /** null when masked. */
+  reward: number | null;
+  masked: boolean;
+  maskReason?: string;
+  turns: number;
+  tokens: number;
+  historyAttempts: number;
+  loopCount: number;
+  trajectoryPath: string;
+}
+
+export interface CheckpointRef {
+  checkpointId: string;
+  path: string;
+  step: number;
+  metrics: Record<string, number>;
+}
+
+export interface TrainSftInput {
+  runId: string;
+  stage: 'sft' | 'sweWorld';
+  baseModel: string;
+  datasetPath: string;
+  outDir: string;
+  sft: RunConfig['stages']['sft'];
+}
+
+export interface GrpoStepInput {
+  runId: string;
+  iteration: number;
+  model: string;
+  /** JSONL of { messages, advantage, masked, group } built by the orchestrator from rollout rows. */
+  batchPath: string;
+  outDir: string;
+  rl: RunConfig['stages']['rl'];
+}
+
+export interface TrainVerifierInput {
+  runId: string;
+  kind: 'orm' | 'swe_world';
+  baseModel: string;
+  datasetPath: string;
+  outDir: string;
+  cfg: RunConfig['stages']['sweWorld'];
+}
+
+export interface ExportOnnxInput {
+  model: string;
+  outDir: string;
+}
+
+export interface MakeTinyModelInput {
+  outDir: string;
+  corpusFiles: string[];
+  seed: number;
+}
+
+export interface PolicyServerInput {
+  /** Checkpoint dir (trainer kind) or model path (vLLM on CUDA workers). */
+  checkpoint: string;
+  servedName: string;
+}
+
+export interface PolicyServerRef {
+  baseUrl: string;
+  pid: number;
+}
+
+export interface ScoreCandidatesInput {
+  runId: string;
+  /** Dir written by exportOnnx (model.onnx, tokenizer.json, scorer.json), for the onnx backend. */
+  verifierDir?: string;
+  backend: 'onnx' | 'llm';
+  verifier?: ModelEndpoint;
+  rolloutIds: number[];
+}
+
+export interface ScoreCandidatesResult {
+  scores: { rolloutId: number; score: number }[];
+}

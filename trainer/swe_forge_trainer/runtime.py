@@ -1,0 +1,155 @@
+"""Process-wide runtime: threads, device, DDP, SIGTERM handling, model loading."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import events
+from .config import ConfigError
+
+log = events.log
+
+
+class Terminated(Exception):
+    """Raised after SIGTERM was handled (checkpoint saved where that makes sense): exit code 143."""
+
+
+@dataclass
+class Runtime:
+    device: torch.device
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def autocast(self):
+        # bf16 autocast keeps fp32 master weights (so AdamW state stays exact) while matmuls run in bf16.
+        enabled = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
+        return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=enabled)
+
+    def all_reduce_sum(self, value: float) -> float:
+        if not self.distributed:
+            return value
+        t = torch.tensor([float(value)], device=self.device)
+        torch.distributed.all_reduce(t)
+        return float(t.item())
+
+
+class StopFlag:
+    """SIGTERM handling.
+
+    Training commands call `defer()`: the signal then only sets a flag that the loop reads between steps, so
+    a checkpoint is never half-written. Other commands have nothing to save and stop at once.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.deferred = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def defer(self) -> None:
+        self.deferred = True
+
+    def _handle(self, signum, frame) -> None:  # noqa: ARG002
+        self.requested = True
+        if not self.deferred:
+            raise Terminated()
+        log.warning("SIGTERM received: stopping after the current step")
+
+    def should_stop(self, rt: Runtime) -> bool:
+        # torchrun forwards SIGTERM to every rank, but not at the same instant: agree before acting.
+        return rt.all_reduce_sum(1.0 if self.requested else 0.0) > 0
+
+
+STOP = StopFlag()
+
+
+def set_threads() -> None:
+    torch.set_num_threads(int(os.environ.get("SWE_FORGE_TORCH_THREADS", "2")))
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+def init_runtime(device_pref: str, field: str) -> Runtime:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    want_cuda = device_pref == "cuda" or (device_pref == "auto" and torch.cuda.is_available())
+    if want_cuda and not torch.cuda.is_available():
+        raise ConfigError(f"config field '{field}' is \"cuda\" but no CUDA device is available")
+    if want_cuda:
+        torch.cuda.set_device(local_rank)
+        device = torch.device("cuda", local_rank)
+    else:
+        device = torch.device("cpu")
+    if world > 1 and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend="nccl" if want_cuda else "gloo")
+    events.set_enabled(rank == 0)
+    return Runtime(device=device, rank=rank, world_size=world, local_rank=local_rank)
+
+
+def load_tokenizer(path: str):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path)
+    if tok.pad_token_id is None:
+        # Padding positions never reach the loss or the scored position, so any id works as pad.
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def apply_rope_scaling(config, rope_scaling: dict) -> None:
+    """Accepts the legacy Qwen `rope_scaling` object ({"type":"yarn","factor":4,...}) on transformers 4 and 5."""
+    scaling = dict(rope_scaling)
+    rope_type = scaling.pop("type", None) or scaling.pop("rope_type", None)
+    if not rope_type:
+        raise ConfigError("config field 'rope_scaling.type' is required (e.g. \"yarn\")")
+    factor = float(scaling.get("factor", 1.0))
+    original = int(scaling.get("original_max_position_embeddings", config.max_position_embeddings))
+    if hasattr(config, "rope_parameters"):
+        params = dict(config.rope_parameters or {})
+        params.update(scaling, rope_type=rope_type)
+        config.rope_parameters = params
+    else:
+        config.rope_scaling = {"type": rope_type, "rope_type": rope_type, **scaling}
+    config.max_position_embeddings = max(config.max_position_embeddings, int(original * factor))
+
+
+def load_model(path: str, rt: Runtime, rope_scaling: dict | None = None, eager: bool = False):
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(path)
+    if rope_scaling:
+        apply_rope_scaling(config, rope_scaling)
+    config.use_cache = False
+    kwargs = {"config": config, "dtype": torch.float32}
+    if eager:
+        kwargs["attn_implementation"] = "eager"
+    model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    return model.to(rt.device)
+
+
+def token_id(tokenizer, text: str, field: str) -> int:
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    if len(ids) != 1:
+        raise ConfigError(f"config field '{field}' ({text!r}) must encode to exactly one token, got {ids}")
+    return ids[0]

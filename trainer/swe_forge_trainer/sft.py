@@ -1,0 +1,85 @@
+"""`sft`: long-horizon supervised fine-tuning with the loss on assistant tokens only."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from . import data, events
+from .config import ConfigError, Field, existing_file, model_dir, positive
+from .loop import COMMON_FIELDS, prepare, train
+from .runtime import STOP, init_runtime, seed_everything
+
+log = events.log
+
+SPEC = {
+    "model": Field("str", help="base model directory (HF format)", check=model_dir),
+    "data": Field("str", help="JSONL of {messages:[...]}", check=existing_file),
+    "steps": Field("int", None, "optimizer steps (this or epochs)", positive),
+    "epochs": Field("float", None, "passes over the data (this or steps)", positive),
+    "batch_size": Field("int", 1, "sequences per step per process", positive),
+    "max_seq_len": Field("int", 2048, "tokens per sequence; longer conversations are cut at the end", positive),
+    "packing": Field("bool", False, "pack several conversations into one max_seq_len row"),
+    "rope_scaling": Field("object", None, 'e.g. {"type":"yarn","factor":4.0,"original_max_position_embeddings":32768}'),
+    "device": Field("enum", "auto", "auto | cpu | cuda", choices=("auto", "cpu", "cuda")),
+    **COMMON_FIELDS,
+}
+
+
+def causal_lm_loss(model, batch: dict) -> torch.Tensor:
+    # attention_mask=None + position_ids lets transformers build a block-diagonal mask for packed rows; for
+    # right-padded rows the causal mask alone already keeps real tokens from seeing the padding.
+    logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
+    labels = batch["labels"][:, 1:]
+    logits = logits[:, :-1].float()
+    total = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100, reduction="sum")
+    return total / (labels != -100).sum().clamp(min=1)
+
+
+def total_steps(cfg, n_items: int, world_size: int, command: str) -> int:
+    if (cfg.steps is None) == (cfg.epochs is None):
+        raise ConfigError(f"config field '{command}.steps' or '{command}.epochs' is required (exactly one)")
+    if cfg.steps is not None:
+        return cfg.steps
+    return max(1, math.ceil(cfg.epochs * data.steps_per_epoch(n_items, cfg.batch_size, world_size)))
+
+
+def load_examples(cfg, tokenizer) -> tuple[list[data.Example], dict]:
+    rows = data.read_jsonl(cfg.data, "sft.data")
+    examples, truncated, empty = [], 0, 0
+    for n, row in enumerate(rows, start=1):
+        messages = data.check_messages(row.get("messages"), f"sft.data line {n}")
+        ex = data.encode_chat(tokenizer, messages, cfg.max_seq_len)
+        if all(label == data.IGNORE for label in ex.labels):
+            empty += 1  # nothing to learn from: no assistant token survived truncation
+            continue
+        truncated += ex.truncated
+        examples.append(ex)
+    if not examples:
+        raise ConfigError("sft.data: no row has an assistant token within max_seq_len")
+    return examples, {"rows": len(rows), "rows_truncated": truncated, "rows_without_assistant_tokens": empty}
+
+
+def run(cfg) -> None:
+    STOP.defer()
+    rt = init_runtime(cfg.device, "sft.device")
+    seed_everything(cfg.seed)
+    job = prepare(rt, "sft", cfg, cfg.rope_scaling)
+    examples, stats = load_examples(cfg, job.tokenizer)
+    if cfg.packing:
+        packed = data.pack(examples, cfg.max_seq_len)
+        items, positions = [p[0] for p in packed], [p[1] for p in packed]
+    else:
+        items, positions = examples, None
+    total = total_steps(cfg, len(items), rt.world_size, "sft")
+    pad = job.tokenizer.pad_token_id
+
+    def batch_fn(step: int) -> dict:
+        idx = data.batch_indices(len(items), cfg.batch_size, step, cfg.seed, rt.rank, rt.world_size)
+        return data.collate([items[i] for i in idx], pad, [positions[i] for i in idx] if positions else None)
+
+    log.info("sft: %d sequences, %d steps (starting at %d)", len(items), total, job.start_step)
+    ckpt, metrics = train(job, total, batch_fn, causal_lm_loss)
+    events.emit("done", checkpoint=ckpt, metrics={**metrics, **stats, "sequences": len(items)})

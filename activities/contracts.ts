@@ -114,3 +114,38 @@ export interface ScoreCandidatesInput {
 export interface ScoreCandidatesResult {
   scores: { rolloutId: number; score: number }[];
 }
+
+/**
+ * One line of a trajectory file in the artifact store (JSONL): OpenAI chat-format messages in order, so the SFT
+ * dataset builder can hand them to the trainer as they are. Per-turn extras ride along under `meta`.
+ */
+export interface TrajectoryMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+  name?: string;
+  meta?: { turn?: number; ms?: number; refused?: string; error?: string };
+}
+
+export interface BuildVerifierDatasetInput {
+  runId: string;
+  kind: 'orm' | 'swe_world';
+  balance: boolean;
+}
+
+export interface DatasetRef {
+  datasetId: string;
+  path: string;
+  rows: number;
+  stats: Record<string, number>;
+}
+
+export interface WriteReportInput {
+  runId: string;
+}
+
+export interface ReportRef {
+  reportPath: string;
+  files: string[];
+}

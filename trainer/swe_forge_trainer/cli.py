@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 internal error, 2 bad input, 3 CUDA out of memory, 143 stopp
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     events.claim_stdout()
     events.setup_logging()
+    # Progress bars are stderr noise for a child process; the event stream carries progress.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     STOP.install()
     try:
         command, path = _args(argv)

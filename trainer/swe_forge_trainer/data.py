@@ -23,7 +23,11 @@ class Example:
 
 def read_jsonl(path: str, field: str) -> list[dict]:
     rows = []
-    with open(path, encoding="utf-8") as fh:
+    try:
+        fh = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{field}: file not found: {path}") from None
+    with fh:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -37,6 +41,16 @@ def read_jsonl(path: str, field: str) -> list[dict]:
     if not rows:
         raise ConfigError(f"{field}: {path} has no rows")
     return rows
+
+
+def load_json(path: str, field: str):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{field}: file not found: {path}") from None
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{field}: {path} is not valid JSON: {err}") from None
 
 
 def check_messages(messages, where: str) -> list[dict]:

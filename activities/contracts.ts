@@ -149,3 +149,29 @@ export interface ReportRef {
   reportPath: string;
   files: string[];
 }
+
+/**
+ * The activities workflows call by name, per task queue. Workflows proxy these interfaces; the workers that
+ * serve each queue implement them (types only, so a worker can land later than the workflow that calls it).
+ */
+export interface RolloutActivities {
+  /** rollout queue: one trajectory, graded; writes its rollouts row itself (idempotent on run/stage/task/sample). */
+  runRollout(i: RolloutInput): Promise<RolloutSummary>;
+}
+
+export interface GpuActivities {
+  makeTinyModel(i: MakeTinyModelInput): Promise<{ path: string }>;
+  trainSft(i: TrainSftInput): Promise<CheckpointRef>;
+  grpoStep(i: GrpoStepInput): Promise<CheckpointRef>;
+  trainVerifier(i: TrainVerifierInput): Promise<CheckpointRef>;
+  exportOnnx(i: ExportOnnxInput): Promise<{ onnxDir: string }>;
+  ensurePolicyServer(i: PolicyServerInput): Promise<PolicyServerRef>;
+  stopPolicyServer(i: { servedName: string }): Promise<void>;
+}
+
+/** orchestrator queue, written by the verifier / report owners. */
+export interface ScoringActivities {
+  buildVerifierDataset(i: BuildVerifierDatasetInput): Promise<DatasetRef>;
+  scoreCandidates(i: ScoreCandidatesInput): Promise<ScoreCandidatesResult>;
+  writeReport(i: WriteReportInput): Promise<ReportRef>;
+}

@@ -90,6 +90,11 @@ export const FilterSchema = z
     order: z.enum(['fewest_turns', 'random']).default('fewest_turns').describe('Which trajectories the cap keeps.'),
     maxTokens: positiveInt().default(81920).describe('Drop trajectories longer than this many tokens.'),
     dropHistoryAttempts: z.boolean().default(true).describe('Drop trajectories that tried to read git history.'),
+    sources: z
+      .array(z.enum(['distill', 'difficulty']))
+      .min(1)
+      .default(['distill', 'difficulty'])
+      .describe('Which stages\' rollouts are SFT candidates (difficulty samples are Best-of-N trajectories too).'),
   })
   .strict();
 
@@ -172,6 +177,20 @@ export const RunConfigSchema = z
         baseModelDir: z.string().optional().describe('Base weights for training (HF dir); default: tiny model.'),
       })
       .strict(),
+    fanOut: z
+      .object({
+        window: positiveInt()
+          .max(1000)
+          .default(64)
+          .describe('Max rollouts in flight per fan-out for difficulty, RL and TTS (distill uses stages.distill.window).'),
+        partitionSize: positiveInt()
+          .max(1000)
+          .default(500)
+          .describe('Fan-outs larger than this run as child workflows of this many rollouts each (bounded history).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('How rollouts are fanned out: Temporal allows 2,000 pending activities per execution; stay far below.'),
     agent: AgentSchema.prefault({}),
     sandbox: SandboxSchema.prefault({}),
     stages: StagesSchema.prefault({}),

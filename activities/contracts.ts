@@ -125,7 +125,8 @@ export interface TrajectoryMessage {
   tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
   tool_call_id?: string;
   name?: string;
-  meta?: { turn?: number; ms?: number; refused?: string; error?: string };
+  /** usage: the endpoint's token counts for the reply (assistant messages; absent when it reported none). */
+  meta?: { turn?: number; ms?: number; refused?: string; error?: string; usage?: { prompt: number; completion: number } };
 }
 
 export interface BuildVerifierDatasetInput {

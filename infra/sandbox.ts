@@ -1,0 +1,196 @@
+// The container a rollout or an evaluation runs in: no network (unless asked), memory / pid limits, CPU shares,
+// labels that let the reaper find orphans, exec with a timeout and an output cap, files in and out. Callers
+// remove it in `finally`; the reaper catches what a crash leaves behind.
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { DOCKER_LABELS } from '../core/constants.ts';
+import { InfraError } from '../core/errors.ts';
+import { runExec, type ExecResult } from './sandboxExec.ts';
+import { tarOneFile, untarFirstFile } from './tar.ts';
+import { maybeInjectCreateFault } from './sandboxFaults.ts';
+
+export type { ExecResult } from './sandboxExec.ts';
+export { setCreateFaultRate } from './sandboxFaults.ts';
+export { reapOrphans } from './sandboxReaper.ts';
+
+export interface SandboxOptions {
+  image: string;
+  labels: { run?: string; activity?: string; task?: string };
+  memoryMb: number;
+  pidsLimit: number;
+  cpuShares: number;
+  network: boolean;
+  user?: string;
+  /** Default /testbed. */
+  workdir?: string;
+  env?: Record<string, string>;
+}
+
+export interface ExecOptions {
+  timeoutSec?: number;
+  outputCapBytes?: number;
+  user?: string;
+  stdin?: string;
+  workdir?: string;
+  env?: Record<string, string>;
+}
+
+export const DEFAULT_EXEC_TIMEOUT_SEC = 120;
+export const DEFAULT_OUTPUT_CAP_BYTES = 1 << 20;
+/** Bookkeeping files (pid, stdin) live in /tmp, which every user can write whatever the image. */
+const STATE_PREFIX = '/tmp/.swe-forge-exec';
+
+const labelValue = (v: string) => v.slice(0, 250);
+
+export function sandboxLabels(o: SandboxOptions['labels'], kind = 'sandbox'): Record<string, string> {
+  const labels: Record<string, string> = {
+    [DOCKER_LABELS.managed]: 'true',
+    [DOCKER_LABELS.kind]: kind,
+    [DOCKER_LABELS.createdAt]: new Date().toISOString(),
+  };
+  if (o.run) labels[DOCKER_LABELS.run] = labelValue(o.run);
+  if (o.activity) labels[DOCKER_LABELS.activity] = labelValue(o.activity);
+  if (o.task) labels[DOCKER_LABELS.task] = labelValue(o.task);
+  return labels;
+}
+
+export class Sandbox {
+  private execSeq = 0;
+  private removed = false;
+
+  private constructor(
+    private readonly docker: Docker,
+    readonly id: string,
+    private readonly o: SandboxOptions,
+  ) {}
+
+  /** Creates and starts the container. Throws InfraError when the engine is down or the container cannot start. */
+  static async create(docker: Docker, o: SandboxOptions): Promise<Sandbox> {
+    maybeInjectCreateFault();
+    const name = `swe-forge-${(o.labels.task ?? 'sandbox').replace(/[^a-zA-Z0-9_.-]+/g, '_').slice(0, 60)}-${randomBytes(4).toString('hex')}`;
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer({
+        name,
+        Image: o.image,
+        // Images may bring an entrypoint (published SWE-bench images do not, others might): ours idles.
+        Entrypoint: ['sleep', 'infinity'],
+        Cmd: [],
+        User: o.user,
+        WorkingDir: o.workdir ?? '/testbed',
+        Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        Labels: sandboxLabels(o.labels),
+        NetworkDisabled: !o.network,
+        HostConfig: {
+          NetworkMode: o.network ? 'bridge' : 'none',
+          Memory: o.memoryMb * 1024 * 1024,
+          MemorySwap: o.memoryMb * 1024 * 1024,
+          PidsLimit: o.pidsLimit,
+          CpuShares: o.cpuShares,
+          // tini as pid 1 reaps the zombies that killed process groups leave behind.
+          Init: true,
+          SecurityOpt: ['no-new-privileges'],
+        },
+      });
+    } catch (err) {
+      throw new InfraError(`cannot create a container from ${o.image}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw new InfraError(`container from ${o.image} failed to start: ${(err as Error).message}`, { cause: err });
+    }
+    return new Sandbox(docker, container.id, o);
+  }
+
+  /** `bash -lc cmd`; on timeout the whole process group is killed and timedOut is set. */
+  async exec(cmd: string, o: ExecOptions = {}): Promise<ExecResult> {
+    const seq = ++this.execSeq;
+    const pidFile = `${STATE_PREFIX}-${seq}.pid`;
+    let stdinPath: string | undefined;
+    if (o.stdin !== undefined) {
+      stdinPath = `${STATE_PREFIX}-${seq}.stdin`;
+      await this.writeFile(stdinPath, o.stdin);
+    }
+    const timeoutSec = o.timeoutSec ?? DEFAULT_EXEC_TIMEOUT_SEC;
+    return runExec(
+      this.docker,
+      this.id,
+      {
+        cmd,
+        timeoutSec,
+        outputCapBytes: o.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES,
+        user: o.user ?? this.o.user,
+        workdir: o.workdir ?? this.o.workdir ?? '/testbed',
+        env: o.env,
+        stdinPath,
+        pidFile,
+      },
+      () => this.killGroup(pidFile),
+    );
+  }
+
+  /** The watchdog's way in: a root exec that SIGKILLs the recorded process group. */
+  private async killGroup(pidFile: string): Promise<void> {
+    const exec = await this.docker.getContainer(this.id).exec({
+      Cmd: ['sh', '-c', `p=$(cat ${pidFile} 2>/dev/null) && kill -KILL -- -"$p" "$p"`],
+      User: 'root',
+    });
+    await exec.start({ Detach: true });
+  }
+
+  /** Via putArchive. Owner root and mode 0666 unless given, so a non-root sandbox user can still edit it. */
+  async writeFile(
+    path: string,
+    content: string | Buffer,
+    o: { mode?: number; uid?: number; gid?: number } = {},
+  ): Promise<void> {
+    const slash = path.lastIndexOf('/');
+    const dir = slash > 0 ? path.slice(0, slash) : '/';
+    const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    // The archive is relative to `/`, so missing parent directories are created by the extraction.
+    const tar = tarOneFile(path.replace(/^\/+/, ''), body, { mode: o.mode ?? 0o666, uid: o.uid, gid: o.gid });
+    try {
+      await this.docker.getContainer(this.id).putArchive(tar, { path: '/' });
+    } catch (err) {
+      throw new InfraError(`cannot write ${path} in ${this.id.slice(0, 12)} (dir ${dir}): ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.getContainer(this.id).getArchive({ path });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 404) throw new Error(`no such file in sandbox: ${path}`);
+      throw new InfraError(`cannot read ${path} from ${this.id.slice(0, 12)}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    const file = untarFirstFile(Buffer.concat(chunks));
+    if (!file || file.type === '5') throw new Error(`not a regular file in sandbox: ${path}`);
+    return file.content;
+  }
+
+  /** Idempotent; force-removes (kills) the container. A container already gone is fine. */
+  async remove(): Promise<void> {
+    if (this.removed) return;
+    try {
+      await this.docker.getContainer(this.id).remove({ force: true, v: true });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) {
+        throw new InfraError(`cannot remove container ${this.id.slice(0, 12)}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    }
+    this.removed = true;
+  }
+}

@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads libgomp; see swe_forge_trainer/__main__.py
+import torch  # noqa: E402
 
 TRAINER_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TRAINER_DIR))

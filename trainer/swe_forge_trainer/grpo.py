@@ -70,6 +70,12 @@ def token_logprobs(model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
     return lp, labels != data.IGNORE
 
 
+def clipped_objective(ratio, adv, mask, eps_low: float, eps_high: float, denom: float) -> torch.Tensor:
+    """The loss of one micro-batch: -(1/denom) * sum over unmasked tokens of the clipped surrogate."""
+    surrogate = torch.minimum(ratio * adv, ratio.clamp(1 - eps_low, 1 + eps_high) * adv)
+    return -(surrogate * mask).sum() / denom
+
+
 def _reduce_grads(model, rt) -> None:
     # Ranks may hold different numbers of micro-batches, so DDP's per-backward hooks would deadlock; summing
     # the accumulated gradients once keeps the loss a global sum over every rank's rows.
@@ -133,8 +139,7 @@ def run(cfg) -> None:
             with rt.autocast():
                 lp, mask = token_logprobs(model, b)
             ratio = torch.exp(lp - o)
-            surrogate = torch.minimum(ratio * a, ratio.clamp(1 - cfg.eps_low, 1 + cfg.eps_high) * a)
-            loss = -(surrogate * mask).sum() / denom
+            loss = clipped_objective(ratio, a, mask, cfg.eps_low, cfg.eps_high, denom)
             loss.backward()
             with torch.no_grad():
                 m = mask.float()

@@ -6,6 +6,8 @@
 
 export interface ToolCall {
   id: string;
+  /** Position in the reply among calls and errors, so observations keep the model's order. */
+  index: number;
   name: string;
   arguments: Record<string, unknown>;
   /** Arguments exactly as the model wrote them (a JSON string), kept for the trajectory. */
@@ -13,8 +15,9 @@ export interface ToolCall {
 }
 
 export interface ToolCallError {
-  /** Present for native calls: the observation must answer this id. */
-  id?: string;
+  /** The observation answers this id (native calls carry the model's; text calls get generated ones). */
+  id: string;
+  index: number;
   name?: string;
   error: string;
 }
@@ -61,12 +64,12 @@ export function parseNativeToolCalls(content: string | null | undefined, toolCal
     const id = typeof tc.id === 'string' && tc.id ? tc.id : `call_${i}`;
     const name = tc.function?.name;
     if (typeof name !== 'string' || !name) {
-      out.errors.push({ id, error: 'tool call without a function name' });
+      out.errors.push({ id, index: i, error: 'tool call without a function name' });
       return;
     }
     const parsed = parseArguments(tc.function?.arguments);
-    if (!parsed.ok) out.errors.push({ id, name, error: parsed.error });
-    else out.calls.push({ id, name, arguments: parsed.args, rawArguments: parsed.raw });
+    if (!parsed.ok) out.errors.push({ id, index: i, name, error: parsed.error });
+    else out.calls.push({ id, index: i, name, arguments: parsed.args, rawArguments: parsed.raw });
   });
   return out;
 }
@@ -84,13 +87,14 @@ export function parseTextToolCalls(content: string | null | undefined, idPrefix 
     textParts.push(src.slice(pos, open));
     const bodyStart = open + TOOL_CALL_OPEN.length;
     const close = src.indexOf(TOOL_CALL_CLOSE, bodyStart);
-    const id = `${idPrefix}_${n++}`;
+    const index = n++;
+    const id = `${idPrefix}_${index}`;
     if (close < 0) {
-      out.errors.push({ id, error: `unterminated ${TOOL_CALL_OPEN} (no ${TOOL_CALL_CLOSE}; was the reply cut off?)` });
+      out.errors.push({ id, index, error: `unterminated ${TOOL_CALL_OPEN} (no ${TOOL_CALL_CLOSE}; was the reply cut off?)` });
       pos = src.length;
       break;
     }
-    parseTextBlock(src.slice(bodyStart, close).trim(), id, out);
+    parseTextBlock(src.slice(bodyStart, close).trim(), id, index, out);
     pos = close + TOOL_CALL_CLOSE.length;
   }
   textParts.push(src.slice(pos));
@@ -98,26 +102,26 @@ export function parseTextToolCalls(content: string | null | undefined, idPrefix 
   return out;
 }
 
-function parseTextBlock(body: string, id: string, out: ParsedReply): void {
+function parseTextBlock(body: string, id: string, index: number, out: ParsedReply): void {
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch (err) {
-    out.errors.push({ id, error: `tool call is not valid JSON (${(err as Error).message}): ${clip(body)}` });
+    out.errors.push({ id, index, error: `tool call is not valid JSON (${(err as Error).message}): ${clip(body)}` });
     return;
   }
   if (!isObject(value)) {
-    out.errors.push({ id, error: `tool call must be a JSON object with "name" and "arguments": ${clip(body)}` });
+    out.errors.push({ id, index, error: `tool call must be a JSON object with "name" and "arguments": ${clip(body)}` });
     return;
   }
   const name = value.name;
   if (typeof name !== 'string' || !name) {
-    out.errors.push({ id, error: `tool call without a "name": ${clip(body)}` });
+    out.errors.push({ id, index, error: `tool call without a "name": ${clip(body)}` });
     return;
   }
   const parsed = parseArguments(value.arguments ?? value.parameters);
-  if (!parsed.ok) out.errors.push({ id, name, error: parsed.error });
-  else out.calls.push({ id, name, arguments: parsed.args, rawArguments: parsed.raw });
+  if (!parsed.ok) out.errors.push({ id, index, name, error: parsed.error });
+  else out.calls.push({ id, index, name, arguments: parsed.args, rawArguments: parsed.raw });
 }
 
 /** The canonical rendering, byte for byte what the trainer's chat template produces for a tool call. */

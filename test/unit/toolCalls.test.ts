@@ -10,8 +10,8 @@ describe('parseNativeToolCalls', () => {
     expect(r.text).toBe('thinking');
     expect(r.errors).toEqual([]);
     expect(r.calls).toEqual([
-      { id: 'a', name: 'bash', arguments: { command: 'ls -la' }, rawArguments: '{"command": "ls -la"}' },
-      { id: 'b', name: 'submit', arguments: {}, rawArguments: '{}' },
+      { id: 'a', index: 0, name: 'bash', arguments: { command: 'ls -la' }, rawArguments: '{"command": "ls -la"}' },
+      { id: 'b', index: 1, name: 'submit', arguments: {}, rawArguments: '{}' },
     ]);
   });
 
@@ -19,7 +19,7 @@ describe('parseNativeToolCalls', () => {
     const r = parseNativeToolCalls(null, [{ id: 'x', function: { name: 'bash', arguments: '{"command": "ls' } }]);
     expect(r.calls).toEqual([]);
     expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatchObject({ id: 'x', name: 'bash' });
+    expect(r.errors[0]).toMatchObject({ id: 'x', index: 0, name: 'bash' });
     expect(r.errors[0]!.error).toMatch(/not valid JSON/);
   });
 
@@ -85,6 +85,7 @@ describe('parseTextToolCalls', () => {
       expect.stringMatching(/must be a JSON object with "name"/),
     ]);
     expect(new Set(r.errors.map((e) => e.id)).size).toBe(4);
+    expect(r.errors.map((e) => e.index)).toEqual([0, 1, 2, 3]);
   });
 
   it('reports an unterminated block (a reply cut off at max tokens)', () => {

@@ -1,0 +1,91 @@
+// The Environment protocol over the harness's Sandbox: one container per rollout, every action an independent
+// exec. Writes go through `cat > file` so an existing file keeps its owner and mode (a putArchive would reset
+// them and a lost executable bit would show up in the diff).
+import type Docker from 'dockerode';
+import { InfraError } from '../../core/errors.ts';
+import { Sandbox, type SandboxOptions } from '../../infra/sandbox.ts';
+import type { SandboxConfig } from '../contracts.ts';
+import { shellQuote } from './fileEditorTool.ts';
+import { FileWriteError, NotAFileError, type EnvExecResult, type Environment } from './protocols.ts';
+
+export const REPO_DIR = '/testbed';
+const PATCH_FILE = '/tmp/.swe-forge-answer.patch';
+/** Bookkeeping execs (diff, mkdir) are ours, not the model's: generous limits. */
+const HOUSEKEEPING = { timeoutSec: 120, outputCapBytes: 64 * 1024 };
+
+export interface StartEnvironmentInput {
+  image: string;
+  sandbox: SandboxConfig;
+  labels: SandboxOptions['labels'];
+  baseCommit: string;
+  user?: string;
+}
+
+export class SandboxEnvironment implements Environment {
+  readonly workdir = REPO_DIR;
+
+  private constructor(
+    private readonly sandbox: Sandbox,
+    private readonly baseCommit: string,
+  ) {}
+
+  static async start(docker: Docker, i: StartEnvironmentInput): Promise<SandboxEnvironment> {
+    const sandbox = await Sandbox.create(docker, {
+      image: i.image,
+      labels: i.labels,
+      memoryMb: i.sandbox.memoryMb,
+      pidsLimit: i.sandbox.pidsLimit,
+      cpuShares: i.sandbox.cpuShares,
+      network: i.sandbox.network,
+      user: i.user,
+      workdir: REPO_DIR,
+    });
+    return new SandboxEnvironment(sandbox, i.baseCommit);
+  }
+
+  get id(): string {
+    return this.sandbox.id;
+  }
+
+  async exec(cmd: string, o: { timeoutSec: number; outputCapBytes: number }): Promise<EnvExecResult> {
+    const r = await this.sandbox.exec(cmd, o);
+    // The host gave up on a stream that would not end even after the kill: the engine, not the model, is at fault.
+    if (r.abandoned) throw new InfraError(`exec in ${this.id.slice(0, 12)} did not end after its timeout and kill`);
+    return r;
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    try {
+      return await this.sandbox.readFile(path);
+    } catch (err) {
+      if (err instanceof InfraError) throw err;
+      const msg = (err as Error).message;
+      if (msg.startsWith('no such file')) return null;
+      if (msg.startsWith('not a regular file')) throw new NotAFileError(`${path} is not a regular file`);
+      throw err;
+    }
+  }
+
+  async writeFile(path: string, content: string): Promise<void> {
+    const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+    const r = await this.sandbox.exec(`mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(path)}`, { ...HOUSEKEEPING, stdin: content });
+    if (r.exitCode !== 0) throw new FileWriteError(`cannot write ${path}: ${r.output.trim().slice(0, 500)}`);
+  }
+
+  async deleteFile(path: string): Promise<void> {
+    await this.sandbox.exec(`rm -f ${shellQuote(path)}`, HOUSEKEEPING);
+  }
+
+  /** `git add -A && git diff --cached --binary <base>`: new files included, binary-safe, written to a file and read back. */
+  async diff(): Promise<string> {
+    const cmd = `git add -A && git diff --cached --binary ${shellQuote(this.baseCommit)} > ${PATCH_FILE}`;
+    const r = await this.sandbox.exec(cmd, HOUSEKEEPING);
+    if (r.exitCode !== 0) throw new InfraError(`cannot take the diff in ${this.id.slice(0, 12)}: ${r.output.trim().slice(0, 500)}`);
+    const buf = await this.sandbox.readFile(PATCH_FILE);
+    return buf.toString('utf8');
+  }
+
+  remove(): Promise<void> {
+    return this.sandbox.remove();
+  }
+}

@@ -25,16 +25,19 @@ SPEC = {
     "no_token": Field("str", " NO", "the competing token"),
     "max_seq_len": Field("int", 4096, "recorded in scorer.json: callers keep the last max_seq_len tokens", positive),
     "opset": Field("int", 18, "ONNX opset", positive),
+    "exporter": Field("enum", "auto", "auto (torchscript, else dynamo) | torchscript | dynamo", choices=("auto", "torchscript", "dynamo")),
 }
 
 # Weights above this go to model.onnx.data beside the graph (protobuf cannot hold more than 2 GiB).
 EXTERNAL_DATA_BYTES = 1 << 30
 
 
-def _export(wrapper: torch.nn.Module, path: str, opset: int, external: bool) -> str:
+def _export(wrapper: torch.nn.Module, path: str, opset: int, external: bool, exporter: str) -> str:
     ids = torch.tensor([[1, 2, 3, 4, 5, 6], [7, 8, 9, 0, 0, 0]], dtype=torch.long)
     mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]], dtype=torch.long)
     names = {"input_names": ["input_ids", "attention_mask"], "output_names": ["p_yes"]}
+    if exporter == "dynamo":
+        return _export_dynamo(wrapper, (ids, mask), path, opset, external, names)
     try:
         # The TorchScript exporter is the more forgiving one with transformers' mask code; newer torch
         # releases may drop it, hence the dynamo fallback.
@@ -45,10 +48,16 @@ def _export(wrapper: torch.nn.Module, path: str, opset: int, external: bool) -> 
         )  # fmt: skip
         return "torchscript"
     except Exception as err:  # noqa: BLE001 - any failure of the legacy path means: try the other exporter
+        if exporter == "torchscript":
+            raise
         log.warning("legacy ONNX export failed (%s); using the dynamo exporter", err)
+    return _export_dynamo(wrapper, (ids, mask), path, opset, external, names)
+
+
+def _export_dynamo(wrapper, args, path: str, opset: int, external: bool, names: dict) -> str:
     batch, seq = torch.export.Dim("batch", min=1), torch.export.Dim("seq", min=2)
     torch.onnx.export(
-        wrapper, (ids, mask), path, dynamo=True, opset_version=opset, external_data=external,
+        wrapper, args, path, dynamo=True, opset_version=opset, external_data=external,
         dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
         **names,
     )  # fmt: skip
@@ -66,7 +75,7 @@ def run(cfg) -> None:
     os.makedirs(cfg.out_dir, exist_ok=True)
     tmp = os.path.join(cfg.out_dir, "model.onnx.tmp")
     with torch.no_grad():
-        exporter = _export(wrapper, tmp, cfg.opset, size > EXTERNAL_DATA_BYTES)
+        exporter = _export(wrapper, tmp, cfg.opset, size > EXTERNAL_DATA_BYTES, cfg.exporter)
     _finish_onnx(tmp, os.path.join(cfg.out_dir, "model.onnx"), size > EXTERNAL_DATA_BYTES)
     # Saved from the tokenizer `score` uses rather than copied byte for byte: transformers may rebuild a
     # model's tokenizer pipeline on load, and Node must tokenize exactly as the scores were computed.

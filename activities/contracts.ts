@@ -57,7 +57,11 @@ export interface TrainSftInput {
   stage: 'sft' | 'sweWorld';
   baseModel: string;
   datasetPath: string;
-  outDir: string;
+  /**
+   * Default (when empty or absent): <artifacts>/runs/<runId>/sft (swe-world-sft for stage sweWorld).
+   * Relative paths are under the worker's artifacts dir.
+   */
+  outDir?: string;
   sft: RunConfig['stages']['sft'];
 }
 
@@ -67,7 +71,11 @@ export interface GrpoStepInput {
   model: string;
   /** JSONL of { messages, advantage, masked, group } built by the orchestrator from rollout rows. */
   batchPath: string;
-  outDir: string;
+  /**
+   * Default (when empty or absent): <artifacts>/runs/<runId>/rl/iter-<iteration>.
+   * Relative paths are under the worker's artifacts dir.
+   */
+  outDir?: string;
   rl: RunConfig['stages']['rl'];
 }
 
@@ -76,17 +84,28 @@ export interface TrainVerifierInput {
   kind: 'orm' | 'swe_world';
   baseModel: string;
   datasetPath: string;
-  outDir: string;
+  /**
+   * Default (when empty or absent): <artifacts>/runs/<runId>/verifier.
+   * Relative paths are under the worker's artifacts dir.
+   */
+  outDir?: string;
   cfg: RunConfig['stages']['sweWorld'];
 }
 
 export interface ExportOnnxInput {
   model: string;
-  outDir: string;
+  /**
+   * Default (when empty or absent): <artifacts>/runs/<runId>/verifier/onnx (then runId is required).
+   * Relative paths are under the worker's artifacts dir.
+   */
+  outDir?: string;
+  runId?: string;
 }
 
 export interface MakeTinyModelInput {
-  outDir: string;
+  /** Default (when empty or absent): <cache>/models/tiny-<hash of corpus + seed>, reused across runs. */
+  outDir?: string;
+  /** Relative paths are under the repository root (the bundled tasks). */
   corpusFiles: string[];
   seed: number;
 }

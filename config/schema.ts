@@ -85,6 +85,7 @@ export const DifficultySchema = z
 
 export const FilterSchema = z
   .object({
+    enabled: z.boolean().default(true).describe('Filter trajectories into the SFT dataset (sft needs it).'),
     keep: z.enum(['mixed', 'all']).default('mixed').describe('mixed: keep tasks with 0 < p < 1 (SWE-Master).'),
     perInstanceCap: positiveInt().default(2).describe('Max successful trajectories per task (SWE-Gym cap = 2).'),
     order: z.enum(['fewest_turns', 'random']).default('fewest_turns').describe('Which trajectories the cap keeps.'),

@@ -1,0 +1,52 @@
+import json
+import signal
+import urllib.request
+
+from conftest import EventReader, start_cli, write_config
+
+
+def http(url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return resp.status, json.loads(resp.read())
+
+
+def test_serve_answers_a_chat_completion_over_http(tiny_model, tmp_path):
+    raw = {"model": tiny_model, "port": 0, "max_new_tokens": 8, "temperature": 0.0, "seed": 0, "model_name": "tiny-policy"}
+    proc = start_cli("serve", write_config(tmp_path, raw))
+    try:
+        reader = EventReader(proc)
+        url = reader.wait_for(lambda e: e["event"] == "listening")["url"]
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        assert http(url.removesuffix("/v1") + "/health")[1]["status"] == "ok"
+        assert http(url + "/models")[1]["data"][0]["id"] == "tiny-policy"
+
+        messages = [
+            {"role": "system", "content": "You are an agent."},
+            {"role": "user", "content": "Fix the bug."},
+            {"role": "assistant", "content": "", "tool_calls": [
+                {"id": "1", "type": "function", "function": {"name": "bash", "arguments": "{\"cmd\": \"ls\"}"}}]},
+            {"role": "tool", "tool_call_id": "1", "content": "a.py"},
+        ]  # fmt: skip
+        status, reply = http(url + "/chat/completions", {"model": "tiny-policy", "messages": messages, "max_tokens": 5})
+        assert status == 200 and reply["object"] == "chat.completion"
+        choice = reply["choices"][0]
+        assert choice["message"]["role"] == "assistant" and isinstance(choice["message"]["content"], str)
+        assert choice["finish_reason"] in ("stop", "length")
+        usage = reply["usage"]
+        assert usage["prompt_tokens"] > 10 and 1 <= usage["completion_tokens"] <= 5
+        assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+        # Greedy decoding is deterministic.
+        assert http(url + "/chat/completions", {"messages": messages, "max_tokens": 5})[1]["choices"] == reply["choices"]
+
+        try:
+            http(url + "/chat/completions", {"messages": [{"role": "robot", "content": "x"}]})
+            raise AssertionError("expected HTTP 400")
+        except urllib.error.HTTPError as err:
+            assert err.code == 400 and "role" in json.loads(err.read())["error"]["message"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 0
+    assert reader.events[-1]["event"] == "done"

@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import type { WorkerRole } from '../core/constants.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createEventActivities } from './events.ts';
+import { createPipelineActivities } from './pipeline/index.ts';
 
 export function createOrchestratorActivities(deps: ActivityDeps) {
-  return { ...createEventActivities(deps) };
+  return { ...createEventActivities(deps), ...createPipelineActivities(deps) };
 }
 
 /** Which host and process serves a role: lets a user (and the fault tests) see where work runs. */

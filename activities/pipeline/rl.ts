@@ -1,0 +1,109 @@
+// The RL loop's bookkeeping: the GRPO batch of an iteration (rewards from rollout rows, leave-one-out advantages),
+// per-iteration metrics, and where a resumed loop picks up (last completed iteration and its checkpoint).
+import { join } from 'node:path';
+import { batchAdvantages } from '../../core/advantage.ts';
+import { rlSampleRange } from '../../core/sampling.ts';
+import type { ActivityDeps } from '../deps.ts';
+import { createCheckpointActivities } from './checkpoints.ts';
+import { writeJsonl } from './jsonl.ts';
+import { fetchRollouts, readTrajectoryMessages } from './rolloutRows.ts';
+import { runDir } from './runs.ts';
+import type { GrpoBatchRef, RlIterationMetrics, RlResumePoint } from './types.ts';
+
+interface IterationInput {
+  runId: string;
+  iteration: number;
+  groupSize: number;
+}
+
+const iterName = (i: number) => `iter-${String(i).padStart(4, '0')}`;
+const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+
+function tryRead(path: string | null): unknown[] | null {
+  if (!path) return null;
+  try {
+    const m = readTrajectoryMessages(path);
+    return m.length ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
+  const { pool } = deps;
+  const { latestCheckpoint } = createCheckpointActivities(deps);
+  return {
+    async buildGrpoBatch(input: IterationInput): Promise<GrpoBatchRef> {
+      const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
+      // Read first: a member whose trajectory is gone is masked before advantages are computed, so G stays honest.
+      const messages = rows.map((r) => (r.masked ? null : tryRead(r.trajectoryPath)));
+      const members = rows.map((r, i) => ({ group: r.taskId, reward: r.reward, masked: r.masked || messages[i] === null }));
+      const { advantages, stats } = batchAdvantages(members);
+      const lines = rows.map((r, i) => ({
+        messages: messages[i] ?? [],
+        advantage: advantages[i]!.advantage,
+        masked: advantages[i]!.masked,
+        group: r.taskId,
+        rolloutId: r.id,
+        reward: r.reward,
+      }));
+      const batchPath = join(runDir(deps.settings.artifactsDir, input.runId), 'datasets', `grpo-${iterName(input.iteration)}.jsonl`);
+      await writeJsonl(batchPath, lines);
+      const datasetStats = { ...stats, rows: rows.length };
+      await pool.query(
+        `insert into datasets (id, run_id, kind, path, rows, stats) values ($1, $2, 'grpo', $3, $4, $5)
+         on conflict (id) do update set path = excluded.path, rows = excluded.rows, stats = excluded.stats, created_at = now()`,
+        [`${input.runId}:grpo:${input.iteration}`, input.runId, batchPath, rows.length, datasetStats],
+      );
+      return {
+        batchPath,
+        rows: rows.length,
+        groups: stats.groups,
+        contributingGroups: stats.contributingGroups,
+        zeroVarianceGroups: stats.zeroVarianceGroups,
+        masked: stats.maskedMembers,
+        activeMembers: stats.activeMembers,
+      };
+    },
+
+    async recordRlIteration(input: IterationInput & { checkpointId: string | null; extra?: Record<string, number> }): Promise<RlIterationMetrics> {
+      const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
+      const live = rows.filter((r) => !r.masked);
+      const m: RlIterationMetrics = {
+        iteration: input.iteration,
+        rollouts: rows.length,
+        meanReward: mean(live.map((r) => r.reward ?? 0)),
+        resolvedRate: mean(live.map((r) => (r.resolved ? 1 : 0))),
+        masked: rows.length - live.length,
+        meanTurns: mean(live.map((r) => r.turns)),
+      };
+      await pool.query(
+        `insert into rl_iterations (run_id, iteration, checkpoint_id, mean_reward, resolved_rate, masked, mean_turns, metrics)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (run_id, iteration) do update set checkpoint_id = excluded.checkpoint_id, mean_reward = excluded.mean_reward,
+           resolved_rate = excluded.resolved_rate, masked = excluded.masked, mean_turns = excluded.mean_turns, metrics = excluded.metrics`,
+        [input.runId, input.iteration, input.checkpointId, m.meanReward, m.resolvedRate, m.masked, m.meanTurns, { rollouts: rows.length, ...input.extra }],
+      );
+      return m;
+    },
+
+    /** A row in rl_iterations means the iteration finished (it is written last), so resume after the highest one. */
+    async rlResumePoint(input: { runId: string }): Promise<RlResumePoint> {
+      const { rows } = await pool.query<{ iteration: number; checkpoint_id: string | null }>(
+        'select iteration, checkpoint_id from rl_iterations where run_id = $1 order by iteration desc limit 1',
+        [input.runId],
+      );
+      const last = rows[0];
+      if (last?.checkpoint_id) {
+        const c = await pool.query<{ id: string; step: number; path: string; metrics: Record<string, number> }>(
+          'select id, step, path, metrics from checkpoints where id = $1',
+          [last.checkpoint_id],
+        );
+        const r = c.rows[0];
+        if (r) return { nextIteration: last.iteration + 1, checkpoint: { checkpointId: r.id, step: r.step, path: r.path, metrics: r.metrics } };
+      }
+      const sft = await latestCheckpoint({ runId: input.runId, stages: last ? ['rl', 'sft'] : ['sft'] });
+      return { nextIteration: (last?.iteration ?? 0) + 1, checkpoint: sft };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The SFT dataset: filter rules over rollout rows (core/filter.ts), then each kept trajectory file becomes one
+// trainer row {"messages": [...]}. The datasets row records how many trajectories every rule removed.
+import { join } from 'node:path';
+import type { RunConfig } from '../../config/schema.ts';
+import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
+import type { ActivityDeps } from '../deps.ts';
+import { createDifficultyActivities } from './difficulty.ts';
+import { writeJsonl } from './jsonl.ts';
+import { fetchRollouts, readTrajectoryMessages } from './rolloutRows.ts';
+import { runDir } from './runs.ts';
+import type { FilterSummary } from './types.ts';
+
+export interface BuildSftDatasetInput {
+  runId: string;
+  filter: RunConfig['stages']['filter'];
+  seed: number;
+}
+
+export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
+  const { taskPool } = createDifficultyActivities(deps);
+  return {
+    async buildSftDataset(input: BuildSftDatasetInput): Promise<FilterSummary> {
+      const f = input.filter;
+      const pool = await taskPool({ runId: input.runId, keep: f.keep });
+      const rows = await fetchRollouts(deps.pool, input.runId, f.sources);
+      const candidates = rows.map((r) => ({ ...r, rolloutId: r.id }));
+      const { kept, removed } = filterSftTrajectories(candidates, pool && f.keep === 'mixed' ? new Set(pool) : null, { ...f, seed: input.seed });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      let unreadable = 0;
+      const lines: { messages: unknown[] }[] = [];
+      for (const k of kept) {
+        const path = byId.get(k.rolloutId)?.trajectoryPath;
+        const messages = path ? safeRead(path) : null;
+        // A row without its file cannot train anything; count it rather than fail a long run over one file.
+        if (!messages?.length) unreadable++;
+        else lines.push({ messages });
+      }
+      const path = join(runDir(deps.settings.artifactsDir, input.runId), 'datasets', 'sft.jsonl');
+      await writeJsonl(path, lines);
+      const datasetId = `${input.runId}:sft`;
+      const summary: FilterSummary = {
+        datasetId,
+        path,
+        rows: lines.length,
+        poolSize: pool?.length ?? 0,
+        candidates: rows.length,
+        removed,
+        unreadable,
+      };
+      const stats = { ...Object.fromEntries(SFT_RULES.map((r) => [`removed.${r}`, removed[r]])), candidates: rows.length, unreadable };
+      await deps.pool.query(
+        `insert into datasets (id, run_id, kind, path, rows, stats) values ($1, $2, 'sft', $3, $4, $5)
+         on conflict (id) do update set path = excluded.path, rows = excluded.rows, stats = excluded.stats, created_at = now()`,
+        [datasetId, input.runId, path, lines.length, stats],
+      );
+      return summary;
+    },
+  };
+}
+
+function safeRead(path: string): unknown[] | null {
+  try {
+    return readTrajectoryMessages(path);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,57 @@
+// Activity proxies with the options each kind of work needs. Orchestrator activities run on the workflow's own
+// task queue (so a test worker on any queue serves them); rollouts and training go to their role's queue.
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { TASK_QUEUES } from '../core/constants.ts';
+import type { RunConfig } from '../config/schema.ts';
+import type { GpuActivities, RolloutActivities, ScoringActivities } from '../activities/contracts.ts';
+import type { PipelineActivities } from '../activities/pipeline/index.ts';
+
+/** Errors that say something about the input, the model or the task: retrying cannot help. */
+export const NON_RETRYABLE = ['InputError', 'ConfigError', 'AgentError', 'TaskError'];
+
+export const pipeline = proxyActivities<PipelineActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Verifier datasets, candidate scoring and the report: orchestrator work that may take a while. */
+export const scoring = proxyActivities<ScoringActivities>({
+  startToCloseTimeout: '2 hours',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * The rollout owns a container: it heartbeats every turn, so the heartbeat timeout must outlast one turn (a model
+ * reply plus one command), and cancellation waits until the activity has removed its container.
+ */
+export function rolloutActivities(cfg: Pick<RunConfig, 'agent' | 'sandbox'>) {
+  return proxyActivities<RolloutActivities>({
+    taskQueue: TASK_QUEUES.rollout,
+    startToCloseTimeout: `${cfg.agent.wallTimeSec + cfg.sandbox.testTimeoutSec + 300}s`,
+    heartbeatTimeout: `${Math.max(120, 2 * cfg.agent.commandTimeoutSec + 120)}s`,
+    retry: {
+      maximumAttempts: cfg.sandbox.infraMaxAttempts,
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+}
+
+/** Training owns a trainer process: long timeouts, heartbeats with the last checkpoint, killed on cancellation. */
+export const training = proxyActivities<Pick<GpuActivities, 'makeTinyModel' | 'trainSft' | 'grpoStep' | 'trainVerifier' | 'exportOnnx'>>({
+  taskQueue: TASK_QUEUES.gpu,
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '5 minutes',
+  retry: { maximumAttempts: 3, initialInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+export const policyServers = proxyActivities<Pick<GpuActivities, 'ensurePolicyServer' | 'stopPolicyServer'>>({
+  taskQueue: TASK_QUEUES.gpu,
+  startToCloseTimeout: '15 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});

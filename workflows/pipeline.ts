@@ -1,0 +1,124 @@
+// The pipeline: one JSON input { runId, config } (so the Web UI can start it), the stages as child workflows in
+// order, each skippable by config, and each skipped when an earlier execution of this run completed it.
+import { CancellationScope, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { AnyStageSummary, StageInput, StageSummaries } from '../activities/pipeline/types.ts';
+import { RunConfigSchema, STAGE_ORDER, type RunConfig, type RunConfigInput, type StageName } from '../config/schema.ts';
+import { stageWorkflowId } from '../core/constants.ts';
+import { pipeline } from './activities.ts';
+import { installControl } from './control.ts';
+import { SA, statusQuery } from './definitions.ts';
+import { errorMessage, failure } from './errors.ts';
+import { applyProgress, newStatus, renderStatus, type StatusState } from './status.ts';
+import { difficultyWorkflow } from './stages/difficulty.ts';
+import { distillWorkflow } from './stages/distill.ts';
+import { filterWorkflow } from './stages/filter.ts';
+import { reportWorkflow } from './stages/report.ts';
+import { rlWorkflow } from './stages/rl.ts';
+import { sftWorkflow } from './stages/sft.ts';
+import { sweWorldWorkflow } from './stages/sweWorld.ts';
+import { ttsWorkflow } from './stages/tts.ts';
+
+export interface PipelineInput {
+  runId: string;
+  /** A full run config as JSON; defaults fill what is left out. */
+  config: RunConfigInput;
+}
+
+export interface PipelineResult {
+  runId: string;
+  stages: Partial<StageSummaries>;
+  disabled: StageName[];
+  reused: StageName[];
+}
+
+const STAGE_WORKFLOWS: { [S in StageName]: (i: StageInput) => Promise<StageSummaries[S]> } = {
+  distill: distillWorkflow,
+  difficulty: difficultyWorkflow,
+  filter: filterWorkflow,
+  sft: sftWorkflow,
+  rl: rlWorkflow,
+  sweWorld: sweWorldWorkflow,
+  tts: ttsWorkflow,
+  report: reportWorkflow,
+};
+
+/** zod is deterministic, so validating here gives a UI-started run the same dotted-path errors as the CLI. */
+export function parseConfig(raw: unknown): RunConfig {
+  const r = RunConfigSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+  throw failure('ConfigError', `invalid config:\n${lines.join('\n')}`);
+}
+
+function noteSummary(st: StatusState, stage: StageName, summary: AnyStageSummary): void {
+  if ((stage === 'sft' || stage === 'rl') && 'checkpointId' in summary && summary.checkpointId) st.latestCheckpoint = summary.checkpointId;
+  if (stage === 'rl' && 'iterations' in summary) st.rlIteration = summary.iterations;
+}
+
+export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
+  const { runId } = input;
+  if (typeof runId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) {
+    throw failure('InputError', `runId: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-'`);
+  }
+  const st = newStatus(runId, workflowInfo().workflowId);
+  const control = installControl((p) => {
+    applyProgress(st, p);
+    if (p.kind === 'stage' && p.rlIteration !== undefined) upsertSearchAttributes([{ key: SA.rlIteration, value: p.rlIteration }]);
+  });
+  setHandler(statusQuery, () => renderStatus(st, control.paused));
+  const config = parseConfig(input.config);
+  upsertSearchAttributes([
+    { key: SA.stage, value: 'starting' },
+    { key: SA.recipe, value: config.recipe },
+    { key: SA.model, value: config.models.policy.name },
+  ]);
+  const reg = await pipeline.registerRun({ runId, workflowId: st.workflowId, executionId: workflowInfo().runId, config });
+  const result: PipelineResult = { runId, stages: {}, disabled: [], reused: [] };
+
+  for (const stage of STAGE_ORDER) {
+    const earlier = reg.completed[stage];
+    if (!config.stages[stage].enabled) {
+      st.states[stage] = 'skipped';
+      result.disabled.push(stage);
+      continue;
+    }
+    if (earlier) {
+      st.states[stage] = 'completed';
+      st.reused.add(stage);
+      noteSummary(st, stage, earlier);
+      Object.assign(result.stages, { [stage]: earlier });
+      result.reused.push(stage);
+      continue;
+    }
+    await control.waitIfPaused();
+    st.stage = stage;
+    st.states[stage] = 'running';
+    upsertSearchAttributes([{ key: SA.stage, value: stage }]);
+    try {
+      const run = STAGE_WORKFLOWS[stage] as (i: StageInput) => Promise<AnyStageSummary>;
+      const summary = await control.runChild(run, { workflowId: stageWorkflowId(runId, stage), args: [{ runId, config }] });
+      await pipeline.putStageResult({ runId, stage, summary });
+      st.states[stage] = 'completed';
+      noteSummary(st, stage, summary);
+      Object.assign(result.stages, { [stage]: summary });
+    } catch (err) {
+      const message = errorMessage(err);
+      if (isCancellation(err)) {
+        st.states[stage] = 'cancelled';
+        st.outcome = 'cancelled';
+        await CancellationScope.nonCancellable(() => pipeline.setRunStatus({ runId, status: 'cancelled' }));
+        throw err;
+      }
+      st.states[stage] = 'failed';
+      st.outcome = 'failed';
+      st.lastError = `${stage}: ${message}`;
+      await pipeline.setRunStatus({ runId, status: 'failed', error: st.lastError });
+      throw failure('StageFailed', `stage ${stage} failed: ${message}`, err);
+    }
+  }
+  st.stage = 'done';
+  st.outcome = 'completed';
+  upsertSearchAttributes([{ key: SA.stage, value: 'done' }]);
+  await pipeline.setRunStatus({ runId, status: 'completed' });
+  return result;
+}

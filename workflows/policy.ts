@@ -1,0 +1,62 @@
+// Which endpoint samples the policy's rollouts. An `openai` or `scripted` policy is used as configured; a
+// `trainer` policy is served from a checkpoint by the gpu worker for as long as the rollouts need it.
+import { CancellationScope } from '@temporalio/workflow';
+import type { ModelEndpoint, RunConfig } from '../config/schema.ts';
+import { policyServers } from './activities.ts';
+import { failure } from './errors.ts';
+
+export interface PolicyWeights {
+  checkpointId: string;
+  path: string;
+}
+
+export interface ServedPolicy {
+  model: ModelEndpoint;
+  policyVersion: string;
+  servedName?: string;
+}
+
+/** Weights to start from when no checkpoint exists yet: models.baseModelDir, if given. */
+export function baseWeights(config: RunConfig): PolicyWeights | null {
+  const dir = config.models.baseModelDir;
+  return dir ? { checkpointId: 'base', path: dir } : null;
+}
+
+const servedNameOf = (runId: string, label: string) => `${runId}-${label}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 120);
+
+export async function servePolicy(runId: string, config: RunConfig, weights: PolicyWeights | null, label: string): Promise<ServedPolicy> {
+  const policy = config.models.policy;
+  if (policy.kind !== 'trainer') return { model: policy, policyVersion: weights?.checkpointId ?? policy.name };
+  if (!weights) {
+    throw failure(
+      'ConfigError',
+      `models.policy: a trainer policy needs weights before "${label}": run the sft stage first or set models.baseModelDir`,
+    );
+  }
+  const servedName = servedNameOf(runId, label);
+  const { baseUrl } = await policyServers.ensurePolicyServer({ checkpoint: weights.path, servedName });
+  return { model: { ...policy, name: servedName, baseUrl }, policyVersion: weights.checkpointId, servedName };
+}
+
+/** Stops a server started by servePolicy, even while the workflow is being cancelled. */
+export async function releasePolicy(p: ServedPolicy): Promise<void> {
+  const servedName = p.servedName;
+  if (!servedName) return;
+  await CancellationScope.nonCancellable(() => policyServers.stopPolicyServer({ servedName }));
+}
+
+/** Runs fn with the policy served, and always stops the server afterwards. */
+export async function withPolicy<T>(
+  runId: string,
+  config: RunConfig,
+  weights: PolicyWeights | null,
+  label: string,
+  fn: (p: ServedPolicy) => Promise<T>,
+): Promise<T> {
+  const served = await servePolicy(runId, config, weights, label);
+  try {
+    return await fn(served);
+  } finally {
+    await releasePolicy(served);
+  }
+}

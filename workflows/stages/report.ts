@@ -1,0 +1,12 @@
+// The run report (Markdown + plots), written by the report activity from what Postgres recorded.
+import type { ReportSummary, StageInput } from '../../activities/pipeline/types.ts';
+import { scoring } from '../activities.ts';
+import { installControl } from '../control.ts';
+
+export async function reportWorkflow({ runId }: StageInput): Promise<ReportSummary> {
+  const control = installControl();
+  control.report({ kind: 'stage', stage: 'report', done: 0, total: 1 });
+  const ref = await scoring.writeReport({ runId });
+  control.report({ kind: 'stage', stage: 'report', done: 1, total: 1 });
+  return { reportPath: ref.reportPath, files: ref.files };
+}

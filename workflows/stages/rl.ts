@@ -1,0 +1,103 @@
+// GRPO with real execution. Each iteration: a seeded batch of tasks from the mixed pool, G rollouts each with the
+// current policy, leave-one-out advantages over unmasked members, one training step, a new checkpoint. The loop
+// continues-as-new every `continueAsNewEvery` iterations or when Temporal suggests it, carrying only ids.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CheckpointRef } from '../../activities/contracts.ts';
+import type { StoredCheckpoint } from '../../activities/pipeline/checkpoints.ts';
+import type { RlIterationMetrics, RlSummary } from '../../activities/pipeline/types.ts';
+import type { RunConfig } from '../../config/schema.ts';
+import { hashSeed, rlSampleIndex, rlSampleRange, sampleTasks } from '../../core/sampling.ts';
+import { pipeline, training } from '../activities.ts';
+import { installControl } from '../control.ts';
+import { SA } from '../definitions.ts';
+import { failure } from '../errors.ts';
+import { baseWeights, withPolicy, type PolicyWeights } from '../policy.ts';
+import { range, stageRollouts } from './rollouts.ts';
+
+export interface RlInput {
+  runId: string;
+  /** Present on the first execution; after continue-as-new the loop reloads it by runId. */
+  config?: RunConfig;
+  /** Where a continued execution picks up; absent: read from rl_iterations (a fresh start or a resume). */
+  fromIteration?: number;
+  checkpoint?: PolicyWeights | null;
+}
+
+export async function rlWorkflow(input: RlInput): Promise<RlSummary> {
+  const control = installControl();
+  const { runId } = input;
+  const config = input.config ?? (await pipeline.getRunConfig({ runId }));
+  const rl = config.stages.rl;
+  const G = rl.groupSize;
+  let it: number;
+  let weights: PolicyWeights | null = input.checkpoint ?? null;
+  if (input.fromIteration !== undefined) it = input.fromIteration;
+  else {
+    const point = await pipeline.rlResumePoint({ runId });
+    it = point.nextIteration;
+    weights = point.checkpoint ?? baseWeights(config);
+  }
+  if (!weights) throw failure('ConfigError', 'stages.rl: no policy weights to train: enable stages.sft or set models.baseModelDir');
+  const pool = (await pipeline.taskPool({ runId, keep: config.stages.filter.keep })) ??
+    (await pipeline.loadRunTasks({ runId, tasks: config.tasks, seed: config.seed })).train;
+  if (pool.length === 0) throw failure('EmptyPool', 'stages.rl: the task pool is empty (no task with 0 < p < 1 after difficulty)');
+  const paths = await pipeline.runPaths({ runId });
+
+  let last: RlIterationMetrics | null = null;
+  for (let ranHere = 0; it <= rl.iterations; ) {
+    await control.waitIfPaused();
+    upsertSearchAttributes([{ key: SA.rlIteration, value: it }]);
+    control.report({ kind: 'stage', stage: 'rl', done: it - 1, total: rl.iterations, rlIteration: it, checkpoint: weights.checkpointId });
+    const iteration: number = it;
+    const batch = sampleTasks(pool, rl.batchTasks, hashSeed(config.seed, 'rl', iteration));
+    const items = batch.flatMap((taskId) => range(G).map((j) => ({ taskId, sample: rlSampleIndex(iteration, G, j) })));
+    await withPolicy(runId, config, weights, `rl-${iteration}`, (p) =>
+      stageRollouts(
+        { runId, config, stage: 'rl', progressStage: 'rl', models: [p], items, label: `iter-${iteration}`, samples: rlSampleRange(iteration, G) },
+        control,
+      ),
+    );
+    await control.waitIfPaused();
+    const b = await pipeline.buildGrpoBatch({ runId, iteration, groupSize: G });
+    // A batch where every member is masked or alone in its group has no gradient: keep the policy as it is.
+    if (b.activeMembers > 0) {
+      const ref: CheckpointRef = await training.grpoStep({
+        runId,
+        iteration,
+        model: weights.path,
+        batchPath: b.batchPath,
+        outDir: `${paths.checkpointsDir}/rl-iter-${String(iteration).padStart(4, '0')}`,
+        rl,
+      });
+      const stored: StoredCheckpoint = await pipeline.recordCheckpoint({ runId, stage: 'rl', ref });
+      weights = { checkpointId: stored.checkpointId, path: stored.path };
+    }
+    last = await pipeline.recordRlIteration({
+      runId,
+      iteration,
+      groupSize: G,
+      checkpointId: weights.checkpointId,
+      extra: { groups: b.groups, contributingGroups: b.contributingGroups, zeroVarianceGroups: b.zeroVarianceGroups, stepSkipped: b.activeMembers > 0 ? 0 : 1 },
+    });
+    control.report({ kind: 'stage', stage: 'rl', done: iteration, total: rl.iterations, rlIteration: iteration, checkpoint: weights.checkpointId });
+    it = iteration + 1;
+    ranHere++;
+    if (it <= rl.iterations && (ranHere >= rl.continueAsNewEvery || workflowInfo().continueAsNewSuggested)) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof rlWorkflow>({ runId, fromIteration: it, checkpoint: weights });
+    }
+  }
+  return {
+    iterations: rl.iterations,
+    checkpointId: weights.checkpointId,
+    path: weights.path,
+    meanReward: last?.meanReward ?? null,
+    resolvedRate: last?.resolvedRate ?? null,
+  };
+}

@@ -1,0 +1,26 @@
+// SWE-World / ORM: training pairs from recorded executions, then the verifier training activity; exported to
+// ONNX when TTS scores in-process.
+import type { StageInput, SweWorldSummary } from '../../activities/pipeline/types.ts';
+import { pipeline, scoring, training } from '../activities.ts';
+import { installControl } from '../control.ts';
+import { failure } from '../errors.ts';
+
+export async function sweWorldWorkflow({ runId, config }: StageInput): Promise<SweWorldSummary> {
+  const control = installControl();
+  const sw = config.stages.sweWorld;
+  control.report({ kind: 'stage', stage: 'sweWorld', done: 0, total: 1 });
+  const ds = await scoring.buildVerifierDataset({ runId, kind: sw.kind, balance: sw.balance });
+  if (ds.rows === 0) throw failure('EmptyDataset', `sweWorld: no ${sw.kind} training pairs: the run recorded no graded executions`);
+  const sft = await pipeline.getStageResult({ runId, stage: 'sft' });
+  const latest = await pipeline.latestCheckpoint({ runId });
+  // The verifier starts from the base weights (SWE-Gym trains its ORM from the policy's base model).
+  const baseModel = config.models.baseModelDir ?? sft?.baseModel ?? latest?.path;
+  if (!baseModel) throw failure('ConfigError', 'models.baseModelDir: the verifier needs base weights: set it or enable stages.sft');
+  const paths = await pipeline.runPaths({ runId });
+  const ref = await training.trainVerifier({ runId, kind: sw.kind, baseModel, datasetPath: ds.path, outDir: `${paths.checkpointsDir}/${sw.kind}`, cfg: sw });
+  const stored = await pipeline.recordCheckpoint({ runId, stage: 'sweWorld', ref });
+  const onnxDir =
+    config.stages.tts.backend === 'onnx' ? (await training.exportOnnx({ model: stored.path, outDir: `${paths.modelsDir}/${sw.kind}-onnx` })).onnxDir : null;
+  control.report({ kind: 'stage', stage: 'sweWorld', done: 1, total: 1 });
+  return { datasetId: ds.datasetId, rows: ds.rows, checkpointId: stored.checkpointId, path: stored.path, onnxDir };
+}

@@ -1,0 +1,53 @@
+// Test-time scaling: K candidates per evaluation task with the latest policy, verifier scores, the best picked;
+// TTS@K next to Pass@1 and Pass@K over the same candidates.
+import type { StageInput, TtsSummary } from '../../activities/pipeline/types.ts';
+import { pipeline, scoring } from '../activities.ts';
+import { installControl } from '../control.ts';
+import { failure } from '../errors.ts';
+import { baseWeights, withPolicy } from '../policy.ts';
+import { range, stageRollouts } from './rollouts.ts';
+
+export async function ttsWorkflow({ runId, config }: StageInput): Promise<TtsSummary> {
+  const control = installControl();
+  const t = config.stages.tts;
+  const evaluationId = `${runId}:tts`;
+  const { eval: evalIds } = await pipeline.loadRunTasks({ runId, tasks: config.tasks, seed: config.seed });
+  if (evalIds.length === 0) {
+    const note = 'no evaluation tasks (tasks.eval is empty): nothing to scale';
+    control.report({ kind: 'stage', stage: 'tts', done: 0, total: 0, note });
+    return { evaluationId, tasks: 0, k: t.k, ttsAtK: null, pass1: null, passK: null, note };
+  }
+  const verifier = t.selector === 'verifier' ? await verifierFor(runId, config) : undefined;
+  const latest = await pipeline.latestCheckpoint({ runId });
+  const weights = latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config);
+  const items = evalIds.flatMap((taskId) => range(t.k).map((sample) => ({ taskId, sample })));
+  const tally = await withPolicy(runId, config, weights, 'tts', (p) =>
+    stageRollouts({ runId, config, stage: 'tts', progressStage: 'tts', models: [p], items, label: 'candidates', keepIds: true }, control),
+  );
+  const { scores } = verifier
+    ? await scoring.scoreCandidates({ runId, backend: t.backend, verifierDir: verifier.onnxDir, verifier: config.models.verifier, rolloutIds: tally.rolloutIds })
+    : { scores: [] };
+  return pipeline.recordEvaluation({
+    evaluationId,
+    runId,
+    stage: 'tts',
+    kind: 'tts',
+    checkpoint: weights?.checkpointId ?? null,
+    k: t.k,
+    selector: t.selector,
+    seed: config.seed,
+    scores,
+  });
+}
+
+async function verifierFor(runId: string, config: StageInput['config']): Promise<{ onnxDir?: string }> {
+  if (config.stages.tts.backend === 'llm') {
+    if (!config.models.verifier) throw failure('ConfigError', 'models.verifier: stages.tts.backend "llm" needs a verifier endpoint');
+    return {};
+  }
+  const sw = await pipeline.getStageResult({ runId, stage: 'sweWorld' });
+  if (!sw?.onnxDir) {
+    throw failure('ConfigError', 'stages.tts.selector: "verifier" with the onnx backend needs the sweWorld stage (enable it, or pick another selector)');
+  }
+  return { onnxDir: sw.onnxDir };
+}

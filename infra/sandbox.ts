@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { DOCKER_LABELS } from '../core/constants.ts';
 import { InfraError } from '../core/errors.ts';
 import { runExec, type ExecResult } from './sandboxExec.ts';
-import { tarOneFile, untarFirstFile } from './tar.ts';
+import { tarFiles, untarFirstFile } from './tar.ts';
 import { maybeInjectCreateFault } from './sandboxFaults.ts';
 
 export type { ExecResult } from './sandboxExec.ts';
@@ -33,6 +33,11 @@ export interface ExecOptions {
   stdin?: string;
   workdir?: string;
   env?: Record<string, string>;
+  /**
+   * Run `bash -lc` (default) or `bash -c`. A login shell reads /etc/profile, which on Debian resets PATH: the
+   * harness turns it off so an image's own PATH (a conda env, a venv) stays in force.
+   */
+  login?: boolean;
 }
 
 export const DEFAULT_EXEC_TIMEOUT_SEC = 120;
@@ -124,6 +129,7 @@ export class Sandbox {
         user: o.user ?? this.o.user,
         workdir: o.workdir ?? this.o.workdir ?? '/testbed',
         env: o.env,
+        login: o.login ?? true,
         stdinPath,
         pidFile,
       },
@@ -146,15 +152,28 @@ export class Sandbox {
     content: string | Buffer,
     o: { mode?: number; uid?: number; gid?: number } = {},
   ): Promise<void> {
-    const slash = path.lastIndexOf('/');
-    const dir = slash > 0 ? path.slice(0, slash) : '/';
-    const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    // The archive is relative to `/`, so missing parent directories are created by the extraction.
-    const tar = tarOneFile(path.replace(/^\/+/, ''), body, { mode: o.mode ?? 0o666, uid: o.uid, gid: o.gid });
+    await this.writeFiles([{ path, content, ...o }]);
+  }
+
+  /** Several files in one round trip (one archive); missing parent directories are created. */
+  async writeFiles(
+    files: { path: string; content: string | Buffer; mode?: number; uid?: number; gid?: number }[],
+  ): Promise<void> {
+    // The archive is relative to `/`, so absolute paths land where they say.
+    const tar = tarFiles(
+      files.map((f) => ({
+        name: f.path.replace(/^\/+/, ''),
+        content: typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content,
+        mode: f.mode ?? 0o666,
+        uid: f.uid,
+        gid: f.gid,
+      })),
+    );
     try {
       await this.docker.getContainer(this.id).putArchive(tar, { path: '/' });
     } catch (err) {
-      throw new InfraError(`cannot write ${path} in ${this.id.slice(0, 12)} (dir ${dir}): ${(err as Error).message}`, {
+      const what = files.map((f) => f.path).join(', ');
+      throw new InfraError(`cannot write ${what} in ${this.id.slice(0, 12)}: ${(err as Error).message}`, {
         cause: err,
       });
     }

@@ -21,6 +21,7 @@ export interface RawExecOptions {
   user?: string;
   workdir: string;
   env?: Record<string, string>;
+  login: boolean;
   stdinPath?: string;
   /** Where the wrapper records its pid (= its process group) for the watchdog. */
   pidFile: string;
@@ -36,7 +37,7 @@ const WATCHDOG_GRACE_MS = (KILL_AFTER_SEC + 7) * 1000;
 const WRAPPER =
   '{ echo $$ > "$SF_PIDFILE"; } 2>/dev/null; if [ -n "$SF_STDIN" ]; then exec < "$SF_STDIN"; else exec < /dev/null; fi; exec 2>&1; ' +
   'exec timeout -k "$SF_KILL_AFTER" -s TERM "$SF_TIMEOUT" ' +
-  'env -u SF_PIDFILE -u SF_STDIN -u SF_KILL_AFTER -u SF_TIMEOUT -u SF_CMD bash -lc "$SF_CMD"';
+  'env -u SF_PIDFILE -u SF_STDIN -u SF_KILL_AFTER -u SF_TIMEOUT -u SF_CMD -u SF_SHELL_FLAGS bash $SF_SHELL_FLAGS "$SF_CMD"';
 
 export function wrapperCmd(o: RawExecOptions): { Cmd: string[]; Env: string[] } {
   const env = {
@@ -46,6 +47,7 @@ export function wrapperCmd(o: RawExecOptions): { Cmd: string[]; Env: string[] } 
     SF_KILL_AFTER: String(KILL_AFTER_SEC),
     SF_TIMEOUT: String(o.timeoutSec),
     SF_CMD: o.cmd,
+    SF_SHELL_FLAGS: o.login ? '-lc' : '-c',
   };
   return { Cmd: ['bash', '-c', WRAPPER], Env: Object.entries(env).map(([k, v]) => `${k}=${v}`) };
 }

@@ -7,23 +7,34 @@ function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, '0') + '\0';
 }
 
+export interface TarEntry {
+  name: string;
+  content: Buffer;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
 /** A tar with one regular file. Long names use a PAX header so any path works. */
-export function tarOneFile(
-  name: string,
-  content: Buffer,
-  o: { mode?: number; uid?: number; gid?: number } = {},
-): Buffer {
+export function tarOneFile(name: string, content: Buffer, o: Omit<TarEntry, 'name' | 'content'> = {}): Buffer {
+  return tarFiles([{ name, content, ...o }]);
+}
+
+/** A tar of regular files (parent directories are created by Docker's extraction). */
+export function tarFiles(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
-  let ustarName = name;
-  if (Buffer.byteLength(name) > 99) {
-    const record = (len: number) => `${len} path=${name}\n`;
-    let len = Buffer.byteLength(record(0));
-    while (Buffer.byteLength(record(len)) !== len) len = Buffer.byteLength(record(len));
-    const pax = Buffer.from(record(len));
-    parts.push(header('././@PaxHeader', pax.length, 0o644, 'x', 0, 0), pad(pax));
-    ustarName = name.slice(-99).replace(/^\/+/, '');
+  for (const e of entries) {
+    let ustarName = e.name;
+    if (Buffer.byteLength(e.name) > 99) {
+      const record = (len: number) => `${len} path=${e.name}\n`;
+      let len = Buffer.byteLength(record(0));
+      while (Buffer.byteLength(record(len)) !== len) len = Buffer.byteLength(record(len));
+      const pax = Buffer.from(record(len));
+      parts.push(header('././@PaxHeader', pax.length, 0o644, 'x', 0, 0), pad(pax));
+      ustarName = e.name.slice(-99).replace(/^\/+/, '');
+    }
+    parts.push(header(ustarName, e.content.length, e.mode ?? 0o644, '0', e.uid ?? 0, e.gid ?? 0), pad(e.content));
   }
-  parts.push(header(ustarName, content.length, o.mode ?? 0o644, '0', o.uid ?? 0, o.gid ?? 0), pad(content));
   parts.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(parts);
 }

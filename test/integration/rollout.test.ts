@@ -1,0 +1,73 @@
+// Rollouts end to end on real Docker, real Postgres and the scripted policy server (the test stand-in) over real
+// HTTP: the reward table (1 / alpha / 0), the history guard, and no container left behind.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgentActivities } from '../../activities/agent/activity.ts';
+import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
+import type { RolloutInput, RolloutSummary } from '../../activities/contracts.ts';
+import { containersOfRun, rolloutInput, rolloutRows, seedWhere, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
+
+const TASK = 'mini__textkit-3';
+let fx: RolloutFixture;
+let run: (input: RolloutInput, attempt?: number) => Promise<RolloutSummary>;
+
+beforeAll(async () => {
+  fx = await startRolloutFixture({ prefix: 'rollout' });
+  const activities = createAgentActivities(fx.deps);
+  run = (input, attempt = 1) => new MockActivityEnvironment({ attempt }).run(activities.runRollout, input);
+});
+afterAll(async () => fx?.stop());
+
+describe('rollout activity (real Docker, scripted policy server over HTTP)', () => {
+  it('a submitted correct fix is resolved with reward 1', async () => {
+    const task = fx.tasks.get(TASK)!;
+    const { seed } = seedWhere(task, (p) => p.mode === 'solve');
+    const runId = 'it-solve';
+    const s = await run(rolloutInput({ runId, taskId: TASK, seed }));
+    expect(s).toMatchObject({ exitReason: 'submitted', forced: false, outcome: 'resolved', reward: 1, masked: false });
+    const rows = await rolloutRows(fx.deps, runId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ exit_reason: 'submitted', outcome: 'resolved', reward: 1, masked: false, attempt: 1 });
+    expect(rows[0].patch).toContain('rstrip(sep)');
+    expect(Number(rows[0].id)).toBe(s.rolloutId);
+    const messages = await readTrajectory(s.trajectoryPath);
+    expect(messages[0]!.role).toBe('system');
+    expect(messages.filter((m) => m.role === 'assistant')).toHaveLength(s.turns);
+    expect(messages.at(-1)).toMatchObject({ role: 'tool', name: 'submit' });
+    expect(await containersOfRun(fx.docker, runId)).toEqual([]);
+  });
+
+  it('a forced submission of the correct fix earns alpha', async () => {
+    const task = fx.tasks.get(TASK)!;
+    const { seed, plan } = seedWhere(task, (p) => p.mode === 'solve_no_submit');
+    const runId = 'it-forced';
+    // Enough turns to make the edits, then truncation: the diff is force-submitted.
+    const input = rolloutInput({ runId, taskId: TASK, seed });
+    const s = await run({ ...input, agent: { ...input.agent, maxTurns: plan.steps.length + 2 } });
+    expect(s).toMatchObject({ exitReason: 'max_turns', forced: true, outcome: 'resolved', reward: 0.5, masked: false });
+    expect(s.turns).toBe(plan.steps.length + 2);
+  });
+
+  it('a wrong fix gets 0', async () => {
+    const task = fx.tasks.get(TASK)!;
+    const { seed } = seedWhere(task, (p) => p.mode === 'wrong_edit');
+    const s = await run(rolloutInput({ runId: 'it-wrong', taskId: TASK, seed }));
+    expect(s).toMatchObject({ exitReason: 'submitted', forced: false, outcome: 'unresolved', reward: 0, masked: false });
+    const rows = await rolloutRows(fx.deps, 'it-wrong');
+    expect(rows[0].patch).toContain('FIXME');
+  });
+
+  it('refuses history commands and counts the attempts', async () => {
+    const task = fx.tasks.get(TASK)!;
+    const { seed } = seedWhere(task, (p) => p.peeksHistory && p.mode === 'solve');
+    const s = await run(rolloutInput({ runId: 'it-history', taskId: TASK, seed }));
+    expect(s.historyAttempts).toBe(1);
+    const refused = (await readTrajectory(s.trajectoryPath)).filter((m) => m.meta?.refused);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.meta!.refused).toBe('git log');
+    expect(refused[0]!.content).toMatch(/refused/);
+    const rows = await rolloutRows(fx.deps, 'it-history');
+    expect(rows[0].history_attempts).toBe(1);
+    expect(s.reward).toBe(1);
+  });
+});

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { WorkerRole } from '../core/constants.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createEventActivities } from './events.ts';
+import { createAgentActivities } from './agent/activity.ts';
 import { createPipelineActivities } from './pipeline/index.ts';
 
 export function createOrchestratorActivities(deps: ActivityDeps) {
@@ -12,8 +13,8 @@ export function createOrchestratorActivities(deps: ActivityDeps) {
 /** Which host and process serves a role: lets a user (and the fault tests) see where work runs. */
 const workerInfo = (role: WorkerRole) => async () => ({ role, host: hostname(), pid: process.pid });
 
-export function createRolloutActivities(_deps: ActivityDeps) {
-  return { rolloutWorkerInfo: workerInfo('rollout') };
+export function createRolloutActivities(deps: ActivityDeps) {
+  return { rolloutWorkerInfo: workerInfo('rollout'), ...createAgentActivities(deps) };
 }
 
 export function createGpuActivities(_deps: ActivityDeps) {

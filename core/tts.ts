@@ -39,7 +39,9 @@ export function selectPerTask(
 /** Share of the C(n, k) subsets of size k whose best-ranked member is rank i: C(n-1-i, k-1) / C(n, k). */
 export function pickProbability(n: number, i: number, k: number): number {
   if (!Number.isInteger(n) || !Number.isInteger(i) || !Number.isInteger(k) || k < 1 || k > n || i < 0 || i >= n) {
-    throw new RangeError(`pickProbability: need integers 1 <= k <= n and 0 <= i < n (got n = ${n}, i = ${i}, k = ${k})`);
+    throw new RangeError(
+      `pickProbability: need integers 1 <= k <= n and 0 <= i < n (got n = ${n}, i = ${i}, k = ${k})`,
+    );
   }
   // C(n, k) = (n / k) C(n-1, k-1), and removing the i better-ranked members one at a time multiplies
   // C(m, k-1) by (m - (k-1)) / m: a product of ratios, so nothing overflows.
@@ -89,7 +91,14 @@ export interface TtsCurves {
 export function ttsCurves(groups: ReadonlyMap<string, readonly Candidate[]>, kMax?: number): TtsCurves {
   const tasks = [...groups.values()].filter((g) => g.length > 0);
   const top = kMax ?? Math.max(0, ...tasks.map((g) => g.length));
-  const curves: TtsCurves = { k: [], tasks: [], pass1: [], passK: [], oracle: [], tts: { verifier: [], fewest_turns: [], random: [] } };
+  const curves: TtsCurves = {
+    k: [],
+    tasks: [],
+    pass1: [],
+    passK: [],
+    oracle: [],
+    tts: { verifier: [], fewest_turns: [], random: [] },
+  };
   const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
   for (let k = 1; k <= top; k++) {
     const usable = tasks.filter((g) => g.length >= k);
@@ -112,11 +121,19 @@ export interface CandidateRow {
 }
 
 /** Candidates per task from rollout rows; masked rows (infrastructure errors) are not candidates at all. */
-export function groupCandidates(rows: readonly CandidateRow[], scores: ReadonlyMap<number, number>): Map<string, Candidate[]> {
+export function groupCandidates(
+  rows: readonly CandidateRow[],
+  scores: ReadonlyMap<number, number>,
+): Map<string, Candidate[]> {
   const groups = new Map<string, Candidate[]>();
   for (const r of rows) {
     if (r.masked) continue;
-    const c: Candidate = { rolloutId: r.rolloutId, resolved: r.resolved, score: scores.get(r.rolloutId) ?? null, turns: r.turns };
+    const c: Candidate = {
+      rolloutId: r.rolloutId,
+      resolved: r.resolved,
+      score: scores.get(r.rolloutId) ?? null,
+      turns: r.turns,
+    };
     groups.set(r.taskId, [...(groups.get(r.taskId) ?? []), c]);
   }
   return groups;

@@ -20,7 +20,12 @@ export interface OrmLimits {
   /** Per thought and per observation. */
   stepChars: number;
 }
-export const DEFAULT_ORM_LIMITS: OrmLimits = { maxChars: 24_000, issueChars: 4_000, diffChars: 8_000, stepChars: 1_200 };
+export const DEFAULT_ORM_LIMITS: OrmLimits = {
+  maxChars: 24_000,
+  issueChars: 4_000,
+  diffChars: 8_000,
+  stepChars: 1_200,
+};
 
 /** The parts of a stored trajectory message (activities/contracts.ts TrajectoryMessage) the verifier reads. */
 export interface VerifierMessage {
@@ -56,7 +61,8 @@ export function renderSteps(messages: VerifierCandidate['messages'], stepChars: 
       seenAssistant = true;
       const lines = [`### Step ${steps.length + 1}`];
       if (content.trim()) lines.push(`Thought: ${clip(content.trim(), stepChars)}`);
-      for (const c of m.tool_calls ?? []) lines.push(`Action: ${c.function.name} ${clip(c.function.arguments, stepChars)}`);
+      for (const c of m.tool_calls ?? [])
+        lines.push(`Action: ${c.function.name} ${clip(c.function.arguments, stepChars)}`);
       steps.push(lines.join('\n'));
     } else if (m.role === 'tool' || (m.role === 'user' && seenAssistant)) {
       // The system prompt and the task prompt before the first action restate the scaffold and the issue,
@@ -82,7 +88,8 @@ export function renderOrmText(c: VerifierCandidate, limits: Partial<OrmLimits> =
   const l = { ...DEFAULT_ORM_LIMITS, ...limits };
   const head = `## Issue\n${clip(c.problemStatement.trim(), l.issueChars)}\n\n`;
   const tail =
-    `## Final diff\n${c.patch.trim() ? fence(clip(c.patch, l.diffChars)) : '(no changes)'}\n\n` + `## Question\n${ORM_QUESTION}`;
+    `## Final diff\n${c.patch.trim() ? fence(clip(c.patch, l.diffChars)) : '(no changes)'}\n\n` +
+    `## Question\n${ORM_QUESTION}`;
   const steps = renderSteps(c.messages, l.stepChars);
   const title = (n: number) => `## Agent trajectory (${n} step${n === 1 ? '' : 's'})\n`;
   const room = l.maxChars - head.length - tail.length - title(steps.length).length - 40;
@@ -136,9 +143,12 @@ export function renderSweWorldPrompt(s: SweWorldInput, limits: Partial<OrmLimits
   const l = { ...DEFAULT_ORM_LIMITS, ...limits };
   const files = diffStat(s.patch);
   const fileLines = files.length
-    ? files.map((f) => `- ${f.path} (+${f.added} -${f.removed}${f.status === 'modified' ? '' : `, ${f.status}`})`).join('\n')
+    ? files
+        .map((f) => `- ${f.path} (+${f.added} -${f.removed}${f.status === 'modified' ? '' : `, ${f.status}`})`)
+        .join('\n')
     : '(none: the candidate changes nothing)';
-  const tests = (name: string, ids: readonly string[]) => `${name}:\n${ids.length ? ids.map((t) => `- ${t}`).join('\n') : '(none)'}`;
+  const tests = (name: string, ids: readonly string[]) =>
+    `${name}:\n${ids.length ? ids.map((t) => `- ${t}`).join('\n') : '(none)'}`;
   const text = [
     `## Issue\n${clip(s.problemStatement.trim(), l.issueChars)}`,
     `## Modified files\n${fileLines}`,

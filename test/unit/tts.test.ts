@@ -11,7 +11,12 @@ import {
   type Candidate,
 } from '../../core/tts.ts';
 
-const c = (rolloutId: number, score: number | null, resolved: boolean, turns: number): Candidate => ({ rolloutId, score, resolved, turns });
+const c = (rolloutId: number, score: number | null, resolved: boolean, turns: number): Candidate => ({
+  rolloutId,
+  score,
+  resolved,
+  turns,
+});
 
 // Task A: a score tie (ids 1 and 3 at 0.9) that fewer turns must break in favour of id 3.
 const taskA = [c(1, 0.9, false, 5), c(2, 0.8, true, 3), c(3, 0.9, true, 4), c(4, 0.1, false, 2)];
@@ -58,7 +63,11 @@ describe('subset probabilities', () => {
     expect(pickProbability(4, 2, 2)).toBeCloseTo(1 / 6, 12);
     expect(pickProbability(4, 3, 2)).toBe(0);
     expect(pickProbability(10, 3, 4)).toBeCloseTo(20 / 210, 12); // C(6,3) / C(10,4)
-    for (const [n, k] of [[7, 3], [12, 5], [200, 8]] as const) {
+    for (const [n, k] of [
+      [7, 3],
+      [12, 5],
+      [200, 8],
+    ] as const) {
       let sum = 0;
       for (let i = 0; i < n; i++) sum += pickProbability(n, i, k);
       expect(sum).toBeCloseTo(1, 10);

@@ -51,7 +51,9 @@ describe('the ORM text', () => {
   it('carries the issue, each action with its observation, and the final diff; not the scaffold prompts', () => {
     expect(text.startsWith('## Issue\nslugify leaves a trailing dash')).toBe(true);
     expect(text).toContain('## Agent trajectory (2 steps)');
-    expect(text).toContain('### Step 1\nThought: Let me look at the code.\nAction: bash {"command":"cat pkg/slug.py"}\nObservation: def slugify');
+    expect(text).toContain(
+      '### Step 1\nThought: Let me look at the code.\nAction: bash {"command":"cat pkg/slug.py"}\nObservation: def slugify',
+    );
     expect(text).toContain('### Step 2\nAction: submit {}\nObservation: submitted');
     expect(text).toContain('```diff\ndiff --git a/pkg/slug.py');
     expect(text).not.toContain('SCAFFOLD SYSTEM PROMPT');
@@ -139,7 +141,9 @@ describe('SWE-World prompt and target', () => {
         tests: { 'tests/test_slug.py::test_x': 'FAILED', 'tests/test_slug.py::test_old': 'PASSED' },
       }),
     ).toBe('tests/test_slug.py::test_x FAILED\ntests/test_slug.py::test_old PASSED\nREWARD: 0');
-    expect(renderSweWorldTarget({ ...base, outcome: 'patch_failed' })).toBe('The candidate patch does not apply.\nREWARD: 0');
+    expect(renderSweWorldTarget({ ...base, outcome: 'patch_failed' })).toBe(
+      'The candidate patch does not apply.\nREWARD: 0',
+    );
   });
 
   it('parseReward reads the last REWARD line and nothing else', () => {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerConfig } from './commands/config.ts';
 import { registerStack } from './commands/stack.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerReport } from './commands/report.ts';
 import { fail } from './output.ts';
 
 const program = new Command('swe-forge')
@@ -11,5 +12,6 @@ const program = new Command('swe-forge')
 registerStack(program);
 registerConfig(program);
 registerDemo(program);
+registerReport(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE, file=sys.stderr)
         return 0
     events.claim_stdout()
+    events.set_enabled(os.environ.get("RANK", "0") == "0")  # under torchrun, rank 0 speaks for the job
     events.setup_logging()
     # Progress bars are stderr noise for a child process; the event stream carries progress.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

@@ -64,6 +64,4 @@ def emit(event: str, **fields: Any) -> None:
 
 def setup_logging() -> None:
     level = os.environ.get("SWE_FORGE_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(
-        stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

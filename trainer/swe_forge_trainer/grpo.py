@@ -13,7 +13,7 @@ import time
 import torch
 
 from . import checkpoints, data, events
-from .config import ConfigError, Field, existing_file, model_dir, non_negative, positive
+from .config import ConfigError, Field, device_field, existing_file, model_dir, non_negative, positive
 from .runtime import STOP, Terminated, init_runtime, load_model, load_tokenizer, seed_everything
 
 log = events.log
@@ -35,7 +35,7 @@ SPEC = {
     "keep_checkpoints": Field("int", 2, "keep the newest N checkpoints in out_dir (0 = all)", non_negative),
     "seed": Field("int", 0, "seed"),
     "gradient_checkpointing": Field("bool", False, "trade compute for activation memory"),
-    "device": Field("enum", "auto", "auto | cpu | cuda", choices=("auto", "cpu", "cuda")),
+    "device": device_field(),
 }
 
 
@@ -53,13 +53,21 @@ def read_batch(cfg) -> tuple[list[dict], int]:
             raise ConfigError(f"{where}.advantage must be a finite number")
         if not isinstance(row.get("group"), str):
             raise ConfigError(f"{where}.group must be a string")
-        used.append({"messages": data.check_messages(row.get("messages"), where), "advantage": float(adv), "group": row["group"]})
+        used.append(
+            {
+                "messages": data.check_messages(row.get("messages"), where),
+                "advantage": float(adv),
+                "group": row["group"],
+            }
+        )
     sizes: dict[str, int] = {}
     for r in used:
         sizes[r["group"]] = sizes.get(r["group"], 0) + 1
     for group, size in sizes.items():
         if size > cfg.group_size:
-            raise ConfigError(f"config field 'grpo-step.group_size' is {cfg.group_size} but group {group!r} has {size} rows")
+            raise ConfigError(
+                f"config field 'grpo-step.group_size' is {cfg.group_size} but group {group!r} has {size} rows"
+            )
     return used, masked
 
 
@@ -93,7 +101,11 @@ def run(cfg) -> None:
     base = {"rows_used": len(used), "rows_masked": masked}
     if not used:
         log.warning("every row is masked: no update, the policy stays %s", cfg.model)
-        events.emit("done", checkpoint=os.path.abspath(cfg.model), metrics={**base, "skipped": True, "reason": "all rows masked", "tokens": 0})
+        events.emit(
+            "done",
+            checkpoint=os.path.abspath(cfg.model),
+            metrics={**base, "skipped": True, "reason": "all rows masked", "tokens": 0},
+        )
         return
     prev = checkpoints.read_state(cfg.model) or {}
     resume_opt = prev.get("command") == "grpo-step"
@@ -117,7 +129,10 @@ def run(cfg) -> None:
     advantages = [r["advantage"] for r in mine]
     n_groups = len({r["group"] for r in used})
     denom = n_groups * cfg.group_size * cfg.l_max
-    chunks = [list(range(i, min(i + cfg.micro_batch_size, len(examples)))) for i in range(0, len(examples), cfg.micro_batch_size)]
+    chunks = [
+        list(range(i, min(i + cfg.micro_batch_size, len(examples))))
+        for i in range(0, len(examples), cfg.micro_batch_size)
+    ]
     batches = [data.collate([examples[i] for i in c], tokenizer.pad_token_id) for c in chunks]
     batches = [{k: v.to(rt.device) for k, v in b.items()} for b in batches]
     adv = [torch.tensor([advantages[i] for i in c], device=rt.device).unsqueeze(1) for c in chunks]
@@ -170,4 +185,8 @@ def run(cfg) -> None:
         events.emit("checkpoint", step=step, path=path)
     if STOP.requested:
         raise Terminated()  # the update finished and is saved; report it, then honour the signal
-    events.emit("done", checkpoint=path, metrics={**metrics, **base, "groups": n_groups, "step": step, "ppo_epochs": cfg.ppo_epochs})
+    events.emit(
+        "done",
+        checkpoint=path,
+        metrics={**metrics, **base, "groups": n_groups, "step": step, "ppo_epochs": cfg.ppo_epochs},
+    )

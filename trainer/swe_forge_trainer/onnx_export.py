@@ -25,7 +25,12 @@ SPEC = {
     "no_token": Field("str", " NO", "the competing token"),
     "max_seq_len": Field("int", 4096, "recorded in scorer.json: callers keep the last max_seq_len tokens", positive),
     "opset": Field("int", 18, "ONNX opset", positive),
-    "exporter": Field("enum", "auto", "auto (torchscript, else dynamo) | torchscript | dynamo", choices=("auto", "torchscript", "dynamo")),
+    "exporter": Field(
+        "enum",
+        "auto",
+        "auto (torchscript, else dynamo) | torchscript | dynamo",
+        choices=("auto", "torchscript", "dynamo"),
+    ),
 }
 
 # Weights above this go to model.onnx.data beside the graph (protobuf cannot hold more than 2 GiB).
@@ -41,11 +46,8 @@ def _export(wrapper: torch.nn.Module, path: str, opset: int, external: bool, exp
     try:
         # The TorchScript exporter is the more forgiving one with transformers' mask code; newer torch
         # releases may drop it, hence the dynamo fallback.
-        torch.onnx.export(
-            wrapper, (ids, mask), path, dynamo=False, opset_version=opset,
-            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "p_yes": {0: "batch"}},
-            **names,
-        )  # fmt: skip
+        axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "p_yes": {0: "batch"}}
+        torch.onnx.export(wrapper, (ids, mask), path, dynamo=False, opset_version=opset, dynamic_axes=axes, **names)
         return "torchscript"
     except Exception as err:  # noqa: BLE001 - any failure of the legacy path means: try the other exporter
         if exporter == "torchscript":

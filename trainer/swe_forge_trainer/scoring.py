@@ -9,18 +9,18 @@ from __future__ import annotations
 import torch
 
 from . import data, events
-from .config import ConfigError, Field, model_dir, positive
+from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
 from .runtime import init_runtime, load_model, load_tokenizer, token_id
 
 SPEC = {
     "model": Field("str", help="verifier model directory", check=model_dir),
     "texts": Field("list[str]", None, "texts to score (this or texts_file)"),
-    "texts_file": Field("str", None, "JSONL of {text} rows or JSON list of strings (this or texts)"),
+    "texts_file": Field("str", None, "JSONL of {text} rows or JSON list of strings (this or texts)", existing_file),
     "yes_token": Field("str", " YES", "token whose probability is the score"),
     "no_token": Field("str", " NO", "the competing token"),
     "max_seq_len": Field("int", 4096, "longer texts keep their last max_seq_len tokens", positive),
     "batch_size": Field("int", 8, "texts per forward pass", positive),
-    "device": Field("enum", "auto", "auto | cpu | cuda", choices=("auto", "cpu", "cuda")),
+    "device": device_field(),
 }
 
 
@@ -62,7 +62,9 @@ def encode_texts(tokenizer, texts: list[str], max_seq_len: int) -> list[data.Exa
 
 
 @torch.no_grad()
-def score_examples(scorer: YesNoScorer, examples: list[data.Example], pad_id: int, batch_size: int, device) -> list[float]:
+def score_examples(
+    scorer: YesNoScorer, examples: list[data.Example], pad_id: int, batch_size: int, device
+) -> list[float]:
     order = sorted(range(len(examples)), key=lambda i: len(examples[i].ids))  # similar lengths share a batch
     scores = [0.0] * len(examples)
     for start in range(0, len(order), batch_size):

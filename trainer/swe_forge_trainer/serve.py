@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import torch
 
 from . import data, events
-from .config import ConfigError, Field, model_dir, non_negative, positive
+from .config import ConfigError, Field, device_field, model_dir, non_negative, positive
 from .runtime import init_runtime, load_model, load_tokenizer
 
 log = events.log
@@ -29,7 +29,7 @@ SPEC = {
     "temperature": Field("float", 0.0, "default temperature; 0 = greedy", non_negative),
     "seed": Field("int", 0, "sampling seed (request seed overrides)"),
     "model_name": Field("str", None, "name in /v1/models and responses (default: the directory name)"),
-    "device": Field("enum", "auto", "auto | cpu | cuda", choices=("auto", "cpu", "cuda")),
+    "device": device_field(),
 }
 
 
@@ -71,7 +71,11 @@ class Engine:
             "created": int(time.time()),
             "model": self.name,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
-            "usage": {"prompt_tokens": ids.shape[1], "completion_tokens": len(new), "total_tokens": ids.shape[1] + len(new)},
+            "usage": {
+                "prompt_tokens": ids.shape[1],
+                "completion_tokens": len(new),
+                "total_tokens": ids.shape[1] + len(new),
+            },
         }
 
 

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from . import data, events
-from .config import ConfigError, Field, existing_file, model_dir, positive
+from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
 from .loop import COMMON_FIELDS, prepare, train
 from .runtime import STOP, init_runtime, seed_everything
 
@@ -22,10 +22,25 @@ SPEC = {
     "batch_size": Field("int", 1, "sequences per step per process", positive),
     "max_seq_len": Field("int", 2048, "tokens per sequence; longer conversations are cut at the end", positive),
     "packing": Field("bool", False, "pack several conversations into one max_seq_len row"),
-    "rope_scaling": Field("object", None, 'e.g. {"type":"yarn","factor":4.0,"original_max_position_embeddings":32768}'),
-    "device": Field("enum", "auto", "auto | cpu | cuda", choices=("auto", "cpu", "cuda")),
+    "rope_scaling": Field(
+        "object",
+        None,
+        'e.g. {"type":"yarn","factor":4.0,"original_max_position_embeddings":32768}',
+        check=lambda v: rope_problem(v),
+    ),
+    "device": device_field(),
     **COMMON_FIELDS,
 }
+
+
+def rope_problem(value: dict) -> str | None:
+    kind = value.get("type", value.get("rope_type"))
+    if not isinstance(kind, str):
+        return 'needs a string "type" (e.g. "yarn")'
+    factor = value.get("factor")
+    if kind != "default" and (isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor <= 0):
+        return "needs a number factor > 0"
+    return None
 
 
 def causal_lm_loss(model, batch: dict) -> torch.Tensor:
@@ -34,7 +49,9 @@ def causal_lm_loss(model, batch: dict) -> torch.Tensor:
     logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
     labels = batch["labels"][:, 1:]
     logits = logits[:, :-1].float()
-    total = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100, reduction="sum")
+    total = F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100, reduction="sum"
+    )
     return total / (labels != -100).sum().clamp(min=1)
 
 

@@ -56,7 +56,10 @@ def corpus_texts(paths: list[str]):
 
 # Qwen2's pre-tokenizer split. transformers rebuilds any "qwen2" model's tokenizer with exactly this pipeline
 # (NFC, this split, byte-level), so tokenizer.json must use it too or Node-side tokenization would differ.
-QWEN2_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+QWEN2_SPLIT = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"""
+    r""" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
 
 
 def build_tokenizer(paths: list[str], vocab_size: int):

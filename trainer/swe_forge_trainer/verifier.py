@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from . import data, events
-from .config import ConfigError, Field, existing_file, model_dir, positive
+from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
 from .loop import COMMON_FIELDS, prepare, train
 from .runtime import STOP, init_runtime, seed_everything, token_id
 from .scoring import YesNoScorer, encode_texts
@@ -25,11 +25,13 @@ SPEC = {
     "steps": Field("int", None, "optimizer steps (this or epochs)", positive),
     "epochs": Field("float", None, "passes over the (balanced) data (this or steps)", positive),
     "batch_size": Field("int", 4, "rows per step per process", positive),
-    "max_seq_len": Field("int", 4096, "orm: texts keep their last tokens; swe_world: prompt cut from the left", positive),
+    "max_seq_len": Field(
+        "int", 4096, "orm: texts keep their last tokens; swe_world: prompt cut from the left", positive
+    ),
     "yes_token": Field("str", " YES", "orm: token for resolved"),
     "no_token": Field("str", " NO", "orm: token for unresolved"),
     "balance": Field("bool", True, "orm: downsample the majority label to 50/50"),
-    "device": Field("enum", "auto", "auto | cpu | cuda", choices=("auto", "cpu", "cuda")),
+    "device": device_field(),
     **COMMON_FIELDS,
 }
 
@@ -77,7 +79,12 @@ def run_orm(cfg, rt, job) -> None:
 
     job.state = {"kind": "orm", "yes_token_id": yes_id, "no_token_id": no_id}
     ckpt, metrics = train(job, total, batch_fn, orm_loss, module=scorer)
-    stats = {"rows": len(labels), "rows_used": len(keep), "positives": sum(verdicts), "negatives": len(verdicts) - sum(verdicts)}
+    stats = {
+        "rows": len(labels),
+        "rows_used": len(keep),
+        "positives": sum(verdicts),
+        "negatives": len(verdicts) - sum(verdicts),
+    }
     events.emit("done", checkpoint=ckpt, metrics={**metrics, **stats})
 
 

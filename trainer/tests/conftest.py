@@ -31,15 +31,27 @@ CONVERSATIONS = [
     [
         {"role": "system", "content": "You are a software engineering agent."},
         {"role": "user", "content": "Fix the failing test in utils.py"},
-        {"role": "assistant", "content": "Let me read the file.", "tool_calls": [tool_call("c1", "bash", {"cmd": "cat utils.py"})]},
+        {
+            "role": "assistant",
+            "content": "Let me read the file.",
+            "tool_calls": [tool_call("c1", "bash", {"cmd": "cat utils.py"})],
+        },
         {"role": "tool", "content": "def add(a, b):\n    return a - b\n"},
-        {"role": "assistant", "content": "", "tool_calls": [tool_call("c2", "file_editor", {"command": "str_replace", "old": "a - b", "new": "a + b"})]},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [tool_call("c2", "file_editor", {"command": "str_replace", "old": "a - b", "new": "a + b"})],
+        },
         {"role": "tool", "content": "File edited."},
         {"role": "assistant", "content": "Fixed the sign.", "tool_calls": [tool_call("c3", "submit", {})]},
     ],
     [
         {"role": "user", "content": "Rename variable x to count in loop.py"},
-        {"role": "assistant", "content": "I will search for it first.", "tool_calls": [tool_call("s1", "search", {"term": "x"})]},
+        {
+            "role": "assistant",
+            "content": "I will search for it first.",
+            "tool_calls": [tool_call("s1", "search", {"term": "x"})],
+        },
         {"role": "tool", "content": "loop.py:3: x = 0"},
         {"role": "assistant", "content": "Renaming now and submitting."},
     ],
@@ -77,7 +89,11 @@ def tiny_model(corpus, tmp_path_factory) -> str:
     from swe_forge_trainer import tiny
 
     out = tmp_path_factory.mktemp("models") / "tiny"
-    raw = {"out_dir": str(out), "corpus_files": [str(corpus / "conversations.jsonl"), str(corpus / "notes.txt")], "seed": 7}
+    raw = {
+        "out_dir": str(out),
+        "corpus_files": [str(corpus / "conversations.jsonl"), str(corpus / "notes.txt")],
+        "seed": 7,
+    }
     tiny.run(config.parse("make-tiny-model", raw, tiny.SPEC))
     return str(out)
 

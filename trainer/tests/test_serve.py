@@ -13,7 +13,14 @@ def http(url, body=None):
 
 
 def test_serve_answers_a_chat_completion_over_http(tiny_model, tmp_path):
-    raw = {"model": tiny_model, "port": 0, "max_new_tokens": 8, "temperature": 0.0, "seed": 0, "model_name": "tiny-policy"}
+    raw = {
+        "model": tiny_model,
+        "port": 0,
+        "max_new_tokens": 8,
+        "temperature": 0.0,
+        "seed": 0,
+        "model_name": "tiny-policy",
+    }
     proc = start_cli("serve", write_config(tmp_path, raw))
     try:
         reader = EventReader(proc)
@@ -38,7 +45,9 @@ def test_serve_answers_a_chat_completion_over_http(tiny_model, tmp_path):
         assert usage["prompt_tokens"] > 10 and 1 <= usage["completion_tokens"] <= 5
         assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
         # Greedy decoding is deterministic.
-        assert http(url + "/chat/completions", {"messages": messages, "max_tokens": 5})[1]["choices"] == reply["choices"]
+        assert (
+            http(url + "/chat/completions", {"messages": messages, "max_tokens": 5})[1]["choices"] == reply["choices"]
+        )
 
         try:
             http(url + "/chat/completions", {"messages": [{"role": "robot", "content": "x"}]})

@@ -31,14 +31,22 @@ def test_loss_falls_on_a_fixed_batch(tiny_model, sft_data, tmp_path, capfd):
     assert done["event"] == "done" and done["checkpoint"].endswith("checkpoints/step-000020")
     assert sorted(os.listdir(tmp_path / "out" / "checkpoints")) == ["step-000010", "step-000020"]
     files = set(os.listdir(done["checkpoint"]))
-    assert {"model.safetensors", "config.json", "tokenizer.json", "optimizer.pt", "rng_state.pt", "trainer_state.json"} <= files
+    assert {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "optimizer.pt",
+        "rng_state.pt",
+        "trainer_state.json",
+    } <= files
     state = json.loads(open(os.path.join(done["checkpoint"], "trainer_state.json")).read())
     assert state["step"] == 20 and state["command"] == "sft"
 
 
 def test_packing_and_rope_scaling(tiny_model, sft_data, tmp_path, capfd):
-    raw = sft_config(tiny_model, sft_data, tmp_path / "out", steps=2, batch_size=1, packing=True, max_seq_len=400,
-                     rope_scaling={"type": "yarn", "factor": 2.0, "original_max_position_embeddings": 4096})  # fmt: skip
+    rope = {"type": "yarn", "factor": 2.0, "original_max_position_embeddings": 4096}
+    raw = sft_config(tiny_model, sft_data, tmp_path / "out", steps=2, batch_size=1, packing=True, max_seq_len=400)
+    raw["rope_scaling"] = rope
     events = run_inprocess(sft, "sft", raw, capfd)
     assert events[-1]["metrics"]["sequences"] < 4  # several conversations share a row
     config = json.loads(open(os.path.join(events[-1]["checkpoint"], "config.json")).read())
@@ -98,7 +106,11 @@ def test_bad_config_exits_2_naming_the_field(tiny_model, sft_data, tmp_path):
     assert code == 2
     assert events == [
         {"event": "start", "command": "sft"},
-        {"event": "error", "kind": "bad_input", "message": "config field 'sft.lr' must be a finite number (got \"fast\")"},
+        {
+            "event": "error",
+            "kind": "bad_input",
+            "message": "config field 'sft.lr' must be a finite number (got \"fast\")",
+        },
     ]
     assert "sft.lr" in err
 

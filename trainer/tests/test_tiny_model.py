@@ -34,9 +34,7 @@ def test_tiny_model_loads_with_auto_classes(tiny_model):
     for text in (" YES", " NO", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<tool_call>", "</tool_call>"):
         assert len(tok.encode(text, add_special_tokens=False)) == 1, text
     assert tok.eos_token == "<|im_end|>" and tok.pad_token == "<|endoftext|>"
-    rendered = tok.apply_chat_template(
-        [{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True
-    )
+    rendered = tok.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False, add_generation_prompt=True)
     assert rendered == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
 
 
@@ -47,5 +45,9 @@ def test_tokenizer_json_matches_transformers_tokenizer(tiny_model):
 
     raw = Tokenizer.from_file(os.path.join(tiny_model, "tokenizer.json"))
     hf = AutoTokenizer.from_pretrained(tiny_model)
-    for text in ["def add(a, b):\n    return a + b\n\n", "Ünïcödé  spaces\t\ttabs YES NO", "<|im_start|>user\nx<|im_end|>"]:
+    for text in [
+        "def add(a, b):\n    return a + b\n\n",
+        "Ünïcödé  spaces\t\ttabs YES NO",
+        "<|im_start|>user\nx<|im_end|>",
+    ]:
         assert raw.encode(text, add_special_tokens=False).ids == hf.encode(text, add_special_tokens=False)

@@ -49,7 +49,9 @@ def test_orm_training_separates_resolved_from_unresolved(tiny_model, tmp_path, c
 
 
 def test_swe_world_trains_on_the_target_only(tiny_model, tmp_path, capfd):
-    rows = [{"prompt": f"Simulate tests for patch {i}:\n", "target": f"test_{i} PASSED\nREWARD: {i % 2}"} for i in range(4)]
+    rows = [
+        {"prompt": f"Simulate tests for patch {i}:\n", "target": f"test_{i} PASSED\nREWARD: {i % 2}"} for i in range(4)
+    ]
     rows.append({"prompt": "p", "target": "x " * 200})  # longer than max_seq_len: dropped, not cut
     data = write_jsonl(tmp_path / "world.jsonl", rows)
     raw = {"kind": "swe_world", "model": tiny_model, "data": str(data), "out_dir": str(tmp_path / "w"), "steps": 15,

@@ -39,11 +39,20 @@ export function niceMax(v: number): number {
   return [1, 2, 2.5, 5, 10].map((m) => m * mag).find((m) => m >= v) ?? 10 * mag;
 }
 
-function yAxis(yMin: number, yMax: number, label: string, plotH: number, plotW: number): string[] {
+/** An axis over [0, max] with room above the tallest bar; integer data (counts) gets integer ticks only. */
+export function countAxis(max: number, integer: boolean): { yMax: number; ticks: number } {
+  let yMax = niceMax(max * 1.1);
+  if (!integer) return { yMax, ticks: 5 };
+  yMax = Math.ceil(yMax);
+  const ticks = yMax < 5 ? yMax : 5;
+  return { yMax: Math.ceil(yMax / ticks) * ticks, ticks };
+}
+
+function yAxis(yMin: number, yMax: number, label: string, plotH: number, plotW: number, ticks = 5): string[] {
   const out: string[] = [];
-  for (let i = 0; i <= 5; i++) {
-    const v = yMin + ((yMax - yMin) * i) / 5;
-    const y = M.top + plotH - (plotH * i) / 5;
+  for (let i = 0; i <= ticks; i++) {
+    const v = yMin + ((yMax - yMin) * i) / ticks;
+    const y = M.top + plotH - (plotH * i) / ticks;
     out.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`);
     out.push(text(M.left - 8, y + 4, fmt(v), { anchor: 'end', size: 11 }));
   }
@@ -64,9 +73,10 @@ export interface Bar {
 export function barChart(o: { title: string; xLabel: string; yLabel: string; bars: readonly Bar[] }): string {
   const plotW = CHART.width - M.left - M.right;
   const plotH = CHART.height - M.top - M.bottom;
-  const yMax = niceMax(Math.max(0, ...o.bars.map((b) => b.value)));
+  const values = o.bars.map((b) => b.value);
+  const { yMax, ticks } = countAxis(Math.max(0, ...values), values.every(Number.isInteger));
   const slot = plotW / Math.max(1, o.bars.length);
-  const body = yAxis(0, yMax, o.yLabel, plotH, plotW);
+  const body = yAxis(0, yMax, o.yLabel, plotH, plotW, ticks);
   o.bars.forEach((b, i) => {
     const h = (plotH * b.value) / yMax;
     const x = M.left + i * slot + slot * 0.1;

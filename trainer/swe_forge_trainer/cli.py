@@ -56,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     STOP.install()
     try:
+        if argv and argv[0] in COMMANDS:
+            events.emit("start", command=argv[0])
         command, path = _args(argv)
-        events.emit("start", command=command)
         module = importlib.import_module(f".{COMMANDS[command]}", __package__)
         cfg = config.parse(command, config.load_file(path), module.SPEC)
         set_threads()

@@ -24,7 +24,6 @@ const XDIST = new RegExp(`^\\[gw\\d+\\] \\[\\s*\\d+%\\] (${STATUS}) (.+?)\\s*$`)
 const SUMMARY = new RegExp(`^(${STATUS}) (.+?)\\s*$`);
 const HEADER = /^=+ (.*?) =+$/;
 const FINAL = /\b(passed|failed|errors?|skipped|xfailed|xpassed|deselected|no tests ran)\b.* in [\d.]+s\b/;
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 type Section = 'start' | 'progress' | 'report' | 'summary' | 'done';

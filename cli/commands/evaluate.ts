@@ -1,0 +1,122 @@
+// `swe-forge evaluate --predictions FILE`: SWE-bench predictions in, a SWE-bench-style report out.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { formatRowError } from '../../core/task.ts';
+import { SandboxSchema } from '../../config/schema.ts';
+import { evaluateBatch } from '../../activities/harness/batch.ts';
+import { readPredictions } from '../../activities/harness/predictions.ts';
+import { buildReport } from '../../activities/harness/report.ts';
+import { createTaskStore } from '../../activities/tasks/store.ts';
+import type { EvalOutcome } from '../../activities/contracts.ts';
+import { connectDocker } from '../../infra/docker.ts';
+import { reapOrphans } from '../../infra/sandbox.ts';
+import { loadSettings } from '../../infra/settings.ts';
+import { withTaskDatabase as withDatabase } from '../taskDatabase.ts';
+import { progressBar } from '../progress.ts';
+import { action, printJson } from '../output.ts';
+
+interface EvaluateOpts {
+  predictions: string;
+  runId?: string;
+  ids?: string;
+  concurrency: string;
+  timeout: string;
+  out?: string;
+  json?: boolean;
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .requiredOption(
+      '--predictions <file>',
+      'SWE-bench predictions: JSONL / JSON of {instance_id, model_name_or_path, model_patch}',
+    )
+    .option('--run-id <id>', 'names the report and labels the containers (default: eval-<time>)')
+    .option('--ids <ids>', 'evaluate only these instance ids (comma-separated)')
+    .option('--concurrency <n>', 'evaluations at once', String(cpus().length))
+    .option('--timeout <sec>', 'test timeout per instance, seconds', '900')
+    .option('--out <dir>', 'where the report and per-instance results go (default: <data>/evaluations/<run-id>)')
+    .option('--json', 'print the report as JSON')
+    .description('Evaluate model patches against the imported tasks and write a SWE-bench-style report')
+    .action(action(runEvaluate));
+}
+
+async function runEvaluate(opts: EvaluateOpts): Promise<void> {
+  const settings = loadSettings();
+  const runId = opts.runId ?? `eval-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+  const outDir = resolve(opts.out ?? join(settings.dataDir, 'evaluations', runId));
+  const { predictions, errors } = readPredictions(opts.predictions);
+  for (const e of errors) console.error(formatRowError(e, opts.predictions));
+  const only = opts.ids ? new Set(opts.ids.split(',').map((s) => s.trim())) : undefined;
+  const wanted = predictions.filter((p) => !only || only.has(p.instance_id));
+  const docker = await connectDocker(settings.dockerHost);
+  const sandbox = SandboxSchema.parse({ testTimeoutSec: Number(opts.timeout) });
+  const report = await withDatabase(async (pool) => {
+    const tasks = new Map((await createTaskStore(pool).list()).map((t) => [t.instance_id, t]));
+    const unknownIds = wanted.filter((p) => !tasks.has(p.instance_id)).map((p) => p.instance_id);
+    for (const id of unknownIds) console.error(`${opts.predictions}: ${id}: not an imported task (skipped)`);
+    const items = wanted
+      .filter((p) => tasks.has(p.instance_id) && p.model_patch?.trim())
+      .map((p) => ({ task: tasks.get(p.instance_id)!, patch: p.model_patch! }));
+    mkdirSync(outDir, { recursive: true });
+    const outcomes: Record<string, EvalOutcome> = {};
+    const bar = progressBar(items.length, 'evaluate', { quiet: !!opts.json });
+    try {
+      await evaluateBatch(docker, items, {
+        sandbox,
+        concurrency: Number(opts.concurrency),
+        attempts: sandbox.infraMaxAttempts,
+        labels: { run: runId, activity: 'evaluate' },
+        onResult: (_i, item, result) => {
+          outcomes[item.task.instance_id] = result.outcome;
+          writeFileSync(
+            join(outDir, `${item.task.instance_id.replace(/\//g, '__')}.json`),
+            JSON.stringify(result, null, 2),
+          );
+          bar.tick(`${item.task.instance_id} ${result.outcome}`);
+        },
+      });
+    } finally {
+      bar.done();
+      // Whatever an engine hiccup left behind for this run.
+      await reapOrphans(docker, { ttlSec: 0, runId }).catch(() => undefined);
+    }
+    const datasetIds = only ? [...only].filter((id) => tasks.has(id)) : [...tasks.keys()];
+    const report = buildReport({ runId, datasetIds, predictions: wanted, outcomes, unknownIds });
+    const reportPath = join(outDir, 'report.json');
+    writeFileSync(reportPath, JSON.stringify(report, null, 2));
+    await pool.query(
+      `insert into evaluations (id, run_id, kind, checkpoint, metrics, report_path) values ($1, null, 'swe-bench', $2, $3, $4)
+       on conflict (id) do update set metrics = excluded.metrics, report_path = excluded.report_path, created_at = now()`,
+      [
+        `swe-bench/${runId}`,
+        report.model_name_or_path,
+        JSON.stringify({
+          resolved: report.resolved_instances,
+          submitted: report.submitted_instances,
+          errors: report.error_instances,
+        }),
+        reportPath,
+      ],
+    );
+    return { ...report, report_path: reportPath };
+  });
+  if (opts.json) printJson(report);
+  else {
+    console.log(`Total instances: ${report.total_instances}`);
+    console.log(`Instances submitted: ${report.submitted_instances}`);
+    console.log(`Instances completed: ${report.completed_instances}`);
+    console.log(`Instances resolved: ${report.resolved_instances}`);
+    console.log(
+      `Instances unresolved: ${report.unresolved_instances} (patch did not apply: ${report.patch_failed_ids.length})`,
+    );
+    console.log(`Instances with empty patches: ${report.empty_patch_instances}`);
+    console.log(`Instances with errors: ${report.error_instances}`);
+    console.log(`Report written to ${report.report_path}`);
+  }
+  if (report.error_instances) process.exitCode = 4;
+  else if (errors.length || report.unknown_ids.length) process.exitCode = 2;
+}

@@ -4,6 +4,7 @@ import type { WorkerRole } from '../core/constants.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createEventActivities } from './events.ts';
 import { createAgentActivities } from './agent/activity.ts';
+import { createHarnessActivities } from './harness/activities.ts';
 import { createPipelineActivities } from './pipeline/index.ts';
 
 export function createOrchestratorActivities(deps: ActivityDeps) {
@@ -14,7 +15,7 @@ export function createOrchestratorActivities(deps: ActivityDeps) {
 const workerInfo = (role: WorkerRole) => async () => ({ role, host: hostname(), pid: process.pid });
 
 export function createRolloutActivities(deps: ActivityDeps) {
-  return { rolloutWorkerInfo: workerInfo('rollout'), ...createAgentActivities(deps) };
+  return { rolloutWorkerInfo: workerInfo('rollout'), ...createAgentActivities(deps), ...createHarnessActivities(deps) };
 }
 
 export function createGpuActivities(_deps: ActivityDeps) {

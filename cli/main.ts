@@ -4,6 +4,9 @@ import { registerConfig } from './commands/config.ts';
 import { registerStack } from './commands/stack.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerReport } from './commands/report.ts';
+import { registerTasks } from './commands/tasks.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
+import { registerImages } from './commands/images.ts';
 import { fail } from './output.ts';
 
 const program = new Command('swe-forge')
@@ -13,5 +16,8 @@ registerStack(program);
 registerConfig(program);
 registerDemo(program);
 registerReport(program);
+registerTasks(program);
+registerEvaluate(program);
+registerImages(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -131,7 +131,7 @@ def start_cli(command: str, config_path: Path) -> subprocess.Popen:
     )
 
 
-def run_cli(command: str, config_path: Path, timeout: float = 120) -> tuple[int, list[dict], str]:
+def run_cli(command: str, config_path: Path, timeout: float = 300) -> tuple[int, list[dict], str]:
     proc = start_cli(command, config_path)
     out, err = proc.communicate(timeout=timeout)
     return proc.returncode, parse_events(out), err
@@ -153,7 +153,7 @@ class EventReader:
             self.queue.put(event)
         self.queue.put(None)
 
-    def wait_for(self, predicate, timeout: float = 60) -> dict:
+    def wait_for(self, predicate, timeout: float = 180) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -23,6 +23,11 @@ export interface Control {
   waitIfPaused(): Promise<void>;
   /** Sends a progress report to the root workflow, or handles it here when this workflow is the root. */
   report(p: ProgressReport): void;
+  /**
+   * Waits until every progress report has been handed to the server. A signal to another workflow becomes a
+   * command only after a few microtasks, so a workflow that returns right after reporting would drop it.
+   */
+  flush(): Promise<void>;
   /** Starts a child that inherits pause / resume, waits for its result. */
   runChild<W extends Workflow>(fn: W, options: ChildOptions<W>): Promise<WorkflowResultType<W>>;
 }
@@ -45,6 +50,7 @@ export function installControl(onProgress?: (p: ProgressReport) => void): Contro
   const root = workflowInfo().root;
   if (!root && onProgress) setHandler(progressSignal, onProgress);
   const toRoot = root ? getExternalWorkflowHandle(root.workflowId) : undefined;
+  const pending = new Set<Promise<void>>();
 
   return {
     get paused() {
@@ -52,8 +58,14 @@ export function installControl(onProgress?: (p: ProgressReport) => void): Contro
     },
     waitIfPaused: () => condition(() => !paused),
     report(p) {
-      if (toRoot) void toRoot.signal(progressSignal, p).catch(() => undefined);
-      else onProgress?.(p);
+      if (!toRoot) return onProgress?.(p);
+      // The root may be gone (a stage run on its own, a cancelled pipeline): progress is best effort.
+      const sent: Promise<void> = toRoot.signal(progressSignal, p).catch(() => undefined);
+      pending.add(sent);
+      void sent.finally(() => pending.delete(sent));
+    },
+    async flush() {
+      await Promise.all([...pending]);
     },
     async runChild<W extends Workflow>(fn: W, options: ChildOptions<W>): Promise<WorkflowResultType<W>> {
       // By type name, as the SDK does for a function (it reads fn.name too).
@@ -71,4 +83,14 @@ export function installControl(onProgress?: (p: ProgressReport) => void): Contro
       }
     },
   };
+}
+
+/** Runs a workflow body with a control installed, and flushes its progress reports however the body ends. */
+export async function controlled<T>(body: (c: Control) => Promise<T>, onProgress?: (p: ProgressReport) => void): Promise<T> {
+  const control = installControl(onProgress);
+  try {
+    return await body(control);
+  } finally {
+    await control.flush();
+  }
 }

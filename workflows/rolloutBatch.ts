@@ -1,8 +1,8 @@
 // One partition of a large fan-out, as its own execution (its own history, its own 2,000-pending budget).
 import type { RolloutTally } from '../activities/pipeline/types.ts';
-import { installControl } from './control.ts';
+import { controlled } from './control.ts';
 import { runWindowed, type RolloutBatchSpec } from './fanout.ts';
 
 export async function rolloutBatchWorkflow(spec: RolloutBatchSpec): Promise<RolloutTally> {
-  return runWindowed(spec, installControl());
+  return controlled((control) => runWindowed(spec, control));
 }

@@ -39,11 +39,14 @@ export function newStatus(runId: string, workflowId: string): StatusState {
 
 export function applyProgress(s: StatusState, p: ProgressReport): void {
   if (p.lastError) s.lastError = `${p.stage}: ${p.lastError}`;
+  // Counts only grow: a report that overtook a newer one on the way must not move progress backwards.
   if (p.kind === 'rollouts') {
-    s.sources.set(p.source, p);
+    const seen = s.sources.get(p.source);
+    if (!seen || seen.done <= p.done) s.sources.set(p.source, p);
     return;
   }
-  if (p.done !== undefined && p.total !== undefined) s.units[p.stage] = { done: p.done, total: p.total };
+  const seen = s.units[p.stage];
+  if (p.done !== undefined && p.total !== undefined && (!seen || seen.done <= p.done)) s.units[p.stage] = { done: p.done, total: p.total };
   if (p.rlIteration !== undefined) s.rlIteration = p.rlIteration;
   if (p.checkpoint) s.latestCheckpoint = p.checkpoint;
   if (p.note) s.notes[p.stage] = p.note;

@@ -1,13 +1,16 @@
 // Best-of-N difficulty: n rollouts per training task with the configured model, then pass rates and a histogram.
 import type { DifficultySummary, StageInput } from '../../activities/pipeline/types.ts';
 import { pipeline } from '../activities.ts';
-import { installControl } from '../control.ts';
+import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
 import { baseWeights, withPolicy, type ServedPolicy } from '../policy.ts';
 import { range, stageRollouts } from './rollouts.ts';
 
-export async function difficultyWorkflow({ runId, config }: StageInput): Promise<DifficultySummary> {
-  const control = installControl();
+export async function difficultyWorkflow(input: StageInput): Promise<DifficultySummary> {
+  return controlled((control) => difficultyStage(input, control));
+}
+
+async function difficultyStage({ runId, config }: StageInput, control: Control): Promise<DifficultySummary> {
   const d = config.stages.difficulty;
   const { train } = await pipeline.loadRunTasks({ runId, tasks: config.tasks, seed: config.seed });
   const items = train.flatMap((taskId) => range(d.n).map((sample) => ({ taskId, sample })));

@@ -1,12 +1,15 @@
 // Teacher distillation: teachers x training tasks x samples rollouts, fanned out with a bounded window.
 import type { DistillSummary, StageInput } from '../../activities/pipeline/types.ts';
 import { pipeline } from '../activities.ts';
-import { installControl } from '../control.ts';
+import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
 import { range, stageRollouts } from './rollouts.ts';
 
-export async function distillWorkflow({ runId, config }: StageInput): Promise<DistillSummary> {
-  const control = installControl();
+export async function distillWorkflow(input: StageInput): Promise<DistillSummary> {
+  return controlled((control) => distillStage(input, control));
+}
+
+async function distillStage({ runId, config }: StageInput, control: Control): Promise<DistillSummary> {
   const teachers = config.models.teachers;
   if (teachers.length === 0) {
     throw failure('ConfigError', 'models.teachers: distillation needs at least one teacher (or set stages.distill.enabled: false)');

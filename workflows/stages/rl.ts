@@ -14,7 +14,7 @@ import type { RlIterationMetrics, RlSummary } from '../../activities/pipeline/ty
 import type { RunConfig } from '../../config/schema.ts';
 import { hashSeed, rlSampleIndex, rlSampleRange, sampleTasks } from '../../core/sampling.ts';
 import { pipeline, training } from '../activities.ts';
-import { installControl } from '../control.ts';
+import { controlled, type Control } from '../control.ts';
 import { SA } from '../definitions.ts';
 import { failure } from '../errors.ts';
 import { baseWeights, withPolicy, type PolicyWeights } from '../policy.ts';
@@ -30,7 +30,10 @@ export interface RlInput {
 }
 
 export async function rlWorkflow(input: RlInput): Promise<RlSummary> {
-  const control = installControl();
+  return controlled((control) => rlStage(input, control));
+}
+
+async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
   const { runId } = input;
   const config = input.config ?? (await pipeline.getRunConfig({ runId }));
   const rl = config.stages.rl;

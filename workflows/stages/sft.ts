@@ -1,11 +1,14 @@
 // Long-horizon SFT on the filtered trajectories; without models.baseModelDir the trainer first makes a tiny model.
 import type { SftSummary, StageInput } from '../../activities/pipeline/types.ts';
 import { pipeline, training } from '../activities.ts';
-import { installControl } from '../control.ts';
+import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
 
-export async function sftWorkflow({ runId, config }: StageInput): Promise<SftSummary> {
-  const control = installControl();
+export async function sftWorkflow(input: StageInput): Promise<SftSummary> {
+  return controlled((control) => sftStage(input, control));
+}
+
+async function sftStage({ runId, config }: StageInput, control: Control): Promise<SftSummary> {
   const data = await pipeline.getStageResult({ runId, stage: 'filter' });
   if (!data) throw failure('ConfigError', 'stages.filter: sft needs the filter stage\'s dataset; enable stages.filter or run it first');
   if (data.rows === 0) {

@@ -2,11 +2,14 @@
 // ONNX when TTS scores in-process.
 import type { StageInput, SweWorldSummary } from '../../activities/pipeline/types.ts';
 import { pipeline, scoring, training } from '../activities.ts';
-import { installControl } from '../control.ts';
+import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
 
-export async function sweWorldWorkflow({ runId, config }: StageInput): Promise<SweWorldSummary> {
-  const control = installControl();
+export async function sweWorldWorkflow(input: StageInput): Promise<SweWorldSummary> {
+  return controlled((control) => sweWorldStage(input, control));
+}
+
+async function sweWorldStage({ runId, config }: StageInput, control: Control): Promise<SweWorldSummary> {
   const sw = config.stages.sweWorld;
   control.report({ kind: 'stage', stage: 'sweWorld', done: 0, total: 1 });
   const ds = await scoring.buildVerifierDataset({ runId, kind: sw.kind, balance: sw.balance });

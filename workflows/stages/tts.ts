@@ -2,13 +2,16 @@
 // TTS@K next to Pass@1 and Pass@K over the same candidates.
 import type { StageInput, TtsSummary } from '../../activities/pipeline/types.ts';
 import { pipeline, scoring } from '../activities.ts';
-import { installControl } from '../control.ts';
+import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
 import { baseWeights, withPolicy } from '../policy.ts';
 import { range, stageRollouts } from './rollouts.ts';
 
-export async function ttsWorkflow({ runId, config }: StageInput): Promise<TtsSummary> {
-  const control = installControl();
+export async function ttsWorkflow(input: StageInput): Promise<TtsSummary> {
+  return controlled((control) => ttsStage(input, control));
+}
+
+async function ttsStage({ runId, config }: StageInput, control: Control): Promise<TtsSummary> {
   const t = config.stages.tts;
   const evaluationId = `${runId}:tts`;
   const { eval: evalIds } = await pipeline.loadRunTasks({ runId, tasks: config.tasks, seed: config.seed });

@@ -1,0 +1,176 @@
+// Stand-ins for the activities other workers own (rollout, gpu, scoring). They write what the real ones write
+// (rollout rows, trajectory files, checkpoint dirs) so the real pipeline activities run on top of them.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type pg from 'pg';
+import type {
+  CheckpointRef,
+  GpuActivities,
+  RolloutInput,
+  RolloutSummary,
+  ScoringActivities,
+} from '../../../activities/contracts.ts';
+
+export interface Call {
+  name: string;
+  input: unknown;
+}
+
+/** What a stub rollout does for (task, sample): resolved, masked (infrastructure error) or a plain failure. */
+export type Outcome = 'resolved' | 'unresolved' | 'masked';
+export type OutcomeFn = (taskId: string, sample: number) => Outcome;
+
+/**
+ * Task t-0 always resolves, t-1 never, every other task on even samples (mixed); t-3's sample 3 is an
+ * infrastructure error. Hand-computed pass rates for n = 4: t-0 1, t-1 0, t-2 0.5, t-3 2/3, t-4 0.5.
+ */
+export const defaultOutcome: OutcomeFn = (taskId, sample) => {
+  if (taskId === 't-3' && sample === 3) return 'masked';
+  if (taskId === 't-0') return 'resolved';
+  if (taskId === 't-1') return 'unresolved';
+  return sample % 2 === 0 ? 'resolved' : 'unresolved';
+};
+
+export interface StubOptions {
+  pool: pg.Pool;
+  artifactsDir: string;
+  outcome?: OutcomeFn;
+  /** Awaited inside each rollout before it finishes (tests hold rollouts open with it). */
+  gate?: (input: RolloutInput) => Promise<void>;
+  /** Throws inside the named activity when it returns true (tests make a stage fail). */
+  failWhen?: (name: string, input: unknown) => boolean;
+}
+
+export function createStubs(o: StubOptions) {
+  const calls: Call[] = [];
+  const live = { inFlight: 0, maxInFlight: 0, cancelled: 0 };
+  const record = (name: string, input: unknown) => {
+    calls.push({ name, input });
+    if (o.failWhen?.(name, input)) throw ApplicationFailure.nonRetryable(`stub ${name} told to fail`, 'TaskError');
+  };
+
+  async function runRollout(input: RolloutInput): Promise<RolloutSummary> {
+    record('runRollout', input);
+    live.inFlight++;
+    live.maxInFlight = Math.max(live.maxInFlight, live.inFlight);
+    try {
+      if (o.gate) {
+        const beat = setInterval(() => Context.current().heartbeat(), 200);
+        try {
+          await Promise.race([o.gate(input), Context.current().cancelled]);
+        } catch (err) {
+          live.cancelled++;
+          throw err;
+        } finally {
+          clearInterval(beat);
+        }
+      }
+      return await writeRollout(input);
+    } finally {
+      live.inFlight--;
+    }
+  }
+
+  async function writeRollout(input: RolloutInput): Promise<RolloutSummary> {
+    const outcome = (o.outcome ?? defaultOutcome)(input.taskId, input.sample);
+    const masked = outcome === 'masked';
+    const resolved = outcome === 'resolved';
+    const turns = 3 + (input.sample % 4);
+    const dir = join(o.artifactsDir, 'runs', input.runId, 'trajectories', input.stage, input.taskId);
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${input.sample}.jsonl`);
+    const messages = [
+      { role: 'system', content: 'You are a software engineer.' },
+      { role: 'user', content: `Fix ${input.taskId}` },
+      { role: 'assistant', content: `patch for ${input.taskId} #${input.sample}`, meta: { turn: 1 } },
+    ];
+    writeFileSync(path, messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
+    const reward = masked ? null : resolved ? 1 : 0;
+    const { rows } = await o.pool.query<{ id: string }>(
+      `insert into rollouts (run_id, stage, task_id, sample, model, policy_version, turns, prompt_tokens, completion_tokens,
+                             exit_reason, forced, outcome, reward, masked, trajectory_path)
+       values ($1, $2, $3, $4, $5, $6, $7, 100, 50, $8, false, $9, $10, $11, $12)
+       on conflict (run_id, stage, task_id, sample) do update set outcome = excluded.outcome returning id`,
+      [input.runId, input.stage, input.taskId, input.sample, input.model.name, input.policyVersion ?? null, turns,
+        masked ? 'infra_error' : 'submitted', masked ? 'infra_error' : resolved ? 'resolved' : 'unresolved', reward, masked, path],
+    );
+    return {
+      rolloutId: Number(rows[0]!.id),
+      taskId: input.taskId,
+      sample: input.sample,
+      exitReason: masked ? 'infra_error' : 'submitted',
+      forced: false,
+      outcome: masked ? 'infra_error' : resolved ? 'resolved' : 'unresolved',
+      reward,
+      masked,
+      turns,
+      tokens: 150,
+      historyAttempts: 0,
+      loopCount: 0,
+      trajectoryPath: path,
+    };
+  }
+
+  const ckpt = (outDir: string, step: number): CheckpointRef => {
+    mkdirSync(outDir, { recursive: true });
+    return { checkpointId: `step-${step}`, path: outDir, step, metrics: { loss: 1 / step } };
+  };
+
+  const gpu: GpuActivities = {
+    async makeTinyModel(i) {
+      record('makeTinyModel', i);
+      mkdirSync(i.outDir, { recursive: true });
+      return { path: i.outDir };
+    },
+    async trainSft(i) {
+      record('trainSft', i);
+      return ckpt(i.outDir, i.sft.steps ?? 1);
+    },
+    async grpoStep(i) {
+      record('grpoStep', i);
+      return ckpt(i.outDir, i.iteration);
+    },
+    async trainVerifier(i) {
+      record('trainVerifier', i);
+      return ckpt(i.outDir, i.cfg.steps);
+    },
+    async exportOnnx(i) {
+      record('exportOnnx', i);
+      mkdirSync(i.outDir, { recursive: true });
+      return { onnxDir: i.outDir };
+    },
+    async ensurePolicyServer(i) {
+      record('ensurePolicyServer', i);
+      return { baseUrl: 'http://127.0.0.1:9/v1', pid: 1 };
+    },
+    async stopPolicyServer(i) {
+      record('stopPolicyServer', i);
+    },
+  };
+
+  const scoring: ScoringActivities = {
+    async buildVerifierDataset(i) {
+      record('buildVerifierDataset', i);
+      const path = join(o.artifactsDir, 'runs', i.runId, 'datasets', `${i.kind}.jsonl`);
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, '{"messages":[],"label":1}\n');
+      return { datasetId: `${i.runId}:${i.kind}`, path, rows: 1, stats: {} };
+    },
+    async scoreCandidates(i) {
+      record('scoreCandidates', i);
+      // The stub verifier prefers later rollouts: deterministic, and not always right.
+      return { scores: i.rolloutIds.map((rolloutId) => ({ rolloutId, score: rolloutId / 1e6 })) };
+    },
+    async writeReport(i) {
+      record('writeReport', i);
+      const reportPath = join(o.artifactsDir, 'runs', i.runId, 'reports', 'report.md');
+      mkdirSync(join(reportPath, '..'), { recursive: true });
+      writeFileSync(reportPath, `# ${i.runId}\n`);
+      return { reportPath, files: [reportPath] };
+    },
+  };
+
+  return { calls, live, runRollout, gpu, scoring, named: (name: string) => calls.filter((c) => c.name === name) };
+}
+export type Stubs = ReturnType<typeof createStubs>;

@@ -33,6 +33,8 @@ export interface EvaluateOptions {
   source?: ImageSource;
   spec?: ResolvedTestSpec;
   grading?: GradeOptions;
+  /** Deadline of the whole evaluation (default: timeoutSec + HARNESS_SLACK_SEC); past it: infra_error. */
+  harnessTimeoutSec?: number;
 }
 
 /** Time the harness allows itself beyond the test timeout: container start, patching, cleanup. */
@@ -76,12 +78,13 @@ export async function evaluatePatch(
       return result('infra_error', `no environment image for ${task.instance_id}: ${(err as Error).message}`, t0);
     }
   }
+  const harnessSec = o.harnessTimeoutSec ?? timeoutSec + HARNESS_SLACK_SEC;
   let sandbox: Sandbox | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<EvaluationResult>((resolve) => {
     timer = setTimeout(
-      () => resolve(result('infra_error', `harness timed out after ${timeoutSec + HARNESS_SLACK_SEC}s`, t0)),
-      (timeoutSec + HARNESS_SLACK_SEC) * 1000,
+      () => resolve(result('infra_error', `harness timed out after ${harnessSec}s (Docker engine not answering?)`, t0)),
+      harnessSec * 1000,
     );
   });
   const work = (async () => {

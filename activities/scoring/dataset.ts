@@ -29,7 +29,7 @@ export function balanceLabels<T>(rows: readonly T[], label: (r: T) => 0 | 1, see
 }
 
 export async function buildVerifierDataset(
-  { pool, settings }: Pick<ActivityDeps, 'pool' | 'settings'>,
+  { pool, settings }: { pool: ActivityDeps['pool']; settings: Pick<ActivityDeps['settings'], 'artifactsDir'> },
   input: BuildVerifierDatasetOptions,
 ): Promise<DatasetRef> {
   const stages = input.stages ?? [...VERIFIER_TRAINING_STAGES];

@@ -60,13 +60,13 @@ export function createRolloutDeps(deps: ActivityDeps, o: { env?: NodeJS.ProcessE
   return { rolloutDeps, models };
 }
 
-export function createAgentActivities(deps: ActivityDeps) {
+export function createAgentActivities(deps: ActivityDeps, o: { env?: NodeJS.ProcessEnv; modelRetries?: number } = {}) {
   // Built on first use: an orchestrator-only process that imports the registry needs no Docker client.
   let built: ReturnType<typeof createRolloutDeps> | undefined;
   return {
     async runRollout(input: RolloutInput): Promise<RolloutSummary> {
       try {
-        built ??= createRolloutDeps(deps);
+        built ??= createRolloutDeps(deps, o);
         return await performRollout(built.rolloutDeps, input, {
           attempt: activityInfo().attempt,
           signal: cancellationSignal(),

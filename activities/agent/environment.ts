@@ -10,6 +10,19 @@ import { FileWriteError, NotAFileError, type EnvExecResult, type Environment } f
 
 export const REPO_DIR = '/testbed';
 const PATCH_FILE = '/tmp/.swe-forge-answer.patch';
+/**
+ * How a model's command runs. Each action is independent, so nothing it starts may outlive it: a fork bomb that
+ * backgrounds itself (`:(){ :|:& };:` returns at once) would otherwise hold every pid of the container and lock
+ * out all later execs. With `set -m` the command runs as a job in its own process group; when it returns (or the
+ * exec's timeout TERMs this shell) that whole group gets SIGKILL. KILL, because bash blocks TERM while it retries
+ * a fork, and the child of such a fork survives a TERM to its parent. `kill` and `wait` are builtins, so this
+ * works with the pid limit exhausted. Job notices go to the wrapper's stderr, which is dropped once the job has
+ * its own copy. The command travels in an env var, never spliced into shell text.
+ */
+export const ACTION_WRAPPER =
+  '__sf_c=$SF_ACTION; unset SF_ACTION; trap \'kill -KILL -- -$__sf_p 2>/dev/null; exit 124\' TERM; set -m; ' +
+  '( eval "$__sf_c" ) <&0 & __sf_p=$!; exec 2>/dev/null; wait $__sf_p; __sf_rc=$?; kill -KILL -- -$__sf_p; exit $__sf_rc';
+
 /** Bookkeeping execs (diff, mkdir) are ours, not the model's: generous limits. */
 const HOUSEKEEPING = { timeoutSec: 120, outputCapBytes: 64 * 1024 };
 
@@ -23,6 +36,7 @@ export interface StartEnvironmentInput {
 
 export class SandboxEnvironment implements Environment {
   readonly workdir = REPO_DIR;
+  private removal: Promise<void> | undefined;
 
   private constructor(
     private readonly sandbox: Sandbox,
@@ -48,7 +62,7 @@ export class SandboxEnvironment implements Environment {
   }
 
   async exec(cmd: string, o: { timeoutSec: number; outputCapBytes: number }): Promise<EnvExecResult> {
-    const r = await this.sandbox.exec(cmd, o);
+    const r = await this.sandbox.exec(ACTION_WRAPPER, { ...o, env: { SF_ACTION: cmd } });
     // The host gave up on a stream that would not end even after the kill: the engine, not the model, is at fault.
     if (r.abandoned) throw new InfraError(`exec in ${this.id.slice(0, 12)} did not end after its timeout and kill`);
     return r;
@@ -85,7 +99,13 @@ export class SandboxEnvironment implements Environment {
     return buf.toString('utf8');
   }
 
+  /**
+   * One removal, however many callers: cancellation starts it (to stop the running command) and `finally` awaits
+   * the same promise, so the activity only returns once the container is really gone (a second remove call
+   * would get Docker's 409 "removal in progress" and return early).
+   */
   remove(): Promise<void> {
-    return this.sandbox.remove();
+    this.removal ??= this.sandbox.remove();
+    return this.removal;
   }
 }

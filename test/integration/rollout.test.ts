@@ -1,11 +1,10 @@
 // Rollouts end to end on real Docker, real Postgres and the scripted policy server (the test stand-in) over real
 // HTTP: the reward table (1 / alpha / 0), the history guard, and no container left behind.
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentActivities } from '../../activities/agent/activity.ts';
 import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
 import type { RolloutInput, RolloutSummary } from '../../activities/contracts.ts';
-import { containersOfRun, rolloutInput, rolloutRows, seedWhere, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
+import { containersOfRun, mockActivity, rolloutInput, rolloutRows, seedWhere, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
 
 const TASK = 'mini__textkit-3';
 let fx: RolloutFixture;
@@ -14,7 +13,7 @@ let run: (input: RolloutInput, attempt?: number) => Promise<RolloutSummary>;
 beforeAll(async () => {
   fx = await startRolloutFixture({ prefix: 'rollout' });
   const activities = createAgentActivities(fx.deps);
-  run = (input, attempt = 1) => new MockActivityEnvironment({ attempt }).run(activities.runRollout, input);
+  run = (input, attempt = 1) => mockActivity(attempt).run(activities.runRollout, input);
 });
 afterAll(async () => fx?.stop());
 

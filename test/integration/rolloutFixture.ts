@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { DOCKER_LABELS } from '../../core/constants.ts';
 import { parseTaskJsonl, type TaskInstance } from '../../core/task.ts';
 import { loadPreset } from '../../config/load.ts';
@@ -77,4 +79,9 @@ export async function containersOfRun(docker: Docker, runId: string): Promise<Do
 export async function rolloutRows(deps: ActivityDeps, runId: string) {
   const { rows } = await deps.pool.query('select * from rollouts where run_id = $1 order by id', [runId]);
   return rows;
+}
+
+/** An activity context for `attempt`, with the SDK's failure logging kept quiet (tests assert on failures). */
+export function mockActivity(attempt = 1): MockActivityEnvironment {
+  return new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR') });
 }

@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../core/constants.ts';
 import { createAgentActivities } from '../../activities/agent/activity.ts';
+import type { RolloutSummary } from '../../activities/contracts.ts';
 import { containersOfRun, mockActivity, rolloutInput, rolloutRows, seedWhere, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
 
 const TASK = 'mini__textkit-3';
@@ -84,7 +85,7 @@ describe('infrastructure errors', () => {
     const input = rolloutInput({ runId, taskId: TASK, seed });
     const activities = createAgentActivities(fx.deps);
     const killed = onFirstContainer(fx.docker, runId, (c) => c.kill());
-    const s = await mockActivity(input.sandbox.infraMaxAttempts).run(activities.runRollout, input);
+    const s: RolloutSummary = await mockActivity(input.sandbox.infraMaxAttempts).run(activities.runRollout, input);
     await killed;
     expect(s).toMatchObject({ exitReason: 'infra_error', reward: null, masked: true, outcome: null });
     expect(s.maskReason).toMatch(/infra_error during the rollout/);

@@ -58,10 +58,10 @@ export interface TrainSftInput {
   baseModel: string;
   datasetPath: string;
   /**
-   * Default (when empty or absent): <artifacts>/runs/<runId>/sft (swe-world-sft for stage sweWorld).
-   * Relative paths are under the worker's artifacts dir.
+   * The trainer's out_dir (a retry must pass the same one: it resumes from the newest checkpoint there). Empty:
+   * <artifacts>/runs/<runId>/sft (swe-world-sft for stage sweWorld). Relative: under the worker's artifacts dir.
    */
-  outDir?: string;
+  outDir: string;
   sft: RunConfig['stages']['sft'];
 }
 
@@ -71,11 +71,8 @@ export interface GrpoStepInput {
   model: string;
   /** JSONL of { messages, advantage, masked, group } built by the orchestrator from rollout rows. */
   batchPath: string;
-  /**
-   * Default (when empty or absent): <artifacts>/runs/<runId>/rl/iter-<iteration>.
-   * Relative paths are under the worker's artifacts dir.
-   */
-  outDir?: string;
+  /** Empty: <artifacts>/runs/<runId>/rl/iter-<iteration>. Relative: under the worker's artifacts dir. */
+  outDir: string;
   rl: RunConfig['stages']['rl'];
 }
 
@@ -84,27 +81,24 @@ export interface TrainVerifierInput {
   kind: 'orm' | 'swe_world';
   baseModel: string;
   datasetPath: string;
-  /**
-   * Default (when empty or absent): <artifacts>/runs/<runId>/verifier.
-   * Relative paths are under the worker's artifacts dir.
-   */
-  outDir?: string;
+  /** Empty: <artifacts>/runs/<runId>/verifier. Relative: under the worker's artifacts dir. */
+  outDir: string;
   cfg: RunConfig['stages']['sweWorld'];
 }
 
 export interface ExportOnnxInput {
   model: string;
-  /**
-   * Default (when empty or absent): <artifacts>/runs/<runId>/verifier/onnx (then runId is required).
-   * Relative paths are under the worker's artifacts dir.
-   */
-  outDir?: string;
+  /** Empty: <artifacts>/runs/<runId>/verifier/onnx (runId then required). Relative: under the artifacts dir. */
+  outDir: string;
   runId?: string;
 }
 
 export interface MakeTinyModelInput {
-  /** Default (when empty or absent): <cache>/models/tiny-<hash of corpus + seed>, reused across runs. */
-  outDir?: string;
+  /**
+   * The model is built once per (corpus, seed) in <cache>/models/tiny-<hash> and reused across runs; a non-empty
+   * outDir gets a copy of it. Relative: under the worker's artifacts dir.
+   */
+  outDir: string;
   /** Relative paths are under the repository root (the bundled tasks). */
   corpusFiles: string[];
   seed: number;
@@ -145,7 +139,13 @@ export interface TrajectoryMessage {
   tool_call_id?: string;
   name?: string;
   /** usage: the endpoint's token counts for the reply (assistant messages; absent when it reported none). */
-  meta?: { turn?: number; ms?: number; refused?: string; error?: string; usage?: { prompt: number; completion: number } };
+  meta?: {
+    turn?: number;
+    ms?: number;
+    refused?: string;
+    error?: string;
+    usage?: { prompt: number; completion: number };
+  };
 }
 
 export interface BuildVerifierDatasetInput {

@@ -6,6 +6,7 @@ import { createEventActivities } from './events.ts';
 import { createAgentActivities } from './agent/activity.ts';
 import { createHarnessActivities } from './harness/activities.ts';
 import { createPipelineActivities } from './pipeline/index.ts';
+import { createGpuTrainingActivities } from './training/index.ts';
 
 export function createOrchestratorActivities(deps: ActivityDeps) {
   return { ...createEventActivities(deps), ...createPipelineActivities(deps) };
@@ -18,8 +19,8 @@ export function createRolloutActivities(deps: ActivityDeps) {
   return { rolloutWorkerInfo: workerInfo('rollout'), ...createAgentActivities(deps), ...createHarnessActivities(deps) };
 }
 
-export function createGpuActivities(_deps: ActivityDeps) {
-  return { gpuWorkerInfo: workerInfo('gpu') };
+export function createGpuActivities(deps: ActivityDeps) {
+  return { gpuWorkerInfo: workerInfo('gpu'), ...createGpuTrainingActivities(deps) };
 }
 
 export function activitiesForRole(role: WorkerRole, deps: ActivityDeps): Record<string, (...args: never[]) => unknown> {

@@ -1,0 +1,142 @@
+// The training activities of the gpu worker: each writes a trainer config, runs the trainer to its `done` event
+// (runner.ts) and records the checkpoints it reported. Paths derive from ids, so a retry resumes in place.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import type pg from 'pg';
+import type {
+  CheckpointRef,
+  ExportOnnxInput,
+  GrpoStepInput,
+  MakeTinyModelInput,
+  TrainSftInput,
+  TrainVerifierInput,
+} from '../contracts.ts';
+import { checkpointIdByPath, forgetPrunedCheckpoints, numericMetrics, recordCheckpoint } from './checkpointRows.ts';
+import { FAILURE_TYPES } from './failures.ts';
+import { resolveFrom, stepOfCheckpoint, trainingPaths } from './paths.ts';
+import { ensureTinyModel } from './tinyModel.ts';
+import { runTrainer, type RunnerDeps, type TrainerJob } from './runner.ts';
+import { grpoTrainerConfig, onnxTrainerConfig, sftTrainerConfig, verifierTrainerConfig } from './trainerConfig.ts';
+
+export interface TrainingActivityDeps extends RunnerDeps {
+  pool: pg.Pool;
+}
+
+function badInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FAILURE_TYPES.badInput, nonRetryable: true, message });
+}
+
+/** max_position_embeddings of an HF model dir: the context YaRN stretches. Undefined when unreadable. */
+function maxPositions(modelDir: string): number | undefined {
+  try {
+    const v: unknown = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')).max_position_embeddings;
+    return typeof v === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createTrainingActivities(deps: TrainingActivityDeps) {
+  const { pool, settings } = deps;
+  // Inputs come from workflows, which cannot know this worker's directories: relative paths are artifact paths.
+  const artifact = (p: string) => resolveFrom(settings.artifactsDir, p);
+
+  /** Runs a checkpointing job; records every checkpoint it reports and returns the final one. */
+  async function trainAndRecord(
+    job: Omit<TrainerJob, 'onCheckpoint'>,
+    where: { runId: string; stage: string; stageKey: string },
+  ): Promise<{ ref?: CheckpointRef; done: Record<string, unknown> }> {
+    const record = (step: number, path: string, metrics: Record<string, unknown>) =>
+      recordCheckpoint(pool, { ...where, step, path, metrics: numericMetrics(metrics) });
+    const done = await runTrainer(deps, { ...job, onCheckpoint: async (s, p, m) => void (await record(s, p, m)) });
+    const path = typeof done.checkpoint === 'string' ? done.checkpoint : undefined;
+    const step = path ? stepOfCheckpoint(path) : undefined;
+    const metrics = numericMetrics(done.metrics);
+    const ref = path && step !== undefined ? await record(step, path, metrics) : undefined;
+    await forgetPrunedCheckpoints(pool, where.runId, where.stageKey);
+    return { ref: ref && { ...ref, metrics }, done };
+  }
+
+  function expectRef(what: string, r: { ref?: CheckpointRef; done: Record<string, unknown> }): CheckpointRef {
+    if (r.ref) return r.ref;
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.failed,
+      message: `${what}: the trainer finished without a step-N checkpoint (done: ${JSON.stringify(r.done).slice(0, 400)})`,
+    });
+  }
+
+  return {
+    async makeTinyModel(i: MakeTinyModelInput): Promise<{ path: string }> {
+      return ensureTinyModel(deps, i, badInput);
+    },
+
+    async trainSft(i: TrainSftInput): Promise<CheckpointRef> {
+      const outDir = i.outDir
+        ? artifact(i.outDir)
+        : (i.stage === 'sft' ? trainingPaths.sft : trainingPaths.sweWorldSft)(settings.artifactsDir, i.runId);
+      const baseModel = artifact(i.baseModel);
+      const worldSize = Math.max(1, await deps.gpus());
+      const config = sftTrainerConfig({
+        sft: i.sft,
+        baseModel,
+        datasetPath: artifact(i.datasetPath),
+        outDir,
+        worldSize,
+        originalMaxPositions: i.sft.yarnFactor ? maxPositions(baseModel) : undefined,
+      });
+      const what = `sft (${i.stage}) of run ${i.runId}`;
+      const r = await trainAndRecord(
+        { command: 'sft', config, configDir: outDir, what },
+        { runId: i.runId, stage: i.stage, stageKey: i.stage },
+      );
+      return expectRef(what, r);
+    },
+
+    async grpoStep(i: GrpoStepInput): Promise<CheckpointRef> {
+      const outDir = i.outDir
+        ? artifact(i.outDir)
+        : trainingPaths.rlIteration(settings.artifactsDir, i.runId, i.iteration);
+      const model = artifact(i.model);
+      const config = grpoTrainerConfig({ rl: i.rl, model, batchPath: artifact(i.batchPath), outDir });
+      const what = `grpo-step of run ${i.runId} iteration ${i.iteration}`;
+      const stageKey = `rl/iter-${i.iteration}`;
+      const r = await trainAndRecord(
+        { command: 'grpo-step', config, configDir: outDir, what },
+        { runId: i.runId, stage: 'rl', stageKey },
+      );
+      const metrics = numericMetrics(r.done.metrics);
+      if (metrics.skipped) {
+        // Every row was masked (infrastructure errors): no update, the policy stays the input model.
+        const step = stepOfCheckpoint(model) ?? 0;
+        return { checkpointId: (await checkpointIdByPath(pool, model)) ?? model, path: model, step, metrics };
+      }
+      return expectRef(what, r);
+    },
+
+    async trainVerifier(i: TrainVerifierInput): Promise<CheckpointRef> {
+      const outDir = i.outDir ? artifact(i.outDir) : trainingPaths.verifier(settings.artifactsDir, i.runId);
+      const config = verifierTrainerConfig({
+        cfg: i.cfg,
+        kind: i.kind,
+        baseModel: artifact(i.baseModel),
+        datasetPath: artifact(i.datasetPath),
+        outDir,
+      });
+      const what = `train-verifier (${i.kind}) of run ${i.runId}`;
+      const r = await trainAndRecord(
+        { command: 'train-verifier', config, configDir: outDir, what },
+        { runId: i.runId, stage: 'verifier', stageKey: 'verifier' },
+      );
+      return expectRef(what, r);
+    },
+
+    async exportOnnx(i: ExportOnnxInput): Promise<{ onnxDir: string }> {
+      if (!i.outDir && !i.runId) throw badInput('exportOnnx: give outDir or runId (then <run>/verifier/onnx is used)');
+      const outDir = i.outDir ? artifact(i.outDir) : trainingPaths.onnx(settings.artifactsDir, i.runId!);
+      const config = onnxTrainerConfig({ model: artifact(i.model), outDir });
+      await runTrainer(deps, { command: 'export-onnx', config, configDir: outDir, what: `export-onnx to ${outDir}` });
+      return { onnxDir: outDir };
+    },
+  };
+}

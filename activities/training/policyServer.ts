@@ -1,0 +1,149 @@
+// Policy serving for rollouts: one OpenAI-compatible server per served name per worker process, (re)started when
+// the checkpoint changes. CPU workers run the trainer's own `serve`; CUDA workers run vLLM (SWE_FORGE_VLLM_CMD).
+// Servers outlive the activity that started them (rollouts use them) and die with the worker process.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Context, log } from '@temporalio/activity';
+import type { PolicyServerInput, PolicyServerRef } from '../contracts.ts';
+import { freePort } from '../../infra/net.ts';
+import { classifyExit } from './failures.ts';
+import { policyServerArgv, trainerArgv, trainerEnv, withParentDeathSignal } from './launch.ts';
+import { startProcess, type ProcessHandle } from './processes.ts';
+import type { RunnerDeps } from './runner.ts';
+import { serveTrainerConfig } from './trainerConfig.ts';
+
+interface Served {
+  checkpoint: string;
+  handle: ProcessHandle;
+  baseUrl: string;
+}
+
+export function createPolicyServerActivities(deps: RunnerDeps) {
+  const { settings, env } = deps;
+  const servers = new Map<string, Served>();
+  const queues = new Map<string, Promise<unknown>>();
+  const advertised = env.advertiseHost ?? (env.serveHost === '0.0.0.0' ? hostname() : env.serveHost);
+
+  /** Calls for one served name run one at a time, so two rollouts never start two servers for it. */
+  function oneAtATime<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const next = (queues.get(name) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    queues.set(name, next);
+    return next;
+  }
+
+  /** Resolves with `ready()`'s value; fails when the process exits first, the activity is cancelled, or time runs out. */
+  async function untilReady(what: string, handle: ProcessHandle, ready: Promise<string>): Promise<string> {
+    const ctx = Context.current();
+    const timer = setInterval(() => ctx.heartbeat({ starting: what, pid: handle.pid }), env.heartbeatMs);
+    let timeout: NodeJS.Timeout | undefined;
+    const exitedEarly = handle.exited.then((r) => {
+      throw classifyExit(`${what} (before it was ready)`, r) ?? new Error(`${what} exited before it was ready`);
+    });
+    exitedEarly.catch(() => undefined); // a server that exits long after it was ready is no error of this call
+    try {
+      return await Promise.race([
+        ready,
+        exitedEarly,
+        ctx.cancelled,
+        new Promise<never>((_, reject) => {
+          timeout = setTimeout(
+            () => reject(new Error(`${what}: not ready after ${env.readyTimeoutMs} ms`)),
+            env.readyTimeoutMs,
+          );
+        }),
+      ]);
+    } catch (err) {
+      await handle.stop(env.killGraceMs);
+      throw err;
+    } finally {
+      clearInterval(timer);
+      clearTimeout(timeout);
+    }
+  }
+
+  async function startTrainerServe(i: PolicyServerInput): Promise<Served> {
+    const dir = join(tmpdir(), `swe-forge-serve-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const configPath = join(dir, `${i.servedName.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+    writeFileSync(configPath, JSON.stringify(serveTrainerConfig({ ...i, host: env.serveHost })));
+    let listening: (url: string) => void = () => undefined;
+    const ready = new Promise<string>((r) => (listening = r));
+    const handle = startProcess(
+      {
+        argv: withParentDeathSignal(
+          settings.pythonBin,
+          trainerArgv({ pythonBin: settings.pythonBin, command: 'serve', configPath, gpus: 0 }),
+        ),
+        env: trainerEnv(settings.repoRoot),
+        cwd: settings.repoRoot,
+        onEvent: (e) => e.event === 'listening' && typeof e.url === 'string' && listening(e.url),
+        onStderr: (line) => log.debug(line, { server: i.servedName }),
+      },
+      deps.children,
+    );
+    const url = new URL(await untilReady(`trainer serve ${i.servedName}`, handle, ready));
+    url.hostname = advertised;
+    return { checkpoint: i.checkpoint, handle, baseUrl: url.toString().replace(/\/$/, '') };
+  }
+
+  async function startVllm(i: PolicyServerInput): Promise<Served> {
+    const port = await freePort();
+    const argv = policyServerArgv(env.vllmCmd, { checkpoint: i.checkpoint, name: i.servedName, port });
+    const handle = startProcess(
+      {
+        argv: withParentDeathSignal(settings.pythonBin, argv),
+        env: process.env,
+        onStderr: (line) => log.debug(line, { server: i.servedName }),
+      },
+      deps.children,
+    );
+    log.info(`policy server ${i.servedName}: ${argv.join(' ')}`, { pid: handle.pid });
+    const ready = (async () => {
+      // vLLM has no event protocol: it is ready when its model list answers.
+      for (;;) {
+        const ok = await fetch(`http://127.0.0.1:${port}/v1/models`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) return `http://${advertised}:${port}/v1`;
+        if (!handle.isRunning()) return new Promise<string>(() => undefined); // the exit branch reports it
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    return { checkpoint: i.checkpoint, handle, baseUrl: await untilReady(`vLLM ${i.servedName}`, handle, ready) };
+  }
+
+  async function stop(name: string): Promise<void> {
+    const s = servers.get(name);
+    if (!s) return;
+    servers.delete(name);
+    await s.handle.stop(env.killGraceMs);
+    log.info(`policy server ${name} stopped`, { pid: s.handle.pid, checkpoint: s.checkpoint });
+  }
+
+  return {
+    async ensurePolicyServer(i: PolicyServerInput): Promise<PolicyServerRef> {
+      return oneAtATime(i.servedName, async () => {
+        const current = servers.get(i.servedName);
+        if (current && current.checkpoint === i.checkpoint && current.handle.isRunning()) {
+          return { baseUrl: current.baseUrl, pid: current.handle.pid };
+        }
+        await stop(i.servedName);
+        const useVllm = env.policyServer === 'vllm' || (env.policyServer === 'auto' && (await deps.gpus()) > 0);
+        const served = await (useVllm ? startVllm(i) : startTrainerServe(i));
+        servers.set(i.servedName, served);
+        log.info(`policy server ${i.servedName} ready`, {
+          baseUrl: served.baseUrl,
+          pid: served.handle.pid,
+          checkpoint: i.checkpoint,
+        });
+        return { baseUrl: served.baseUrl, pid: served.handle.pid };
+      });
+    },
+
+    async stopPolicyServer(i: { servedName: string }): Promise<void> {
+      await oneAtATime(i.servedName, () => stop(i.servedName));
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// RunConfig's camelCase stage configs -> the trainer's snake_case config files, one function per command. Pure:
+// the activity reads what it needs from disk (the base model's context length) and passes it in. The trainer
+// rejects unknown fields, so a name mistyped here fails loudly in the trainer instead of training on a default.
+import type { RunConfig } from '../../config/schema.ts';
+
+export type SftStageConfig = RunConfig['stages']['sft'];
+export type RlStageConfig = RunConfig['stages']['rl'];
+export type SweWorldStageConfig = RunConfig['stages']['sweWorld'];
+export type TrainerConfig = Record<string, unknown>;
+
+/** The trainer takes sequences per process per step; RunConfig states the global batch. */
+export function perProcessBatch(globalBatch: number, worldSize: number): number {
+  return Math.max(1, Math.ceil(globalBatch / Math.max(1, worldSize)));
+}
+
+/**
+ * YaRN stretches the context the base model was trained on (its max_position_embeddings) by `factor`:
+ * SWE-Master's 2.5 takes Qwen2.5-Coder's 32K to 80K.
+ */
+export function ropeScaling(yarnFactor: number | undefined, originalMaxPositions: number | undefined) {
+  if (yarnFactor === undefined || yarnFactor === 1) return undefined;
+  return {
+    type: 'yarn',
+    factor: yarnFactor,
+    ...(originalMaxPositions ? { original_max_position_embeddings: originalMaxPositions } : {}),
+  };
+}
+
+export function sftTrainerConfig(o: {
+  sft: SftStageConfig;
+  baseModel: string;
+  datasetPath: string;
+  outDir: string;
+  worldSize: number;
+  /** max_position_embeddings of the base model's config.json. */
+  originalMaxPositions?: number;
+  seed?: number;
+}): TrainerConfig {
+  const { sft } = o;
+  return {
+    model: o.baseModel,
+    data: o.datasetPath,
+    out_dir: o.outDir,
+    // The trainer wants exactly one of steps / epochs; RunConfig documents steps as overriding epochs.
+    ...(sft.steps !== undefined ? { steps: sft.steps } : { epochs: sft.epochs }),
+    batch_size: perProcessBatch(sft.batchSize, o.worldSize),
+    max_seq_len: sft.maxSeqLen,
+    packing: sft.packing,
+    rope_scaling: ropeScaling(sft.yarnFactor, o.originalMaxPositions) ?? null,
+    lr: sft.lr,
+    save_every: sft.saveEvery,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+  };
+}
+
+export function grpoTrainerConfig(o: {
+  rl: RlStageConfig;
+  model: string;
+  batchPath: string;
+  outDir: string;
+}): TrainerConfig {
+  // klCoef is always 0 (the schema accepts nothing else) and the trainer has no KL term, so it is not passed.
+  return {
+    model: o.model,
+    batch: o.batchPath,
+    out_dir: o.outDir,
+    eps_low: o.rl.epsLow,
+    eps_high: o.rl.epsHigh,
+    l_max: o.rl.lMax,
+    group_size: o.rl.groupSize,
+    lr: o.rl.lr,
+  };
+}
+
+export function verifierTrainerConfig(o: {
+  cfg: SweWorldStageConfig;
+  kind: 'orm' | 'swe_world';
+  baseModel: string;
+  datasetPath: string;
+  outDir: string;
+}): TrainerConfig {
+  return {
+    kind: o.kind,
+    model: o.baseModel,
+    data: o.datasetPath,
+    out_dir: o.outDir,
+    steps: o.cfg.steps,
+    lr: o.cfg.lr,
+    balance: o.cfg.balance,
+  };
+}
+
+export function tinyModelTrainerConfig(o: { outDir: string; corpusFiles: string[]; seed: number }): TrainerConfig {
+  return { out_dir: o.outDir, corpus_files: o.corpusFiles, seed: o.seed };
+}
+
+export function onnxTrainerConfig(o: { model: string; outDir: string }): TrainerConfig {
+  return { model: o.model, out_dir: o.outDir };
+}
+
+export function serveTrainerConfig(o: { checkpoint: string; servedName: string; host: string }): TrainerConfig {
+  return { model: o.checkpoint, model_name: o.servedName, host: o.host, port: 0 };
+}

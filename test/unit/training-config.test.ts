@@ -1,0 +1,170 @@
+// The pure parts of the gpu worker: RunConfig -> trainer config translation, paths, argv, GPU counting, env.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RlSchema, SftSchema, SweWorldSchema } from '../../config/schema.ts';
+import { DEFAULT_VLLM_CMD, loadTrainingEnv } from '../../activities/training/env.ts';
+import { countGpus, policyServerArgv, trainerArgv, withParentDeathSignal } from '../../activities/training/launch.ts';
+import { runDir, stepOfCheckpoint, tinyModelDir, trainingPaths } from '../../activities/training/paths.ts';
+import {
+  grpoTrainerConfig,
+  perProcessBatch,
+  sftTrainerConfig,
+  verifierTrainerConfig,
+} from '../../activities/training/trainerConfig.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'swe-forge-training-unit-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('trainer config translation', () => {
+  it('maps the SWE-Master SFT stage, YaRN included, to the trainer fields', () => {
+    const sft = SftSchema.parse({ epochs: 5, batchSize: 256, maxSeqLen: 81920, yarnFactor: 2.5, lr: 1e-5 });
+    const cfg = sftTrainerConfig({
+      sft,
+      baseModel: '/m/base',
+      datasetPath: '/d/sft.jsonl',
+      outDir: '/a/runs/r/sft',
+      worldSize: 8,
+      originalMaxPositions: 32768,
+    });
+    expect(cfg).toEqual({
+      model: '/m/base',
+      data: '/d/sft.jsonl',
+      out_dir: '/a/runs/r/sft',
+      epochs: 5,
+      batch_size: 32,
+      max_seq_len: 81920,
+      packing: false,
+      rope_scaling: { type: 'yarn', factor: 2.5, original_max_position_embeddings: 32768 },
+      lr: 1e-5,
+      save_every: 50,
+    });
+  });
+
+  it('sends steps instead of epochs when steps is set, and no rope scaling without a factor', () => {
+    const cfg = sftTrainerConfig({
+      sft: SftSchema.parse({ steps: 6, batchSize: 4 }),
+      baseModel: 'b',
+      datasetPath: 'd',
+      outDir: 'o',
+      worldSize: 1,
+    });
+    expect(cfg.steps).toBe(6);
+    expect(cfg).not.toHaveProperty('epochs');
+    expect(cfg.rope_scaling).toBeNull();
+    expect(cfg.batch_size).toBe(4);
+  });
+
+  it('splits the global batch over processes, never below one sequence', () => {
+    expect(perProcessBatch(256, 8)).toBe(32);
+    expect(perProcessBatch(10, 4)).toBe(3);
+    expect(perProcessBatch(2, 8)).toBe(1);
+    expect(perProcessBatch(5, 0)).toBe(5);
+  });
+
+  it('maps the RL stage to grpo-step fields without a KL coefficient', () => {
+    const rl = RlSchema.parse({ groupSize: 4, epsLow: 0.2, epsHigh: 0.28, lMax: 81920, lr: 1e-6 });
+    expect(grpoTrainerConfig({ rl, model: '/p', batchPath: '/b.jsonl', outDir: '/o' })).toEqual({
+      model: '/p',
+      batch: '/b.jsonl',
+      out_dir: '/o',
+      eps_low: 0.2,
+      eps_high: 0.28,
+      l_max: 81920,
+      group_size: 4,
+      lr: 1e-6,
+    });
+  });
+
+  it('maps the sweWorld stage to train-verifier fields', () => {
+    const cfg = SweWorldSchema.parse({ kind: 'orm', steps: 6, lr: 0.001, balance: false });
+    expect(verifierTrainerConfig({ cfg, kind: 'orm', baseModel: '/m', datasetPath: '/d', outDir: '/o' })).toEqual({
+      kind: 'orm',
+      model: '/m',
+      data: '/d',
+      out_dir: '/o',
+      steps: 6,
+      lr: 0.001,
+      balance: false,
+    });
+  });
+});
+
+describe('training paths', () => {
+  it('derives every out dir from the run id', () => {
+    expect(trainingPaths.sft('/a', 'r1')).toBe('/a/runs/r1/sft');
+    expect(trainingPaths.rlIteration('/a', 'r1', 3)).toBe('/a/runs/r1/rl/iter-3');
+    expect(trainingPaths.verifier('/a', 'r1')).toBe('/a/runs/r1/verifier');
+    expect(trainingPaths.onnx('/a', 'r1')).toBe('/a/runs/r1/verifier/onnx');
+    expect(() => runDir('/a', '../etc')).toThrow(/runId/);
+  });
+
+  it('names the tiny model by its corpus contents and seed', () => {
+    const corpus = join(tmp, 'corpus.txt');
+    writeFileSync(corpus, 'def f(): pass\n');
+    const a = tinyModelDir('/c', [corpus], 0);
+    expect(a).toMatch(/^\/c\/models\/tiny-[0-9a-f]{16}$/);
+    expect(tinyModelDir('/c', [corpus], 0)).toBe(a);
+    expect(tinyModelDir('/c', [corpus], 1)).not.toBe(a);
+    writeFileSync(corpus, 'def g(): pass\n');
+    expect(tinyModelDir('/c', [corpus], 0)).not.toBe(a);
+  });
+
+  it('reads the step from a checkpoint directory name', () => {
+    expect(stepOfCheckpoint('/o/checkpoints/step-000012')).toBe(12);
+    expect(stepOfCheckpoint('/o/checkpoints/step-000012/')).toBe(12);
+    expect(stepOfCheckpoint('/models/tiny')).toBeUndefined();
+  });
+});
+
+describe('launch', () => {
+  it('runs python for one GPU or none and torchrun for several, only for distributed commands', () => {
+    const base = { pythonBin: '/v/python', configPath: '/o/sft.config.json' };
+    expect(trainerArgv({ ...base, command: 'sft', gpus: 1 })).toEqual([
+      '/v/python', '-m', 'swe_forge_trainer', 'sft', '--config', '/o/sft.config.json',
+    ]); // prettier-ignore
+    expect(trainerArgv({ ...base, command: 'sft', gpus: 4 }).slice(0, 5)).toEqual([
+      '/v/python', '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=4',
+    ]); // prettier-ignore
+    expect(trainerArgv({ ...base, command: 'export-onnx', gpus: 4 })[1]).toBe('-m');
+    expect(trainerArgv({ ...base, command: 'export-onnx', gpus: 4 })[2]).toBe('swe_forge_trainer');
+  });
+
+  it('wraps argv so the child knows its parent pid', () => {
+    const argv = withParentDeathSignal('/v/python', ['a', 'b']);
+    expect(argv[0]).toBe('/v/python');
+    expect(argv[1]).toBe('-c');
+    expect(argv.slice(3)).toEqual([String(process.pid), 'a', 'b']);
+  });
+
+  it('fills the vLLM template after splitting, so paths with spaces stay one argument', () => {
+    const argv = policyServerArgv(DEFAULT_VLLM_CMD, { checkpoint: '/ck/my model', name: 'policy', port: 8123 });
+    expect(argv).toEqual([
+      'vllm', 'serve', '/ck/my model', '--served-model-name', 'policy', '--port', '8123',
+      '--enable-auto-tool-choice', '--tool-call-parser', 'hermes',
+    ]); // prettier-ignore
+    expect(policyServerArgv(`x --chat-template "a b" {port}`, { checkpoint: 'c', name: 'n', port: 1 })).toEqual([
+      'x', '--chat-template', 'a b', '1',
+    ]); // prettier-ignore
+  });
+
+  it('counts GPUs from nvidia-smi -L', () => {
+    const out = 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1)\nGPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-2)\n';
+    expect(countGpus(out)).toBe(2);
+    expect(countGpus('')).toBe(0);
+    expect(countGpus('  MIG 1g.10gb Device 0: (UUID: MIG-1)')).toBe(0);
+  });
+});
+
+describe('training env', () => {
+  it('has defaults and names the variable that is wrong', () => {
+    const env = loadTrainingEnv({});
+    expect(env.gpus).toBeUndefined();
+    expect(env.vllmCmd).toBe(DEFAULT_VLLM_CMD);
+    expect(env.killGraceMs).toBe(60_000);
+    expect(loadTrainingEnv({ SWE_FORGE_GPUS: '4' }).gpus).toBe(4);
+    expect(() => loadTrainingEnv({ SWE_FORGE_GPUS: 'two' })).toThrow(/SWE_FORGE_GPUS="two"/);
+    expect(() => loadTrainingEnv({ SWE_FORGE_POLICY_SERVER: 'sglang' })).toThrow(/SWE_FORGE_POLICY_SERVER/);
+  });
+});

@@ -61,7 +61,14 @@ export async function startPipelineEnv(o: { dynamicConfig?: Record<string, strin
       activities: { ...createPipelineActivities({ pool, settings }), ...stubs.scoring },
       maxConcurrentActivityTaskExecutions: 20,
     }),
-    await Worker.create({ ...common, taskQueue: TASK_QUEUES.rollout, activities: { runRollout: stubs.runRollout }, maxConcurrentActivityTaskExecutions: 50 }),
+    await Worker.create({
+      ...common,
+      taskQueue: TASK_QUEUES.rollout,
+      activities: { runRollout: stubs.runRollout },
+      maxConcurrentActivityTaskExecutions: 50,
+      // Cancellation reaches an activity in a heartbeat reply; the default throttle (up to 60 s) would slow tests.
+      maxHeartbeatThrottleInterval: '1 second',
+    }),
     await Worker.create({ ...common, taskQueue: TASK_QUEUES.gpu, activities: stubs.gpu }),
   ];
   const running = workers.map((w) => w.run());

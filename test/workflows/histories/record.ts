@@ -1,0 +1,60 @@
+// Records the histories the replay test replays: a full pipeline (and each kind of child), a partitioned fan-out,
+// the RL loop across continue-as-new, and a scheduled evaluation, all against stub activities.
+// Run after a deliberate workflow change, and commit the result:  node --import tsx test/workflows/histories/record.ts
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { RunConfigInput } from '../../../config/schema.ts';
+import { TASK_QUEUES, WORKFLOW_TYPES, stageWorkflowId, runWorkflowId } from '../../../core/constants.ts';
+import { startPipelineEnv, testConfig, type PipelineEnv } from '../helpers/env.ts';
+import { listIds, runPipeline } from '../helpers/run.ts';
+
+const DIR = import.meta.dirname;
+
+async function save(env: PipelineEnv, manifest: Record<string, string>, file: string, workflowId: string, runId?: string) {
+  const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  // Relative names only: the histories must not depend on the machine that recorded them.
+  writeFileSync(join(DIR, file), historyToJSON(history));
+  manifest[file] = workflowId;
+}
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const env = await startPipelineEnv({ prefix: 'record' });
+  const manifest: Record<string, string> = {};
+  try {
+    await runPipeline(env, 'replay-1');
+    await save(env, manifest, 'pipeline.json', runWorkflowId('replay-1'));
+    for (const stage of ['distill', 'difficulty', 'filter', 'sft', 'sweWorld', 'tts', 'report']) {
+      await save(env, manifest, `${stage}.json`, stageWorkflowId('replay-1', stage));
+    }
+    const rl = stageWorkflowId('replay-1', 'rl');
+    const runs: string[] = [];
+    for await (const w of env.client.workflow.list({ query: `WorkflowId = "${rl}"` })) runs.push(w.runId);
+    for (const [i, runId] of runs.reverse().entries()) await save(env, manifest, `rl-${i + 1}.json`, rl, runId);
+
+    const parts = testConfig(env, { stages: { distill: { window: 3 } }, fanOut: { partitionSize: 4 } }) as { stages: Record<string, unknown> };
+    for (const s of ['difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report']) parts.stages[s] = { enabled: false };
+    await runPipeline(env, 'replay-parts', parts as RunConfigInput);
+    const partIds = (await listIds(env, 'WorkflowType = "rolloutBatchWorkflow"')).sort();
+    await save(env, manifest, 'distill-partitioned.json', stageWorkflowId('replay-parts', 'distill'));
+    await save(env, manifest, 'rollout-batch.json', partIds[0]!);
+
+    await env.client.workflow.execute(WORKFLOW_TYPES.evaluation, {
+      taskQueue: TASK_QUEUES.orchestrator,
+      workflowId: 'nightly-eval-2026-01-01T02:00:00Z',
+      args: [{ config: testConfig(env), samples: 2 }],
+    });
+    await save(env, manifest, 'evaluation.json', 'nightly-eval-2026-01-01T02:00:00Z');
+    writeFileSync(join(DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    console.log(`recorded ${Object.keys(manifest).length} histories in ${DIR}`);
+  } finally {
+    await env.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

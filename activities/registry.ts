@@ -6,10 +6,11 @@ import { createEventActivities } from './events.ts';
 import { createAgentActivities } from './agent/activity.ts';
 import { createHarnessActivities } from './harness/activities.ts';
 import { createPipelineActivities } from './pipeline/index.ts';
+import { createScoringActivities } from './scoring/index.ts';
 import { createGpuTrainingActivities } from './training/index.ts';
 
 export function createOrchestratorActivities(deps: ActivityDeps) {
-  return { ...createEventActivities(deps), ...createPipelineActivities(deps) };
+  return { ...createEventActivities(deps), ...createPipelineActivities(deps), ...createScoringActivities(deps) };
 }
 
 /** Which host and process serves a role: lets a user (and the fault tests) see where work runs. */

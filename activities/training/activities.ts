@@ -1,7 +1,7 @@
 // The training activities of the gpu worker: each writes a trainer config, runs the trainer to its `done` event
 // (runner.ts) and records the checkpoints it reported. Paths derive from ids, so a retry resumes in place.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import type {
@@ -42,7 +42,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
   // Inputs come from workflows, which cannot know this worker's directories: relative paths are artifact paths.
   const artifact = (p: string) => resolveFrom(settings.artifactsDir, p);
 
-  /** Runs a checkpointing job; records every checkpoint it reports and returns the final one. */
+  /** Runs a checkpointing job (its configDir is its out dir); records every checkpoint and returns the final one. */
   async function trainAndRecord(
     job: Omit<TrainerJob, 'onCheckpoint'>,
     where: { runId: string; stage: string; stageKey: string },
@@ -50,7 +50,10 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
     const record = (step: number, path: string, metrics: Record<string, unknown>) =>
       recordCheckpoint(pool, { ...where, step, path, metrics: numericMetrics(metrics) });
     const done = await runTrainer(deps, { ...job, onCheckpoint: async (s, p, m) => void (await record(s, p, m)) });
-    const path = typeof done.checkpoint === 'string' ? done.checkpoint : undefined;
+    // Only a checkpoint this job wrote gets a row: a grpo-step that skipped an all-masked batch reports its input.
+    const ours =
+      typeof done.checkpoint === 'string' && done.checkpoint.startsWith(join(job.configDir, 'checkpoints', sep));
+    const path = ours ? (done.checkpoint as string) : undefined;
     const step = path ? stepOfCheckpoint(path) : undefined;
     const metrics = numericMetrics(done.metrics);
     const ref = path && step !== undefined ? await record(step, path, metrics) : undefined;

@@ -2,7 +2,7 @@
 // trainer resumes from the newest complete checkpoint in its out_dir: so every path derives from ids alone.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.ts';
 
 /** Same rule as the run bookkeeping: a run id names a directory, so no separators or dots up front. */
@@ -41,7 +41,7 @@ export function tinyModelDir(cacheDir: string, corpusFiles: string[], seed: numb
 
 /** Relative paths in activity inputs are relative to `base` (workflows cannot know this worker's directories). */
 export function resolveFrom(base: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(base, path);
+  return resolve(base, path); // normalised too: checkpoint paths are compared as strings
 }
 
 /** `…/checkpoints/step-000012` → 12; the trainer's directory names carry the step. */

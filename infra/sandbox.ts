@@ -78,8 +78,10 @@ export class Sandbox {
       container = await docker.createContainer({
         name,
         Image: o.image,
-        // Images may bring an entrypoint (published SWE-bench images do not, others might): ours idles.
-        Entrypoint: ['sleep', 'infinity'],
+        // Images may bring an entrypoint (published SWE-bench images do not, others might): ours idles. As pid 1
+        // it is immune to `pkill sleep` / `kill -9 -1` from inside (the kernel shields init), and bash reaps the
+        // orphans that killed process groups leave behind, so zombies never eat the pid limit.
+        Entrypoint: ['bash', '-c', 'while :; do sleep 3600 & wait $!; done'],
         Cmd: [],
         User: o.user,
         WorkingDir: o.workdir ?? '/testbed',
@@ -92,8 +94,7 @@ export class Sandbox {
           MemorySwap: o.memoryMb * 1024 * 1024,
           PidsLimit: o.pidsLimit,
           CpuShares: o.cpuShares,
-          // tini as pid 1 reaps the zombies that killed process groups leave behind.
-          Init: true,
+          Init: false,
           SecurityOpt: ['no-new-privileges'],
         },
       });

@@ -32,12 +32,23 @@ const KILL_AFTER_SEC = 3;
 /** Extra time the host waits past the in-container timeout before it kills from outside. */
 const WATCHDOG_GRACE_MS = (KILL_AFTER_SEC + 7) * 1000;
 
-// `exec timeout` keeps the wrapper's pid; timeout puts itself in its own process group and signals the whole
-// group on expiry, so children and grandchildren die with it. Exit 124 / 137 mean it fired.
-const WRAPPER =
-  '{ echo $$ > "$SF_PIDFILE"; } 2>/dev/null; if [ -n "$SF_STDIN" ]; then exec < "$SF_STDIN"; else exec < /dev/null; fi; exec 2>&1; ' +
-  'exec timeout -k "$SF_KILL_AFTER" -s TERM "$SF_TIMEOUT" ' +
-  'env -u SF_PIDFILE -u SF_STDIN -u SF_KILL_AFTER -u SF_TIMEOUT -u SF_CMD -u SF_SHELL_FLAGS bash $SF_SHELL_FLAGS "$SF_CMD"';
+// timeout puts itself (pid = $pg) in its own process group and signals the whole group on expiry. When the
+// main command dies of the TERM, timeout returns at once, so a child that ignores TERM would outlive it: the
+// wrapper then SIGKILLs the group itself. Exit 124 / 137 once the time is up mean the timeout fired.
+const WRAPPER = [
+  'exec 2>&1',
+  'start=$SECONDS',
+  'timeout -k "$SF_KILL_AFTER" -s TERM "$SF_TIMEOUT" ' +
+    'env -u SF_PIDFILE -u SF_STDIN -u SF_KILL_AFTER -u SF_TIMEOUT -u SF_CMD -u SF_SHELL_FLAGS ' +
+    // An explicit stdin: a background job's would otherwise be /dev/null.
+    'bash $SF_SHELL_FLAGS "$SF_CMD" < "${SF_STDIN:-/dev/null}" &',
+  'pg=$!',
+  '{ echo $pg > "$SF_PIDFILE"; } 2>/dev/null',
+  'wait $pg',
+  'rc=$?',
+  'if { [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && [ $((SECONDS - start)) -ge "$SF_TIMEOUT" ]; then kill -KILL -- -$pg 2>/dev/null; fi',
+  'exit $rc',
+].join('\n');
 
 export function wrapperCmd(o: RawExecOptions): { Cmd: string[]; Env: string[] } {
   const env = {

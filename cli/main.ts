@@ -7,6 +7,7 @@ import { registerReport } from './commands/report.ts';
 import { registerTasks } from './commands/tasks.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerImages } from './commands/images.ts';
+import { registerRollout } from './commands/rollout.ts';
 import { fail } from './output.ts';
 
 const program = new Command('swe-forge')
@@ -19,5 +20,6 @@ registerReport(program);
 registerTasks(program);
 registerEvaluate(program);
 registerImages(program);
+registerRollout(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -21,7 +21,7 @@ const PATCH_FILE = '/tmp/.swe-forge-answer.patch';
  */
 export const ACTION_WRAPPER =
   '__sf_c=$SF_ACTION; unset SF_ACTION; trap \'kill -KILL -- -$__sf_p 2>/dev/null; exit 124\' TERM; set -m; ' +
-  '( eval "$__sf_c" ) <&0 & __sf_p=$!; exec 2>/dev/null; wait $__sf_p; __sf_rc=$?; kill -KILL -- -$__sf_p; exit $__sf_rc';
+  '{ eval "$__sf_c"; } <&0 & __sf_p=$!; exec 2>/dev/null; wait $__sf_p; __sf_rc=$?; kill -KILL -- -$__sf_p; exit $__sf_rc';
 
 /** Bookkeeping execs (diff, mkdir) are ours, not the model's: generous limits. */
 const HOUSEKEEPING = { timeoutSec: 120, outputCapBytes: 64 * 1024 };

@@ -8,6 +8,9 @@ import { registerTasks } from './commands/tasks.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerImages } from './commands/images.ts';
 import { registerRollout } from './commands/rollout.ts';
+import { registerRun } from './commands/run.ts';
+import { registerRuns } from './commands/runs.ts';
+import { registerSchedule } from './commands/schedule.ts';
 import { fail } from './output.ts';
 
 const program = new Command('swe-forge')
@@ -21,5 +24,8 @@ registerTasks(program);
 registerEvaluate(program);
 registerImages(program);
 registerRollout(program);
+registerRun(program);
+registerRuns(program);
+registerSchedule(program);
 
 program.parseAsync(process.argv).catch(fail);

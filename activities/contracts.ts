@@ -122,6 +122,13 @@ export interface ScoreCandidatesInput {
   backend: 'onnx' | 'llm';
   verifier?: ModelEndpoint;
   rolloutIds: number[];
+  /**
+   * llm backend: which verifier the endpoint serves (orm: P(YES) from logprobs; swe_world: simulated report,
+   * REWARD parsed). Default orm. The onnx graph is always an ORM.
+   */
+  kind?: 'orm' | 'swe_world';
+  /** llm backend: /v1/completions (default) or chat completions. */
+  api?: 'completions' | 'chat';
 }
 
 export interface ScoreCandidatesResult {

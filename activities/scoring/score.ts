@@ -11,14 +11,11 @@ import { loadOnnxVerifier, type OnnxVerifier } from '../../infra/onnx/scorer.ts'
 import type { ScoreCandidatesInput, ScoreCandidatesResult } from '../contracts.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { candidatesById, readMessages, taskTexts } from './candidates.ts';
-import { createLlmVerifier, type LlmApi } from './llm.ts';
+import { createLlmVerifier } from './llm.ts';
 import { ormText, sweWorldPrompt } from './render.ts';
 
 /** Optional knobs beyond the shared contract (all default sensibly). */
 export interface ScoreCandidatesOptions extends ScoreCandidatesInput {
-  /** llm backend: which verifier the endpoint serves (the onnx graph is always an ORM). Default orm. */
-  kind?: 'orm' | 'swe_world';
-  api?: LlmApi;
   samples?: number;
   batchSize?: number;
   device?: OnnxDevice;

@@ -8,7 +8,10 @@ export interface StoredCheckpoint extends CheckpointRef {
   stage: CheckpointStage;
 }
 
-/** Trainer ids are per output dir ("step-6"); the table's key must be unique across runs and stages. */
+/**
+ * The gpu worker records its checkpoints as `<run>/<stage>/step-N` already (this upsert then refreshes the same
+ * row); a bare id from another trainer ("step-6") is namespaced so the key stays unique across runs and stages.
+ */
 export function checkpointKey(runId: string, stage: CheckpointStage, id: string): string {
   return id.startsWith(`${runId}/`) ? id : `${runId}/${stage}/${id}`;
 }
@@ -29,7 +32,7 @@ export function createCheckpointActivities({ pool }: Pick<ActivityDeps, 'pool'>)
       const id = checkpointKey(input.runId, input.stage, input.ref.checkpointId);
       const { rows } = await pool.query<Row>(
         `insert into checkpoints (id, run_id, stage, step, path, metrics) values ($1, $2, $3, $4, $5, $6)
-         on conflict (id) do update set path = excluded.path, step = excluded.step, metrics = excluded.metrics
+         on conflict (id) do update set path = excluded.path, step = excluded.step, metrics = checkpoints.metrics || excluded.metrics
          returning id, run_id, stage, step, path, metrics`,
         [id, input.runId, input.stage, input.ref.step, input.ref.path, input.ref.metrics ?? {}],
       );

@@ -1,13 +1,12 @@
 // The run's bookkeeping in Postgres: the runs row, stage results (what a re-execution skips) and where the run's
 // artifacts live. Every write is an upsert, so a retried activity changes nothing the second time.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageName } from '../../config/schema.ts';
 import { RunConfigSchema, STAGE_ORDER, type RunConfig } from '../../config/schema.ts';
 import { formatIssues } from '../../config/load.ts';
 import { ConfigError, InputError } from '../../core/errors.ts';
 import type { ActivityDeps } from '../deps.ts';
-import type { AnyStageSummary, RegisterRunInput, RegisterRunResult, RunPaths, StageSummaries } from './types.ts';
+import type { AnyStageSummary, RegisterRunInput, RegisterRunResult, StageSummaries } from './types.ts';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -87,17 +86,5 @@ export function createRunActivities({ pool, settings }: Pick<ActivityDeps, 'pool
       return validateConfig(rows[0].config, `of run ${input.runId} (stored)`);
     },
 
-    async runPaths(input: { runId: string }): Promise<RunPaths> {
-      const dir = runDir(settings.artifactsDir, input.runId);
-      const paths: RunPaths = {
-        runDir: dir,
-        datasetsDir: join(dir, 'datasets'),
-        checkpointsDir: join(dir, 'checkpoints'),
-        modelsDir: join(dir, 'models'),
-        reportsDir: join(dir, 'reports'),
-      };
-      for (const p of Object.values(paths)) mkdirSync(p, { recursive: true });
-      return paths;
-    },
   };
 }

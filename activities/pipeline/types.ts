@@ -95,14 +95,6 @@ export interface RegisterRunResult {
   completed: Partial<StageSummaries>;
 }
 
-export interface RunPaths {
-  runDir: string;
-  datasetsDir: string;
-  checkpointsDir: string;
-  modelsDir: string;
-  reportsDir: string;
-}
-
 export interface RunTasks {
   train: string[];
   eval: string[];

@@ -23,11 +23,11 @@ describe('RL continue-as-new', () => {
     for (const s of ['distill', 'difficulty', 'filter', 'sft', 'sweWorld', 'tts', 'report']) c.stages[s] = { enabled: false };
     c.models.baseModelDir = '/models/base'; // no SFT: RL starts from the base weights
     const { handle, result } = await runPipeline(env, run, c as RunConfigInput);
-    expect(result.stages.rl).toMatchObject({ iterations: 4, checkpointId: `${run}/rl/step-4` });
+    expect(result.stages.rl).toMatchObject({ iterations: 4, checkpointId: `${run}/rl/iter-4/step-4` });
     const steps = env.stubs.named('grpoStep').map((x) => x.input as { iteration: number; model: string });
     expect(steps.map((s) => s.iteration)).toEqual([1, 2, 3, 4]);
     expect(steps[0]!.model).toBe('/models/base');
-    for (const i of [1, 2, 3]) expect(steps[i]!.model).toMatch(new RegExp(`rl-iter-000${i}$`));
+    for (const i of [1, 2, 3]) expect(steps[i]!.model).toMatch(new RegExp(`rl/iter-${i}/checkpoints/step-${i}$`));
     const executions = await eventually('the RL executions in visibility', async () => {
       const ids = await listIds(env, `WorkflowId = "${stageWorkflowId(run, 'rl')}"`);
       return ids.length >= 2 ? ids : undefined;

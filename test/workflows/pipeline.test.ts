@@ -85,13 +85,13 @@ describe('pipelineWorkflow', () => {
     const steps = env.stubs.named('grpoStep').map((c) => c.input as { iteration: number; model: string; batchPath: string });
     expect(steps.map((s) => s.iteration)).toEqual([1, 2, 3]);
     expect(steps[0]!.model).toBe(sft.path);
-    expect(steps[1]!.model).toMatch(/rl-iter-0001$/);
-    expect(steps[2]!.model).toMatch(/rl-iter-0002$/);
-    expect(result.stages.rl).toMatchObject({ iterations: 3, checkpointId: `${RUN}/rl/step-3` });
+    expect(steps[1]!.model).toMatch(/rl\/iter-1\/checkpoints\/step-1$/);
+    expect(steps[2]!.model).toMatch(/rl\/iter-2\/checkpoints\/step-2$/);
+    expect(result.stages.rl).toMatchObject({ iterations: 3, checkpointId: `${RUN}/rl/iter-3/step-3` });
     const iters = await q<{ iteration: number; checkpoint_id: string; masked: number }>(
       'select iteration, checkpoint_id, masked from rl_iterations where run_id = $1 order by iteration',
     );
-    expect(iters.map((r) => r.checkpoint_id)).toEqual([1, 2, 3].map((i) => `${RUN}/rl/step-${i}`));
+    expect(iters.map((r) => r.checkpoint_id)).toEqual([1, 2, 3].map((i) => `${RUN}/rl/iter-${i}/step-${i}`));
   });
 
   it('samples each RL batch from the mixed pool with the seeded generator and G samples per task', async () => {
@@ -136,7 +136,7 @@ describe('pipelineWorkflow', () => {
     const masked = await q<{ n: number }>('select count(*)::int as n from rollouts where run_id = $1 and masked');
     const resolved = await q<{ n: number }>("select count(*)::int as n from rollouts where run_id = $1 and outcome = 'resolved'");
     const scored = await q<{ n: number }>('select count(*)::int as n from rollouts where run_id = $1 and not masked');
-    expect(s).toMatchObject({ runId: RUN, stage: 'done', state: 'completed', rlIteration: 3, latestCheckpoint: `${RUN}/rl/step-3`, lastError: null, paused: false });
+    expect(s).toMatchObject({ runId: RUN, stage: 'done', state: 'completed', rlIteration: 3, latestCheckpoint: `${RUN}/rl/iter-3/step-3`, lastError: null, paused: false });
     expect(s.completedStages).toHaveLength(8);
     expect(s.maskedCount).toBe(masked[0]!.n);
     expect(s.rates.scored).toBe(scored[0]!.n);
@@ -147,7 +147,7 @@ describe('pipelineWorkflow', () => {
     const { stdout: out } = await promisify(execFile)(temporalBinary(), [
       'workflow', 'query', '--workflow-id', runWorkflowId(RUN), '--name', 'status', '--address', env.stack.temporal!.address, '--output', 'json',
     ]);
-    expect(out).toContain('"latestCheckpoint": "order-1/rl/step-3"');
+    expect(out).toContain('"latestCheckpoint": "order-1/rl/iter-3/step-3"');
   });
 
   it('upserts search attributes that list queries can filter on', async () => {
@@ -172,7 +172,7 @@ describe('pipelineWorkflow', () => {
     expect(env.stubs.calls.length).toBe(before);
     const s = await again.handle.query(statusQuery);
     expect(s.stages.sft.reused).toBe(true);
-    expect(s.latestCheckpoint).toBe(`${RUN}/rl/step-3`);
+    expect(s.latestCheckpoint).toBe(`${RUN}/rl/iter-3/step-3`);
   });
 
   it('leaves out stages the config disables', async () => {

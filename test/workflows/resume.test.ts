@@ -48,7 +48,7 @@ describe('resume', () => {
     const handle = await startPipeline(env, run);
     await handle.result().catch(() => undefined);
     const failed = await handle.query(statusQuery);
-    expect(failed).toMatchObject({ state: 'failed', stage: 'rl', rlIteration: 2, latestCheckpoint: `${run}/rl/step-1` });
+    expect(failed).toMatchObject({ state: 'failed', stage: 'rl', rlIteration: 2, latestCheckpoint: `${run}/rl/iter-1/step-1` });
     expect(await q<{ iteration: number }>('select iteration from rl_iterations where run_id = $1', [run])).toEqual([{ iteration: 1 }]);
     const rolloutsOfIter2 = async () =>
       (await q<{ n: number }>("select count(*)::int as n from rollouts where run_id = $1 and stage = 'rl' and sample in (2, 3)", [run]))[0]!.n;
@@ -61,7 +61,7 @@ describe('resume', () => {
     expect(result.reused).toEqual(['distill', 'difficulty', 'filter', 'sft']);
     const steps = env.stubs.named('grpoStep').slice(stepsBefore).map((c) => c.input as { iteration: number; model: string });
     expect(steps.map((s) => s.iteration)).toEqual([2, 3]);
-    expect(steps[0]!.model).toMatch(/rl-iter-0001$/);
+    expect(steps[0]!.model).toMatch(/rl\/iter-1\/checkpoints\/step-1$/);
     // Iteration 2's rollouts were recorded before the step failed: they are reused, not redone.
     const redone = env.stubs.named('runRollout').slice(rolloutsBefore).map((c) => c.input as { stage: string; sample: number });
     expect(redone.filter((r) => r.stage === 'rl').map((r) => r.sample).sort()).toEqual([4, 4, 5, 5]);
@@ -71,6 +71,6 @@ describe('resume', () => {
       { iteration: 2 },
       { iteration: 3 },
     ]);
-    expect(result.stages.rl).toMatchObject({ iterations: 3, checkpointId: `${run}/rl/step-3` });
+    expect(result.stages.rl).toMatchObject({ iterations: 3, checkpointId: `${run}/rl/iter-3/step-3` });
   });
 });

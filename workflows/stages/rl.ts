@@ -50,7 +50,6 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
   const pool = (await pipeline.taskPool({ runId, keep: config.stages.filter.keep })) ??
     (await pipeline.loadRunTasks({ runId, tasks: config.tasks, seed: config.seed })).train;
   if (pool.length === 0) throw failure('EmptyPool', 'stages.rl: the task pool is empty (no task with 0 < p < 1 after difficulty)');
-  const paths = await pipeline.runPaths({ runId });
 
   let last: RlIterationMetrics | null = null;
   for (let ranHere = 0; it <= rl.iterations; ) {
@@ -75,7 +74,7 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
         iteration,
         model: weights.path,
         batchPath: b.batchPath,
-        outDir: `${paths.checkpointsDir}/rl-iter-${String(iteration).padStart(4, '0')}`,
+        outDir: '', // the gpu worker derives it from (run, iteration): a retry resumes in the same dir
         rl,
       });
       const stored: StoredCheckpoint = await pipeline.recordCheckpoint({ runId, stage: 'rl', ref });

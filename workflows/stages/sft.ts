@@ -16,16 +16,15 @@ async function sftStage({ runId, config }: StageInput, control: Control): Promis
     throw failure('EmptyDataset', `sft: the filter kept 0 of ${data.candidates} trajectories (removed: ${removed || 'none'}); nothing to train on`);
   }
   control.report({ kind: 'stage', stage: 'sft', done: 0, total: 1 });
-  const paths = await pipeline.runPaths({ runId });
+  // Empty out dirs: the gpu worker derives them from ids (it may not share this worker's paths).
   const baseModel =
-    config.models.baseModelDir ??
-    (await training.makeTinyModel({ outDir: `${paths.modelsDir}/tiny`, corpusFiles: [data.path], seed: config.seed })).path;
+    config.models.baseModelDir ?? (await training.makeTinyModel({ outDir: '', corpusFiles: [data.path], seed: config.seed })).path;
   const ref = await training.trainSft({
     runId,
     stage: 'sft',
     baseModel,
     datasetPath: data.path,
-    outDir: `${paths.checkpointsDir}/sft`,
+    outDir: '',
     sft: config.stages.sft,
   });
   const stored = await pipeline.recordCheckpoint({ runId, stage: 'sft', ref });

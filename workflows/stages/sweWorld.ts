@@ -19,11 +19,11 @@ async function sweWorldStage({ runId, config }: StageInput, control: Control): P
   // The verifier starts from the base weights (SWE-Gym trains its ORM from the policy's base model).
   const baseModel = config.models.baseModelDir ?? sft?.baseModel ?? latest?.path;
   if (!baseModel) throw failure('ConfigError', 'models.baseModelDir: the verifier needs base weights: set it or enable stages.sft');
-  const paths = await pipeline.runPaths({ runId });
-  const ref = await training.trainVerifier({ runId, kind: sw.kind, baseModel, datasetPath: ds.path, outDir: `${paths.checkpointsDir}/${sw.kind}`, cfg: sw });
+  // Empty out dirs: the gpu worker derives them from the run id (it may not share this worker's paths).
+  const ref = await training.trainVerifier({ runId, kind: sw.kind, baseModel, datasetPath: ds.path, outDir: '', cfg: sw });
   const stored = await pipeline.recordCheckpoint({ runId, stage: 'sweWorld', ref });
   const onnxDir =
-    config.stages.tts.backend === 'onnx' ? (await training.exportOnnx({ model: stored.path, outDir: `${paths.modelsDir}/${sw.kind}-onnx` })).onnxDir : null;
+    config.stages.tts.backend === 'onnx' ? (await training.exportOnnx({ model: stored.path, outDir: '', runId })).onnxDir : null;
   control.report({ kind: 'stage', stage: 'sweWorld', done: 1, total: 1 });
   return { datasetId: ds.datasetId, rows: ds.rows, checkpointId: stored.checkpointId, path: stored.path, onnxDir };
 }

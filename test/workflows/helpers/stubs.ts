@@ -112,33 +112,37 @@ export function createStubs(o: StubOptions) {
     };
   }
 
-  const ckpt = (outDir: string, step: number): CheckpointRef => {
-    mkdirSync(outDir, { recursive: true });
-    return { checkpointId: `step-${step}`, path: outDir, step, metrics: { loss: 1 / step } };
+  // Like the gpu worker: an empty outDir means <artifacts>/runs/<run>/<stageKey>, ids are <run>/<stageKey>/step-N.
+  const ckpt = (runId: string, stageKey: string, outDir: string, step: number): CheckpointRef => {
+    const dir = join(outDir || join(o.artifactsDir, 'runs', runId, stageKey), 'checkpoints', `step-${step}`);
+    mkdirSync(dir, { recursive: true });
+    return { checkpointId: `${runId}/${stageKey}/step-${step}`, path: dir, step, metrics: { loss: 1 / step } };
   };
 
   const gpu: GpuActivities = {
     async makeTinyModel(i) {
       record('makeTinyModel', i);
-      mkdirSync(i.outDir, { recursive: true });
-      return { path: i.outDir };
+      const dir = i.outDir || join(o.artifactsDir, 'models', `tiny-${i.seed}`);
+      mkdirSync(dir, { recursive: true });
+      return { path: dir };
     },
     async trainSft(i) {
       record('trainSft', i);
-      return ckpt(i.outDir, i.sft.steps ?? 1);
+      return ckpt(i.runId, i.stage === 'sft' ? 'sft' : 'swe-world-sft', i.outDir, i.sft.steps ?? 1);
     },
     async grpoStep(i) {
       record('grpoStep', i);
-      return ckpt(i.outDir, i.iteration);
+      return ckpt(i.runId, `rl/iter-${i.iteration}`, i.outDir, i.iteration);
     },
     async trainVerifier(i) {
       record('trainVerifier', i);
-      return ckpt(i.outDir, i.cfg.steps);
+      return ckpt(i.runId, 'verifier', i.outDir, i.cfg.steps);
     },
     async exportOnnx(i) {
       record('exportOnnx', i);
-      mkdirSync(i.outDir, { recursive: true });
-      return { onnxDir: i.outDir };
+      const dir = i.outDir || join(o.artifactsDir, 'runs', i.runId ?? 'none', 'verifier', 'onnx');
+      mkdirSync(dir, { recursive: true });
+      return { onnxDir: dir };
     },
     async ensurePolicyServer(i) {
       record('ensurePolicyServer', i);

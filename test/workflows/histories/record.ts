@@ -3,7 +3,7 @@
 // Run after a deliberate workflow change, and commit the result:  node --import tsx test/workflows/histories/record.ts
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { RunConfigInput } from '../../../config/schema.ts';
 import { TASK_QUEUES, WORKFLOW_TYPES, stageWorkflowId, runWorkflowId } from '../../../core/constants.ts';

@@ -9,6 +9,8 @@ export interface ToolOutcome {
   submitted?: boolean;
   refused?: string;
   error?: string;
+  /** The call itself was malformed (unknown tool, missing or mistyped arguments): counts as a format error. */
+  malformed?: boolean;
 }
 
 const fail = (error: string): ToolOutcome => ({ observation: `Error: ${error}`, error });

@@ -119,6 +119,7 @@ export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
       const t1 = now();
       const timeoutSec = Math.max(1, Math.min(limits.commandTimeoutSec, Math.ceil((deadline - t1) / 1000)));
       const out = await toolbox.run(item, timeoutSec);
+      if (out.malformed) acc.formatErrors++;
       loops.observe(actionKey(item));
       push({
         role: 'tool', tool_call_id: item.id, name: item.name, content: out.observation,

@@ -69,10 +69,10 @@ export function createToolbox(env: Environment, o: ToolboxOptions) {
   /** timeoutSec: the command timeout, lowered by the loop when less wall time than that is left. */
   async function run(call: ToolCall, timeoutSec = o.commandTimeoutSec): Promise<ToolOutcome> {
     if (!isToolName(call.name)) {
-      return fail(`unknown tool ${JSON.stringify(call.name)}; the tools are ${TOOL_NAMES.join(', ')}`);
+      return { ...fail(`unknown tool ${JSON.stringify(call.name)}; the tools are ${TOOL_NAMES.join(', ')}`), malformed: true };
     }
     const problem = checkArguments(call.name, call.arguments);
-    if (problem) return fail(problem);
+    if (problem) return { ...fail(problem), malformed: true };
     let out: ToolOutcome;
     if (call.name === 'bash') out = await bash(call.arguments, timeoutSec);
     else if (call.name === 'file_editor') out = await fileEditor(call.arguments);

@@ -69,4 +69,26 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
     expect(rows[0].history_attempts).toBe(1);
     expect(s.reward).toBe(1);
   });
+
+  it('the text tool format (how the trained tiny model acts) resolves the same way', async () => {
+    const task = fx.tasks.get(TASK)!;
+    const { seed } = seedWhere(task, (p) => p.mode === 'solve');
+    const input = rolloutInput({ runId: 'it-text', taskId: TASK, seed });
+    const s = await run({ ...input, model: { ...input.model, toolFormat: 'text' } });
+    expect(s).toMatchObject({ exitReason: 'submitted', outcome: 'resolved', reward: 1 });
+    const messages = await readTrajectory(s.trajectoryPath);
+    const assistant = messages.filter((m) => m.role === 'assistant');
+    expect(assistant.every((m) => m.content.includes('<tool_call>') && !m.tool_calls)).toBe(true);
+    expect(messages[0]!.content).toContain('<tools>');
+    expect(messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id)).toEqual(assistant.map((_, i) => `call_${i + 1}_0`));
+  });
+
+  it('malformed tool calls cost turns, are counted, and end in a forced submission', async () => {
+    const task = fx.tasks.get(TASK)!;
+    const { seed } = seedWhere(task, (p) => p.mode === 'malformed');
+    const s = await run(rolloutInput({ runId: 'it-malformed', taskId: TASK, seed }));
+    expect(s).toMatchObject({ exitReason: 'max_turns', forced: true, outcome: 'unresolved', reward: 0 });
+    const rows = await rolloutRows(fx.deps, 'it-malformed');
+    expect(rows[0].format_errors).toBeGreaterThanOrEqual(s.turns - 2);
+  });
 });

@@ -7,7 +7,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../core/constants.ts';
-import { createAgentActivities } from '../../activities/agent/activity.ts';
+import { createAgentActivities, createRolloutDeps } from '../../activities/agent/activity.ts';
+import { performRollout } from '../../activities/agent/rollout.ts';
+import { InfraError } from '../../core/errors.ts';
+import { setCreateFaultRate } from '../../infra/sandbox.ts';
 import type { RolloutSummary } from '../../activities/contracts.ts';
 import { containersOfRun, mockActivity, rolloutInput, rolloutRows, seedWhere, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
 
@@ -121,5 +124,42 @@ describe('infrastructure errors', () => {
     await cancelled;
     expect(await containersOfRun(fx.docker, runId)).toEqual([]);
     expect(await rolloutRows(fx.deps, runId)).toHaveLength(0);
+  });
+
+  it('a container that cannot start: retryable InfraError, then masked on the last attempt', async () => {
+    const runId = 'it-create-fault';
+    const input = rolloutInput({ runId, taskId: TASK });
+    const activities = createAgentActivities(fx.deps);
+    setCreateFaultRate(1);
+    try {
+      await expect(mockActivity(1).run(activities.runRollout, input)).rejects.toMatchObject({ type: 'InfraError', nonRetryable: false });
+      const s: RolloutSummary = await mockActivity(input.sandbox.infraMaxAttempts).run(activities.runRollout, input);
+      expect(s).toMatchObject({ exitReason: 'infra_error', masked: true, reward: null, turns: 0 });
+      expect(s.maskReason).toMatch(/injected fault/);
+    } finally {
+      setCreateFaultRate(0);
+    }
+    expect(await rolloutRows(fx.deps, runId)).toHaveLength(1);
+  });
+
+  it('grading that hits an infrastructure error retries the rollout, then masks it', async () => {
+    const task = fx.tasks.get(TASK)!;
+    const { seed } = seedWhere(task, (p) => p.mode === 'solve');
+    const runId = 'it-eval-infra';
+    const input = rolloutInput({ runId, taskId: TASK, seed });
+    const { rolloutDeps, models } = createRolloutDeps(fx.deps);
+    const deps = { ...rolloutDeps, evaluate: async () => ({ outcome: 'infra_error' as const, message: 'harness timed out after 240s' }) };
+    try {
+      await expect(performRollout(deps, input, { attempt: 1 })).rejects.toBeInstanceOf(InfraError);
+      expect(await rolloutRows(fx.deps, runId)).toHaveLength(0);
+      const s = await performRollout(deps, input, { attempt: input.sandbox.infraMaxAttempts });
+      expect(s).toMatchObject({ exitReason: 'submitted', outcome: 'infra_error', reward: null, masked: true });
+      expect(s.maskReason).toMatch(/infra_error during evaluation: harness timed out/);
+      const rows = await rolloutRows(fx.deps, runId);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].patch).toContain('rstrip(sep)');
+    } finally {
+      await models.close();
+    }
   });
 });

@@ -82,6 +82,7 @@ describe('runAgent: bad input from the model', () => {
     expect(tools[1]).toMatch(/missing required argument "path"/);
     expect(tools[2]).toMatch(/missing required argument "command"/);
     expect(env.execs).toEqual([]);
+    expect(r.formatErrors).toBe(3);
   });
 
   it('an empty reply or one without a tool call gets a reminder and counts as a format error', async () => {

@@ -1,7 +1,7 @@
 // Policy serving for rollouts: one OpenAI-compatible server per served name per worker process, (re)started when
 // the checkpoint changes. CPU workers run the trainer's own `serve`; CUDA workers run vLLM (SWE_FORGE_VLLM_CMD).
 // Servers outlive the activity that started them (rollouts use them) and die with the worker process.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context, log } from '@temporalio/activity';
@@ -63,9 +63,9 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
   }
 
   async function startTrainerServe(i: PolicyServerInput): Promise<Served> {
-    const dir = join(tmpdir(), `swe-forge-serve-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
-    const configPath = join(dir, `${i.servedName.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+    // The server reads its config once at start-up, so the file goes as soon as the server is up (or gave up).
+    const dir = mkdtempSync(join(tmpdir(), 'swe-forge-serve-'));
+    const configPath = join(dir, 'serve.json');
     writeFileSync(configPath, JSON.stringify(serveTrainerConfig({ ...i, host: env.serveHost })));
     let listening: (url: string) => void = () => undefined;
     const ready = new Promise<string>((r) => (listening = r));
@@ -82,7 +82,11 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
       },
       deps.children,
     );
-    const url = new URL(await untilReady(`trainer serve ${i.servedName}`, handle, ready));
+    const url = new URL(
+      await untilReady(`trainer serve ${i.servedName}`, handle, ready).finally(() =>
+        rmSync(dir, { recursive: true, force: true }),
+      ),
+    );
     url.hostname = advertised;
     return { checkpoint: i.checkpoint, handle, baseUrl: url.toString().replace(/\/$/, '') };
   }

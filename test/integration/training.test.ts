@@ -162,7 +162,6 @@ describe('trainSft', () => {
 
 describe('grpoStep', () => {
   it('writes its checkpoint row once when the activity runs twice', async () => {
-    const policy = join(artifactsDir, 'runs', 'resume', 'sft', 'checkpoints', 'step-000008');
     const batchPath = join(stack.dir, 'batch.jsonl');
     const rows = conversations(4)
       .trim()
@@ -175,7 +174,7 @@ describe('grpoStep', () => {
       }));
     writeFileSync(batchPath, rows.map((r) => JSON.stringify(r)).join('\n'));
     const rl = RlSchema.parse({ groupSize: 2, lMax: 256, lr: 1e-4 });
-    const input = { runId: 'rl', iteration: 1, model: policy, batchPath, outDir: '', rl };
+    const input = { runId: 'rl', iteration: 1, model: tinyModel, batchPath, outDir: '', rl };
     const a = await activity().run(() => acts.grpoStep(input));
     const created = await stack.pool!.query('select created_at from checkpoints where id = $1', [a.checkpointId]);
     const b = await activity({ attempt: 2 }).run(() => acts.grpoStep(input));
@@ -213,7 +212,9 @@ describe('ensurePolicyServer (trainer serve on CPU)', () => {
 
     expect(await ensure(tinyModel)).toEqual(first);
 
-    const second = await ensure(join(artifactsDir, 'runs', 'resume', 'sft', 'checkpoints', 'step-000008'));
+    // Another checkpoint dir (a copy of the same weights is enough: the server restarts on a new path).
+    const other = (await activity().run(() => acts.makeTinyModel(tinyInput('runs/serve/models/other')))).path;
+    const second = await ensure(other);
     expect(second.pid).not.toBe(first.pid);
     expect(isAlive(first.pid)).toBe(false);
     const models = (await (await fetch(`${second.baseUrl}/models`)).json()) as { data: { id: string }[] };

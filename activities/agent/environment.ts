@@ -6,7 +6,7 @@ import { InfraError } from '../../core/errors.ts';
 import { Sandbox, type SandboxOptions } from '../../infra/sandbox.ts';
 import type { SandboxConfig } from '../contracts.ts';
 import { shellQuote } from './fileEditorTool.ts';
-import { FileWriteError, NotAFileError, type EnvExecResult, type Environment } from './protocols.ts';
+import { DiffUnavailableError, FileWriteError, NotAFileError, type EnvExecResult, type Environment } from './protocols.ts';
 
 export const REPO_DIR = '/testbed';
 const PATCH_FILE = '/tmp/.swe-forge-answer.patch';
@@ -90,11 +90,18 @@ export class SandboxEnvironment implements Environment {
     await this.sandbox.exec(`rm -f ${shellQuote(path)}`, HOUSEKEEPING);
   }
 
-  /** `git add -A && git diff --cached --binary <base>`: new files included, binary-safe, written to a file and read back. */
+  /**
+   * `git add -A && git diff --cached --binary <base>`: new files included, binary-safe, written to a file and read
+   * back. It stages into a copy of the index, so a lock or a broken index the agent left cannot stop it. A git
+   * failure here is the agent's doing (it deleted .git, say): DiffUnavailableError, scored, never masked.
+   */
   async diff(): Promise<string> {
-    const cmd = `git add -A && git diff --cached --binary ${shellQuote(this.baseCommit)} > ${PATCH_FILE}`;
+    const idx = '/tmp/.swe-forge-answer.index';
+    const cmd =
+      `cp .git/index ${idx} 2>/dev/null || rm -f ${idx}; ` +
+      `GIT_INDEX_FILE=${idx} git add -A && GIT_INDEX_FILE=${idx} git diff --cached --binary ${shellQuote(this.baseCommit)} > ${PATCH_FILE}`;
     const r = await this.sandbox.exec(cmd, HOUSEKEEPING);
-    if (r.exitCode !== 0) throw new InfraError(`cannot take the diff in ${this.id.slice(0, 12)}: ${r.output.trim().slice(0, 500)}`);
+    if (r.exitCode !== 0) throw new DiffUnavailableError(`cannot take the diff: ${r.output.trim().slice(0, 500)}`);
     const buf = await this.sandbox.readFile(PATCH_FILE);
     return buf.toString('utf8');
   }

@@ -51,6 +51,9 @@ export class NotAFileError extends Error {}
 /** A write the model asked for is impossible (permission, a directory in the way): an observation, not a failure. */
 export class FileWriteError extends Error {}
 
+/** git could not produce the working tree's diff (the agent broke the repository): the answer is patch_failed. */
+export class DiffUnavailableError extends Error {}
+
 /** The model endpoint cannot be reached (connection refused, 5xx, 429) after the client's own retries. */
 export class ModelUnavailableError extends Error {}
 /** The request was too long for the model's context (HTTP 400 naming the context length). */

@@ -10,7 +10,7 @@ import type { EvalOutcome, ExitReason, RolloutInput, RolloutSummary, TrajectoryM
 import { REPO_DIR, SandboxEnvironment } from './environment.ts';
 import { estimateTokens, runAgent } from './loop.ts';
 import { buildPrompts } from './prompts.ts';
-import { ModelUnavailableError, type AgentResult, type Model } from './protocols.ts';
+import { DiffUnavailableError, ModelUnavailableError, type AgentResult, type Model } from './protocols.ts';
 import { upsertRollout } from './rolloutStore.ts';
 import { trajectoryPath, writeTrajectory } from './trajectoryStore.ts';
 import type Docker from 'dockerode';
@@ -45,6 +45,8 @@ export const MAX_PATCH_BYTES = 10 * 1024 * 1024;
 interface ContainerPhase {
   agent?: AgentResult;
   patch: string | null;
+  /** Why there is no patch although the container was fine (the agent broke git). */
+  diffError?: string;
   failure?: { kind: 'infra' | 'model'; error: Error };
 }
 
@@ -77,7 +79,12 @@ async function containerPhase(deps: RolloutDeps, input: RolloutInput, task: Roll
       if (!(err instanceof ModelUnavailableError) || hooks.signal?.aborted) throw err;
       out.failure = { kind: 'model', error: err };
     }
-    out.patch = await env.diff();
+    try {
+      out.patch = await env.diff();
+    } catch (err) {
+      if (!(err instanceof DiffUnavailableError)) throw err;
+      out.diffError = err.message;
+    }
   } catch (err) {
     if (hooks.signal?.aborted) throw hooks.signal.reason ?? err;
     if (!(err instanceof InfraError)) throw err;
@@ -108,7 +115,10 @@ export async function performRollout(deps: RolloutDeps, input: RolloutInput, hoo
     let evalMs: number | undefined;
     let patch = phase.patch;
     if (exitReason === 'submitted' || forced) {
-      if (!patch?.trim()) outcome = 'unresolved'; // an empty diff cannot make a failing test pass: nothing to run
+      if (phase.diffError) {
+        outcome = 'patch_failed';
+        error = phase.diffError;
+      } else if (!patch?.trim()) outcome = 'unresolved'; // an empty diff cannot make a failing test pass: nothing to run
       else if (Buffer.byteLength(patch) > MAX_PATCH_BYTES) {
         outcome = 'patch_failed';
         error = `the diff is ${Buffer.byteLength(patch)} bytes, over the ${MAX_PATCH_BYTES}-byte limit`;

@@ -1,7 +1,9 @@
 // Rollouts end to end on real Docker, real Postgres and the scripted policy server (the test stand-in) over real
 // HTTP: the reward table (1 / alpha / 0), the history guard, and no container left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgentActivities } from '../../activities/agent/activity.ts';
+import { createAgentActivities, createRolloutDeps } from '../../activities/agent/activity.ts';
+import type { Model, ModelReply } from '../../activities/agent/protocols.ts';
+import { performRollout } from '../../activities/agent/rollout.ts';
 import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
 import type { RolloutInput, RolloutSummary } from '../../activities/contracts.ts';
 import { containersOfRun, mockActivity, rolloutInput, rolloutRows, seedWhere, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
@@ -90,5 +92,23 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
     expect(s).toMatchObject({ exitReason: 'max_turns', forced: true, outcome: 'unresolved', reward: 0 });
     const rows = await rolloutRows(fx.deps, 'it-malformed');
     expect(rows[0].format_errors).toBeGreaterThanOrEqual(s.turns - 2);
+  });
+
+  it('an agent that destroys .git gets patch_failed and 0, not a masked result', async () => {
+    const replies: ModelReply[] = [
+      { content: '', toolCalls: [{ id: 'a', type: 'function', function: { name: 'bash', arguments: '{"command": "rm -rf /testbed/.git"}' } }], usage: null },
+      { content: '', toolCalls: [{ id: 'b', type: 'function', function: { name: 'submit', arguments: '{}' } }], usage: null },
+    ];
+    let n = 0;
+    const vandal: Model = { name: 'vandal', toolFormat: 'native', query: async () => replies[Math.min(n++, 1)]! };
+    const { rolloutDeps, models } = createRolloutDeps(fx.deps);
+    try {
+      const input = rolloutInput({ runId: 'it-vandal', taskId: TASK });
+      const s = await performRollout({ ...rolloutDeps, model: async () => vandal }, input, { attempt: 1 });
+      expect(s).toMatchObject({ exitReason: 'submitted', outcome: 'patch_failed', reward: 0, masked: false });
+      expect((await rolloutRows(fx.deps, 'it-vandal'))[0].error).toMatch(/cannot take the diff/);
+    } finally {
+      await models.close();
+    }
   });
 });

@@ -72,7 +72,12 @@ export async function startEmbeddedPostgres(o: { dataDir: string; port: number; 
 }
 
 export function createPool(url: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: url, max });
+  // When the server goes away (a restart, a failover) each idle client emits 'error' on the pool, and an 'error'
+  // event nobody listens to kills the process: a worker would die with every rollout it holds. The pool drops
+  // that client; the next query connects afresh, and queries that fail meanwhile fail their activity (retried).
+  pool.on('error', (err) => console.warn(`[postgres] idle connection lost: ${err.message}`));
+  return pool;
 }
 
 export async function waitForDatabase(url: string, timeoutMs = 30_000): Promise<void> {

@@ -91,7 +91,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const what = `sft (${i.stage}) of run ${i.runId}`;
       const r = await trainAndRecord(
         { command: 'sft', config, configDir: outDir, what },
-        { runId: i.runId, stage: i.stage, stageKey: i.stage },
+        { runId: i.runId, stage: i.stage, stageKey: i.stage === 'sft' ? 'sft' : 'swe-world-sft' },
       );
       return expectRef(what, r);
     },
@@ -112,7 +112,8 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       if (metrics.skipped) {
         // Every row was masked (infrastructure errors): no update, the policy stays the input model.
         const step = stepOfCheckpoint(model) ?? 0;
-        return { checkpointId: (await checkpointIdByPath(pool, model)) ?? model, path: model, step, metrics };
+        const id = (await checkpointIdByPath(pool, model)) ?? `${i.runId}/${stageKey}/unchanged`;
+        return { checkpointId: id, path: model, step, metrics };
       }
       return expectRef(what, r);
     },
@@ -129,7 +130,9 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const what = `train-verifier (${i.kind}) of run ${i.runId}`;
       const r = await trainAndRecord(
         { command: 'train-verifier', config, configDir: outDir, what },
-        { runId: i.runId, stage: 'verifier', stageKey: 'verifier' },
+        // The stage column is the RunConfig stage (what latestCheckpoint filters on); the id keeps "verifier" so it
+        // never meets the ids of an SFT run in the same stage (trainSft with stage sweWorld).
+        { runId: i.runId, stage: 'sweWorld', stageKey: 'verifier' },
       );
       return expectRef(what, r);
     },

@@ -47,6 +47,22 @@ const TEXTS = [
   CORPUS,
 ];
 
+// The stored candidates of the last test, rendered as scoreCandidates must render them; the trainer scores these
+// in the same run as TEXTS (one Python start-up fewer).
+const PROBLEM = 'add() subtracts instead of adding';
+const CAND_MESSAGES = [
+  {
+    role: 'assistant',
+    content: 'Reading the code',
+    tool_calls: [{ id: 'c', type: 'function', function: { name: 'bash', arguments: '{"command":"cat calc/ops.py"}' } }],
+  },
+  { role: 'tool', content: 'def add(a, b):\n    return a - b', tool_call_id: 'c' },
+] as const;
+const CAND_TEXTS = [
+  renderOrmText({ problemStatement: PROBLEM, messages: [...CAND_MESSAGES], patch: PATCH }),
+  renderOrmText({ problemStatement: PROBLEM, messages: [], patch: '' }),
+];
+
 let dir: string;
 let modelDir: string;
 let onnxDir: string;
@@ -65,9 +81,10 @@ beforeAll(async () => {
   );
   await runTrainer('export-onnx', { model: modelDir, out_dir: onnxDir, max_seq_len: MAX_SEQ_LEN }, dir);
   writeFileSync(join(dir, 'texts.json'), JSON.stringify(TEXTS));
+  writeFileSync(join(dir, 'all.json'), JSON.stringify([...TEXTS, ...CAND_TEXTS]));
   const done = await runTrainer(
     'score',
-    { model: modelDir, texts_file: join(dir, 'texts.json'), max_seq_len: MAX_SEQ_LEN, batch_size: 4, device: 'cpu' },
+    { model: modelDir, texts_file: join(dir, 'all.json'), max_seq_len: MAX_SEQ_LEN, batch_size: 4, device: 'cpu' },
     dir,
   );
   torchScores = done.metrics.scores as number[];
@@ -131,12 +148,11 @@ describe('scoreCandidates (onnx backend) over stored rollouts', () => {
 
   it('renders each candidate, scores it as the trainer would, and stores the scores', async () => {
     const pool = stack.pool!;
-    const problem = 'add() subtracts instead of adding';
     await pool.query(
       `insert into tasks (instance_id, repo, base_commit, data) values ('calc-1', 'mini/calc', 'abc1234', $1)`,
       [
         {
-          problem_statement: problem,
+          problem_statement: PROBLEM,
           test_patch: '',
           FAIL_TO_PASS: '["tests/test_ops.py::test_add"]',
           PASS_TO_PASS: '[]',
@@ -144,17 +160,7 @@ describe('scoreCandidates (onnx backend) over stored rollouts', () => {
       ],
     );
     const trajectory = join(dir, 'traj.jsonl');
-    const messages = [
-      {
-        role: 'assistant',
-        content: 'Reading the code',
-        tool_calls: [
-          { id: 'c', type: 'function', function: { name: 'bash', arguments: '{"command":"cat calc/ops.py"}' } },
-        ],
-      },
-      { role: 'tool', content: 'def add(a, b):\n    return a - b', tool_call_id: 'c' },
-    ] as const;
-    writeFileSync(trajectory, messages.map((m) => JSON.stringify(m)).join('\n'));
+    writeFileSync(trajectory, CAND_MESSAGES.map((m) => JSON.stringify(m)).join('\n'));
     const ids: number[] = [];
     for (const [sample, patch, traj] of [
       [0, PATCH, trajectory],
@@ -174,20 +180,8 @@ describe('scoreCandidates (onnx backend) over stored rollouts', () => {
       verifierDir: onnxDir,
       rolloutIds: ids,
     });
-    const texts = [
-      renderOrmText({ problemStatement: problem, messages: [...messages], patch: PATCH }),
-      renderOrmText({ problemStatement: problem, messages: [], patch: '' }),
-    ];
-    writeFileSync(join(dir, 'cands.json'), JSON.stringify(texts));
-    const torch = await runTrainer(
-      'score',
-      { model: modelDir, texts_file: join(dir, 'cands.json'), max_seq_len: MAX_SEQ_LEN, device: 'cpu' },
-      dir,
-    );
     expect(res.scores.map((s) => s.rolloutId)).toEqual(ids);
-    res.scores.forEach((s, i) =>
-      expect(Math.abs(s.score - (torch.metrics.scores as number[])[i]!)).toBeLessThanOrEqual(1e-4),
-    );
+    res.scores.forEach((s, i) => expect(Math.abs(s.score - torchScores[TEXTS.length + i]!)).toBeLessThanOrEqual(1e-4));
     const stored = await pool.query<{ rollout_id: string; score: number }>(
       'select rollout_id, score from verifier_scores where run_id = $1 order by rollout_id',
       ['fake-onnx-run'],

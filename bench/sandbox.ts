@@ -3,7 +3,7 @@
 //     agent's `bash` tool running the same command (history guard, timeout wrapper, output cap, job-group cleanup).
 //     The baseline uses a login shell because the tool's commands run in one (SWE-bench images activate their
 //     environment in the profile); a plain `bash -c` exec is printed alongside so the shell's own cost shows.
-//  2. container start: raw createContainer + start vs the rollout's SandboxEnvironment.start (labels, limits).
+//  2. container start: raw createContainer + start of the same container vs the rollout's SandboxEnvironment.start.
 // Runs alternate (A, B, A, B, ...) so drift hits both sides; figures are medians. Target: each ratio <= 1.2.
 import type Docker from 'dockerode';
 import { SandboxEnvironment } from '../activities/agent/environment.ts';
@@ -39,13 +39,22 @@ async function rawExec(container: Docker.Container, cmd: string, flags = '-lc'):
   return Buffer.concat(chunks).subarray(8).toString();
 }
 
+/** The same container the Sandbox makes (idle pid 1, limits, no network), created and started with bare dockerode. */
 async function rawStart(docker: Docker): Promise<Docker.Container> {
   const c = await docker.createContainer({
     Image: BASE_IMAGE,
-    Entrypoint: ['sleep', 'infinity'],
+    Entrypoint: ['bash', '-c', 'while :; do sleep 3600 & wait $!; done'],
+    WorkingDir: '/testbed',
     Labels: LABELS,
     NetworkDisabled: true,
-    HostConfig: { NetworkMode: 'none', Memory: SANDBOX.memoryMb << 20, PidsLimit: SANDBOX.pidsLimit, CpuShares: SANDBOX.cpuShares, Init: true },
+    HostConfig: {
+      NetworkMode: 'none',
+      Memory: SANDBOX.memoryMb << 20,
+      MemorySwap: SANDBOX.memoryMb << 20,
+      PidsLimit: SANDBOX.pidsLimit,
+      CpuShares: SANDBOX.cpuShares,
+      SecurityOpt: ['no-new-privileges'],
+    },
   });
   await c.start();
   return c;

@@ -71,12 +71,45 @@ export async function startEmbeddedPostgres(o: { dataDir: string; port: number; 
   return { url, dataDir: dir, stop: () => db.stop() };
 }
 
-export function createPool(url: string, max = 10): pg.Pool {
+/** The server is down, starting or shutting down: the statement did not run (or was rolled back) and can be re-sent. */
+export function isServerGone(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return ['ECONNREFUSED', '57P01', '57P02', '57P03'].includes(String(e?.code)) || /Connection terminated unexpectedly/.test(String(e?.message));
+}
+
+export interface PoolOptions {
+  /**
+   * How long a query waits for a server that is gone (restart, failover) before it fails. Workers set it: every
+   * write is an idempotent upsert, and a failed query would fail its activity and use up retries that a rollout
+   * needs for its own infrastructure errors, so a 10 s restart lost rollouts. 0: fail at once.
+   */
+  outageMs?: number;
+}
+
+export function createPool(url: string, max = 10, o: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max });
   // When the server goes away (a restart, a failover) each idle client emits 'error' on the pool, and an 'error'
   // event nobody listens to kills the process: a worker would die with every rollout it holds. The pool drops
-  // that client; the next query connects afresh, and queries that fail meanwhile fail their activity (retried).
+  // that client; the next query connects afresh.
   pool.on('error', (err) => console.warn(`[postgres] idle connection lost: ${err.message}`));
+  const outageMs = o.outageMs ?? 0;
+  if (outageMs > 0) {
+    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+    const patient = async (...args: unknown[]) => {
+      // The callback form is left as it is (this project uses promises).
+      if (typeof args.at(-1) === 'function') return query(...args);
+      const deadline = Date.now() + outageMs;
+      for (let delay = 250; ; delay = Math.min(2 * delay, 2000)) {
+        try {
+          return await query(...args);
+        } catch (err) {
+          if (!isServerGone(err) || Date.now() + delay > deadline) throw err;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    };
+    pool.query = patient as unknown as typeof pool.query;
+  }
   return pool;
 }
 

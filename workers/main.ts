@@ -15,7 +15,8 @@ export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
   const config = loadWorkerConfig();
   const dbUrl = settings.databaseUrl ?? embeddedDatabaseUrl(settings.embeddedPgPort);
   await waitForDatabase(dbUrl);
-  const pool = createPool(dbUrl);
+  // Queries wait out a Postgres restart instead of failing the activity (infra/postgres.ts PoolOptions).
+  const pool = createPool(dbUrl, 10, { outageMs: 60_000 });
   const docker = roles.includes('rollout') ? await connectDocker(settings.dockerHost) : undefined;
   const connection = await connectWorker(settings.temporal);
   try {

@@ -56,7 +56,8 @@ export function installControl(onProgress?: (p: ProgressReport) => void): Contro
     get paused() {
       return paused;
     },
-    waitIfPaused: () => condition(() => !paused),
+    // No condition (and no extra workflow-task bookkeeping) on the hot path of a fan-out unless paused.
+    waitIfPaused: () => (paused ? condition(() => !paused) : Promise.resolve()),
     report(p) {
       if (!toRoot) return onProgress?.(p);
       // The root may be gone (a stage run on its own, a cancelled pipeline): progress is best effort.

@@ -7,7 +7,7 @@ import { pipeline } from './activities.ts';
 import { installControl } from './control.ts';
 import { SA, statusQuery } from './definitions.ts';
 import { failure } from './errors.ts';
-import { parseConfig } from './pipeline.ts';
+import { resolveConfig } from './pipeline.ts';
 import { baseWeights, withPolicy } from './policy.ts';
 import { applyProgress, newStatus, renderStatus } from './status.ts';
 import { range, stageRollouts } from './stages/rollouts.ts';
@@ -31,7 +31,7 @@ export async function evaluationWorkflow(input: EvaluationInput): Promise<Evalua
   const st = newStatus(evalRunId, workflowInfo().workflowId);
   const control = installControl((p) => applyProgress(st, p));
   setHandler(statusQuery, () => renderStatus(st, control.paused));
-  const config = parseConfig(input.config);
+  const config = await resolveConfig(input.config);
   const samples = input.samples ?? 1;
   if (!Number.isInteger(samples) || samples < 1) throw failure('InputError', `samples: must be a positive integer (got ${samples})`);
   upsertSearchAttributes([

@@ -50,6 +50,16 @@ export function parseConfig(raw: unknown): RunConfig {
   throw failure('ConfigError', `invalid config:\n${lines.join('\n')}`);
 }
 
+/** `{ "preset": "demo", ... }` needs the preset files, which only an activity may read. */
+export async function resolveConfig(raw: unknown): Promise<RunConfig> {
+  if (!raw || typeof raw !== 'object' || !('preset' in raw)) return parseConfig(raw);
+  try {
+    return await pipeline.resolveConfig({ config: raw });
+  } catch (err) {
+    throw failure('ConfigError', errorMessage(err), err);
+  }
+}
+
 function noteSummary(st: StatusState, stage: StageName, summary: AnyStageSummary): void {
   if ((stage === 'sft' || stage === 'rl') && 'checkpointId' in summary && summary.checkpointId) st.latestCheckpoint = summary.checkpointId;
   if (stage === 'rl' && 'iterations' in summary) st.rlIteration = summary.iterations;
@@ -66,7 +76,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     if (p.kind === 'stage' && p.rlIteration !== undefined) upsertSearchAttributes([{ key: SA.rlIteration, value: p.rlIteration }]);
   });
   setHandler(statusQuery, () => renderStatus(st, control.paused));
-  const config = parseConfig(input.config);
+  const config = await resolveConfig(input.config);
   upsertSearchAttributes([
     { key: SA.stage, value: 'starting' },
     { key: SA.recipe, value: config.recipe },

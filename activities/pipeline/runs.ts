@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { StageName } from '../../config/schema.ts';
 import { RunConfigSchema, STAGE_ORDER, type RunConfig } from '../../config/schema.ts';
-import { formatIssues } from '../../config/load.ts';
+import { formatIssues, parseRunConfig } from '../../config/load.ts';
 import { ConfigError, InputError } from '../../core/errors.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { AnyStageSummary, RegisterRunInput, RegisterRunResult, StageSummaries } from './types.ts';
@@ -47,6 +47,11 @@ export function createRunActivities({ pool, settings }: Pick<ActivityDeps, 'pool
       const completed: Partial<StageSummaries> = {};
       for (const r of results.rows) if (STAGE_ORDER.includes(r.stage)) Object.assign(completed, { [r.stage]: r.summary });
       return { existed, completed };
+    },
+
+    /** A config that starts from `preset:` (e.g. pasted in the Web UI): presets are files, so this is an activity. */
+    async resolveConfig(input: { config: unknown }): Promise<RunConfig> {
+      return parseRunConfig(input.config, 'in the workflow input');
     },
 
     async setRunStatus(input: { runId: string; status: RunStatus; error?: string }): Promise<void> {

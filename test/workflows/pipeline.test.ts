@@ -198,6 +198,17 @@ describe('pipelineWorkflow', () => {
     expect((await r.handle.query(statusQuery)).stages.rl.state).toBe('skipped');
   });
 
+  it('accepts a config that starts from a preset, as a Web UI user may paste it', async () => {
+    const stages = Object.fromEntries(['distill', 'difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report'].map((st) => [st, { enabled: false }]));
+    const r = await runPipeline(env, 'preset-1', { preset: 'demo', stages } as unknown as RunConfigInput);
+    expect(r.result.disabled).toHaveLength(8);
+    const stored = await q<{ config: Record<string, unknown> }>('select config from runs where run_id = $1', ['preset-1']);
+    expect(stored[0]!.config).toMatchObject({ name: 'demo', recipe: 'swe-master', agent: { maxTurns: 12 } });
+    expect((await r.handle.describe()).typedSearchAttributes.get(SA.model)).toBe('tiny-student');
+    const err = await runPipeline(env, 'preset-bad', { preset: 'nope' } as unknown as RunConfigInput).catch((e: Error) => e);
+    expect(String((err as { cause?: { message?: string } }).cause?.message)).toMatch(/preset: unknown preset "nope"/);
+  });
+
   it('rejects an invalid config with the dotted path, from the workflow itself', async () => {
     const bad = { name: 'Bad Name', models: { policy: { name: 'p' } }, stages: { rl: { groupSize: 1 } } };
     const err = await runPipeline(env, 'bad-1', bad as unknown as RunConfigInput).catch((e: Error) => e);

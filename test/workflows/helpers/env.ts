@@ -7,7 +7,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createPipelineActivities } from '../../../activities/pipeline/index.ts';
 import type { RunConfigInput } from '../../../config/schema.ts';
 import { TASK_QUEUES } from '../../../core/constants.ts';
+import { freePort } from '../../../infra/net.ts';
 import { loadSettings } from '../../../infra/settings.ts';
+import { startDevServer } from '../../../infra/temporal.ts';
 import { workflowBundle } from '../../../workers/run.ts';
 import { startTestStack, type TestStack } from '../../helpers/stack.ts';
 import { createStubs, type StubOptions, type Stubs } from './stubs.ts';
@@ -25,14 +27,28 @@ export interface PipelineEnv {
   stop(): Promise<void>;
 }
 
-export async function startPipelineEnv(o: { dynamicConfig?: Record<string, string | number | boolean>; prefix?: string } = {}): Promise<PipelineEnv> {
-  const stack = await startTestStack({ prefix: o.prefix ?? 'wf', dynamicConfig: o.dynamicConfig });
+export interface PipelineEnvOptions {
+  dynamicConfig?: Record<string, string | number | boolean>;
+  prefix?: string;
+  /** Start the dev server with its Web UI (stack.temporal.uiUrl). */
+  ui?: boolean;
+  /** Task ids to put in the task store and the task file (default: TASK_IDS). */
+  taskIds?: string[];
+}
+
+export async function startPipelineEnv(o: PipelineEnvOptions = {}): Promise<PipelineEnv> {
+  const stack = await startTestStack({ prefix: o.prefix ?? 'wf', dynamicConfig: o.dynamicConfig, temporal: !o.ui });
+  if (o.ui) {
+    // stack.stop() stops it with the rest.
+    stack.temporal = await startDevServer({ dataDir: join(stack.dir, 'temporal'), port: await freePort(), uiPort: await freePort(), logFile: join(stack.dir, 'temporal.log') });
+  }
+  const taskIds = o.taskIds ?? TASK_IDS;
   const pool = stack.pool!;
   const artifactsDir = join(stack.dir, 'artifacts');
   mkdirSync(artifactsDir, { recursive: true });
   const tasksFile = join(stack.dir, 'tasks.jsonl');
-  writeFileSync(tasksFile, TASK_IDS.map((id) => JSON.stringify({ instance_id: id, repo: 'mini/stub' })).join('\n') + '\n');
-  for (const id of TASK_IDS) {
+  writeFileSync(tasksFile, taskIds.map((id) => JSON.stringify({ instance_id: id, repo: 'mini/stub' })).join('\n') + '\n');
+  for (const id of taskIds) {
     await pool.query(`insert into tasks (instance_id, repo, base_commit, data) values ($1, 'mini/stub', 'abc', '{}') on conflict do nothing`, [id]);
   }
   const behaviour: PipelineEnv['behaviour'] = {};

@@ -1,14 +1,17 @@
 // The Environment protocol over the harness's Sandbox: one container per rollout, every action an independent
 // exec. Writes go through `cat > file` so an existing file keeps its owner and mode (a putArchive would reset
 // them and a lost executable bit would show up in the diff).
+import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { InfraError } from '../../core/errors.ts';
 import { Sandbox, type SandboxOptions } from '../../infra/sandbox.ts';
 import type { SandboxConfig } from '../contracts.ts';
 import { shellQuote } from './fileEditorTool.ts';
-import { DiffUnavailableError, FileWriteError, NotAFileError, type EnvExecResult, type Environment } from './protocols.ts';
+import { DiffUnavailableError, FileTooLargeError, FileWriteError, NotAFileError, type EnvExecResult, type Environment } from './protocols.ts';
 
 export const REPO_DIR = '/testbed';
+/** Files the editor loads into the worker's memory: larger ones are for bash. */
+export const MAX_EDITOR_FILE_BYTES = 8 * 1024 * 1024;
 const PATCH_FILE = '/tmp/.swe-forge-answer.patch';
 /**
  * How a model's command runs. Each action is independent, so nothing it starts may outlive it: a fork bomb that
@@ -39,6 +42,7 @@ export class SandboxEnvironment implements Environment {
   private removal: Promise<void> | undefined;
 
   private constructor(
+    private readonly docker: Docker,
     private readonly sandbox: Sandbox,
     private readonly baseCommit: string,
   ) {}
@@ -54,7 +58,7 @@ export class SandboxEnvironment implements Environment {
       user: i.user,
       workdir: REPO_DIR,
     });
-    return new SandboxEnvironment(sandbox, i.baseCommit);
+    return new SandboxEnvironment(docker, sandbox, i.baseCommit);
   }
 
   get id(): string {
@@ -68,7 +72,27 @@ export class SandboxEnvironment implements Environment {
     return r;
   }
 
-  async readFile(path: string): Promise<Buffer | null> {
+  /** Docker's stat of a path (a HEAD request, no exec): size, mode, symlink target; null when missing. */
+  private async stat(path: string): Promise<{ size: number; mode: number; linkTarget: string } | null> {
+    try {
+      const res = (await this.docker.getContainer(this.id).infoArchive({ path })) as NodeJS.ReadableStream & { headers: Record<string, string> };
+      res.resume();
+      return JSON.parse(Buffer.from(res.headers['x-docker-container-path-stat'] ?? '', 'base64').toString('utf8'));
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      throw new InfraError(`cannot stat ${path} in ${this.id.slice(0, 12)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async readFile(path: string, followLinks = 4): Promise<Buffer | null> {
+    const st = await this.stat(path);
+    if (!st) return null;
+    if (st.linkTarget && followLinks > 0) return this.readFile(posix.resolve(posix.dirname(path), st.linkTarget), followLinks - 1);
+    // Go's os.FileMode: the top bit marks a directory, others devices, pipes, sockets.
+    if (st.mode >>> 31 || st.mode & 0x0f000000) throw new NotAFileError(`${path} is not a regular file`);
+    if (st.size > MAX_EDITOR_FILE_BYTES) {
+      throw new FileTooLargeError(`${path} is ${st.size} bytes, over the editor's ${MAX_EDITOR_FILE_BYTES}-byte limit; use bash (head, sed -n)`);
+    }
     try {
       return await this.sandbox.readFile(path);
     } catch (err) {

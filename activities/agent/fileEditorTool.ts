@@ -2,7 +2,7 @@
 // the result back. Every failure is an observation; only transport errors (InfraError) escape.
 import { posix } from 'node:path';
 import { createFile, EditHistory, insertLines, strReplace, viewFile, type EditorResult } from '../../core/editor.ts';
-import { FileWriteError, NotAFileError, type Environment } from './protocols.ts';
+import { FileTooLargeError, FileWriteError, NotAFileError, type Environment } from './protocols.ts';
 
 export interface ToolOutcome {
   observation: string;
@@ -33,6 +33,7 @@ export function createFileEditor(env: Environment, o: { outputCapBytes: number; 
       return buf === null ? null : asText(path, buf);
     } catch (err) {
       if (err instanceof NotAFileError) return fail(`${path} is a directory`);
+      if (err instanceof FileTooLargeError) return fail(err.message);
       throw err;
     }
   }
@@ -75,6 +76,7 @@ export function createFileEditor(env: Environment, o: { outputCapBytes: number; 
         return typeof text === 'string' ? apply(path, text, viewFile(path, text, args.view_range)) : text;
       } catch (err) {
         if (err instanceof NotAFileError) return listDirectory(path);
+        if (err instanceof FileTooLargeError) return fail(err.message);
         throw err;
       }
     }

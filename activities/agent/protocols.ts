@@ -48,6 +48,8 @@ export interface Environment {
 
 /** The path is a directory (or another non-file): the editor lists it instead. */
 export class NotAFileError extends Error {}
+/** The file is too big to load into the worker for the editor (a model can make a multi-GB file in seconds). */
+export class FileTooLargeError extends Error {}
 /** A write the model asked for is impossible (permission, a directory in the way): an observation, not a failure. */
 export class FileWriteError extends Error {}
 

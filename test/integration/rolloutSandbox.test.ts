@@ -76,4 +76,16 @@ describe('tools in a real container', () => {
     await toolbox.run(call('file_editor', { command: 'str_replace', path: '/testbed/run.sh', old_str: 'hi', new_str: 'hello' }));
     expect((await bash('stat -c %a /testbed/run.sh && /testbed/run.sh')).observation).toBe('755\nhello');
   });
+
+  it('refuses to load a huge file into the worker, follows symlinks, lists directories', async () => {
+    await env.exec('head -c 20000000 /dev/zero | tr "\\0" a > /testbed/huge.txt; ln -sf a.txt /testbed/link.txt; mkdir -p /testbed/pkg', { timeoutSec: 30, outputCapBytes: 1024 });
+    const huge = await toolbox.run(call('file_editor', { command: 'view', path: '/testbed/huge.txt' }));
+    expect(huge.observation).toMatch(/20000000 bytes, over the editor's 8388608-byte limit/);
+    const link = await toolbox.run(call('file_editor', { command: 'view', path: '/testbed/link.txt' }));
+    expect(link.observation).toContain('     2\tdeux');
+    const dir = await toolbox.run(call('file_editor', { command: 'view', path: '/testbed/pkg' }));
+    expect(dir.observation).toMatch(/^Files and directories up to 2 levels deep in \/testbed\/pkg/);
+    const missing = await toolbox.run(call('file_editor', { command: 'view', path: '/testbed/nope.py' }));
+    expect(missing.observation).toBe('Error: /testbed/nope.py does not exist');
+  });
 });

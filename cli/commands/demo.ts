@@ -1,37 +1,64 @@
+// `swe-forge demo` (what `npm run demo` runs after the bootstrap): the documented commands, in order, printed
+// before each runs — stack up, import and build the bundled tasks, run the demo preset through every stage,
+// write the report — then a summary table. Nothing here is special to the demo but the order.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Client } from '@temporalio/client';
-import { TASK_QUEUES, WORKFLOW_TYPES } from '../../core/constants.ts';
+import { runWorkflowId } from '../../core/constants.ts';
+import { SweForgeError } from '../../core/errors.ts';
 import { loadSettings } from '../../infra/settings.ts';
-import { startStack, readStackState } from '../../infra/stack.ts';
-import { connectClient } from '../../infra/temporal.ts';
+import { readStackState } from '../../infra/stack.ts';
 import { action } from '../output.ts';
+import { printSummary, type ReportSummary } from '../demoSummary.ts';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'swe-forge.mjs');
+
+function step(args: string[]): Promise<void> {
+  console.log(`\n$ swe-forge ${args.join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new SweForgeError(`\`swe-forge ${args.join(' ')}\` failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
+function utcStamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Bring the stack up and run the demo pipeline')
+    .description('Bring the stack up and run the demo preset through every stage, then print the report summary')
+    .option('--config <file>', 'run config', 'config/presets/demo.yaml')
+    .option('--keep', 'leave the stack running afterwards (to browse the run in the Temporal UI)')
     .action(
-      action(async () => {
+      action(async (opts: { config: string; keep?: boolean }) => {
         const settings = loadSettings();
-        const owned = readStackState(settings) ? undefined : await startStack(settings);
+        const startedStack = !readStackState(settings);
+        if (startedStack) await step(['up', '--detach']);
         try {
-          const state = owned?.state ?? readStackState(settings)!;
-          console.log(`Temporal UI: ${state.uiUrl ?? '(remote server)'}`);
-          const connection = await connectClient({ ...settings.temporal, address: state.temporalAddress });
-          try {
-            const client = new Client({ connection, namespace: state.namespace });
-            const runId = `hello-${Date.now()}`;
-            const result = await client.workflow.execute(WORKFLOW_TYPES.hello, {
-              taskQueue: TASK_QUEUES.orchestrator,
-              workflowId: `run-${runId}`,
-              args: [{ runId, message: 'hello from swe-forge' }],
-            });
-            console.log(`hello pipeline ${runId}: event ${result.eventId} written to Postgres`);
-          } finally {
-            await connection.close();
+          const state = readStackState(settings);
+          await step(['tasks', 'import', 'tasks/mini/tasks.jsonl']);
+          await step(['tasks', 'build']);
+          const runId = `demo-${utcStamp()}`;
+          if (state?.uiUrl) {
+            const wf = encodeURIComponent(runWorkflowId(runId));
+            console.log(`\nTemporal UI of this run: ${state.uiUrl}/namespaces/${state.namespace}/workflows/${wf}`);
           }
+          await step(['run', '--config', opts.config, '--run-id', runId]);
+          await step(['report', runId]);
+          const summaryFile = join(settings.artifactsDir, 'runs', runId, 'reports', 'summary.json');
+          if (existsSync(summaryFile)) printSummary(JSON.parse(readFileSync(summaryFile, 'utf8')) as ReportSummary);
+          console.log(`\nreport: ${join(settings.artifactsDir, 'runs', runId, 'reports', 'report.md')}`);
         } finally {
-          await owned?.stop();
+          if (startedStack && !opts.keep) {
+            await step(['down']);
+            console.log('(the run stays in .swe-forge/: `swe-forge up` brings the UI back with it)');
+          }
         }
       }),
     );

@@ -18,7 +18,8 @@ function stageLine(name: string, p: StageProgress): string {
   if (p.reused) return `${label} ${bar(1, 1)} done earlier`;
   const counts = p.total > 0 ? `${p.done}/${p.total}` : p.state === 'completed' ? 'done' : '';
   const extra: string[] = [];
-  if (p.scored > 0) extra.push(`resolved ${pct(p.resolved / p.scored)}`, `reward ${(p.rewardSum / p.scored).toFixed(2)}`);
+  if (p.scored > 0)
+    extra.push(`resolved ${pct(p.resolved / p.scored)}`, `reward ${(p.rewardSum / p.scored).toFixed(2)}`);
   if (p.masked > 0) extra.push(`masked ${p.masked}`);
   if (p.failed > 0) extra.push(`failed ${p.failed}`);
   if (p.note) extra.push(p.note);
@@ -59,7 +60,8 @@ export function progressView(out: NodeJS.WriteStream = process.stdout): Progress
         out.write(lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
         drawn = lines.length;
       } else {
-        const current = s.stage === 'starting' || s.stage === 'done' ? s.stage : `${s.stage} ${s.progress.done}/${s.progress.total}`;
+        const current =
+          s.stage === 'starting' || s.stage === 'done' ? s.stage : `${s.stage} ${s.progress.done}/${s.progress.total}`;
         out.write(`[${s.state}] ${current}${s.lastError ? `  last error: ${s.lastError}` : ''}\n`);
       }
     },

@@ -5,13 +5,20 @@ import { loadSettings } from '../infra/settings.ts';
 import { readStackState } from '../infra/stack.ts';
 import { connectClient } from '../infra/temporal.ts';
 
-export async function withClient<T>(fn: (client: Client, info: { address: string; uiUrl?: string }) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  fn: (client: Client, info: { address: string; uiUrl?: string }) => Promise<T>,
+): Promise<T> {
   const settings = loadSettings();
   const state = settings.temporal.embedded ? readStackState(settings) : undefined;
-  const temporal = state ? { ...settings.temporal, address: state.temporalAddress, namespace: state.namespace } : settings.temporal;
+  const temporal = state
+    ? { ...settings.temporal, address: state.temporalAddress, namespace: state.namespace }
+    : settings.temporal;
   const connection = await connectClient(temporal);
   try {
-    return await fn(new Client({ connection, namespace: temporal.namespace }), { address: temporal.address, uiUrl: state?.uiUrl });
+    return await fn(new Client({ connection, namespace: temporal.namespace }), {
+      address: temporal.address,
+      uiUrl: state?.uiUrl,
+    });
   } finally {
     await connection.close();
   }

@@ -5,7 +5,8 @@
 /** Advantages in member order; null for members that contribute nothing (masked, or a group too small). */
 export function leaveOneOutAdvantages(rewards: readonly (number | null)[]): (number | null)[] {
   const live = rewards.filter((r): r is number => r !== null);
-  for (const r of live) if (!Number.isFinite(r)) throw new RangeError(`leaveOneOutAdvantages: reward ${r} is not finite`);
+  for (const r of live)
+    if (!Number.isFinite(r)) throw new RangeError(`leaveOneOutAdvantages: reward ${r} is not finite`);
   if (live.length < 2) return rewards.map(() => null);
   const g = live.length;
   const sum = live.reduce((s, r) => s + r, 0);
@@ -37,11 +38,20 @@ export interface AdvantageStats {
 }
 
 /** Advantages for a whole batch, grouped by `group`, in input order. */
-export function batchAdvantages(members: readonly GroupMember[]): { advantages: MemberAdvantage[]; stats: AdvantageStats } {
+export function batchAdvantages(members: readonly GroupMember[]): {
+  advantages: MemberAdvantage[];
+  stats: AdvantageStats;
+} {
   const groups = new Map<string, number[]>();
   members.forEach((m, i) => groups.set(m.group, [...(groups.get(m.group) ?? []), i]));
   const advantages: MemberAdvantage[] = members.map(() => ({ advantage: 0, masked: true }));
-  const stats: AdvantageStats = { groups: groups.size, contributingGroups: 0, zeroVarianceGroups: 0, maskedMembers: 0, activeMembers: 0 };
+  const stats: AdvantageStats = {
+    groups: groups.size,
+    contributingGroups: 0,
+    zeroVarianceGroups: 0,
+    maskedMembers: 0,
+    activeMembers: 0,
+  };
   for (const idx of groups.values()) {
     const rewards = idx.map((i) => (members[i]!.masked ? null : members[i]!.reward));
     const adv = leaveOneOutAdvantages(rewards);

@@ -60,7 +60,8 @@ export interface PassRateHistogram {
 }
 
 export function passRateHistogram(rates: readonly (number | null)[], binCount = 10): PassRateHistogram {
-  if (!Number.isInteger(binCount) || binCount < 1) throw new RangeError(`passRateHistogram: binCount must be >= 1 (got ${binCount})`);
+  if (!Number.isInteger(binCount) || binCount < 1)
+    throw new RangeError(`passRateHistogram: binCount must be >= 1 (got ${binCount})`);
   const bins = Array.from({ length: binCount }, (_, i) => ({ lo: i / binCount, hi: (i + 1) / binCount, count: 0 }));
   const h: PassRateHistogram = { bins, unsolved: 0, solved: 0, mixed: 0, unknown: 0 };
   for (const p of rates) {

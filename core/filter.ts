@@ -25,7 +25,15 @@ export interface SftFilterOptions {
 }
 
 /** The rules, in the order they apply; each trajectory is counted by the first rule that removes it. */
-export const SFT_RULES = ['masked', 'unresolved', 'forced', 'notMixed', 'historyAttempts', 'overTokens', 'overCap'] as const;
+export const SFT_RULES = [
+  'masked',
+  'unresolved',
+  'forced',
+  'notMixed',
+  'historyAttempts',
+  'overTokens',
+  'overCap',
+] as const;
 export type SftRule = (typeof SFT_RULES)[number];
 
 export interface SftFilterResult {

@@ -3,8 +3,13 @@
 import { createRng, shuffle } from './sampling.ts';
 
 function checkCounts(n: number, c: number, k: number): void {
-  for (const [name, v] of [['n', n], ['c', c], ['k', k]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`passAtK: ${name} must be a non-negative integer (got ${v})`);
+  for (const [name, v] of [
+    ['n', n],
+    ['c', c],
+    ['k', k],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`passAtK: ${name} must be a non-negative integer (got ${v})`);
   }
   if (c > n) throw new RangeError(`passAtK: c (${c}) must be <= n (${n})`);
   if (k < 1 || k > n) throw new RangeError(`passAtK: k (${k}) must be in 1..n (n = ${n})`);
@@ -21,7 +26,10 @@ export function passAtK(n: number, c: number, k: number): number {
 }
 
 /** Mean pass@k over tasks; tasks with fewer than k scored samples are left out (and counted). */
-export function meanPassAtK(tasks: readonly { n: number; c: number }[], k: number): { value: number | null; tasks: number; skipped: number } {
+export function meanPassAtK(
+  tasks: readonly { n: number; c: number }[],
+  k: number,
+): { value: number | null; tasks: number; skipped: number } {
   const usable = tasks.filter((t) => t.n >= k);
   if (usable.length === 0) return { value: null, tasks: 0, skipped: tasks.length };
   const sum = usable.reduce((s, t) => s + passAtK(t.n, t.c, k), 0);
@@ -58,7 +66,12 @@ export interface TtsResult {
 }
 
 /** TTS@K against Pass@1 and Pass@K over the same K candidates per task (the report plots these together). */
-export function ttsAtK(groups: ReadonlyMap<string, readonly Candidate[]>, k: number, selector: Selector, seed = 0): TtsResult {
+export function ttsAtK(
+  groups: ReadonlyMap<string, readonly Candidate[]>,
+  k: number,
+  selector: Selector,
+  seed = 0,
+): TtsResult {
   const picks: TtsResult['picks'] = [];
   const counts: { n: number; c: number }[] = [];
   for (const [taskId, cands] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

@@ -50,7 +50,9 @@ export function sampleTasks(pool: readonly string[], k: number, seed: number): s
  */
 export function rlSampleIndex(iteration: number, groupSize: number, member: number): number {
   if (iteration < 1 || member < 0 || member >= groupSize) {
-    throw new RangeError(`rlSampleIndex: need iteration >= 1 and 0 <= member < groupSize (got ${iteration}, ${member}, ${groupSize})`);
+    throw new RangeError(
+      `rlSampleIndex: need iteration >= 1 and 0 <= member < groupSize (got ${iteration}, ${member}, ${groupSize})`,
+    );
   }
   return (iteration - 1) * groupSize + member;
 }

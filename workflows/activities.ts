@@ -41,7 +41,9 @@ export function rolloutActivities(cfg: Pick<RunConfig, 'agent' | 'sandbox'>) {
 }
 
 /** Training owns a trainer process: long timeouts, heartbeats with the last checkpoint, killed on cancellation. */
-export const training = proxyActivities<Pick<GpuActivities, 'makeTinyModel' | 'trainSft' | 'grpoStep' | 'trainVerifier' | 'exportOnnx'>>({
+export const training = proxyActivities<
+  Pick<GpuActivities, 'makeTinyModel' | 'trainSft' | 'grpoStep' | 'trainVerifier' | 'exportOnnx'>
+>({
   taskQueue: TASK_QUEUES.gpu,
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '5 minutes',

@@ -15,7 +15,9 @@ import {
 } from '@temporalio/workflow';
 import { pauseSignal, progressSignal, resumeSignal, type ProgressReport } from './definitions.ts';
 
-export type ChildOptions<W extends Workflow> = Omit<ChildWorkflowOptions, 'typeInfo' | 'args'> & { args: Parameters<W> };
+export type ChildOptions<W extends Workflow> = Omit<ChildWorkflowOptions, 'typeInfo' | 'args'> & {
+  args: Parameters<W>;
+};
 
 export interface Control {
   readonly paused: boolean;
@@ -87,7 +89,10 @@ export function installControl(onProgress?: (p: ProgressReport) => void): Contro
 }
 
 /** Runs a workflow body with a control installed, and flushes its progress reports however the body ends. */
-export async function controlled<T>(body: (c: Control) => Promise<T>, onProgress?: (p: ProgressReport) => void): Promise<T> {
+export async function controlled<T>(
+  body: (c: Control) => Promise<T>,
+  onProgress?: (p: ProgressReport) => void,
+): Promise<T> {
   const control = installControl(onProgress);
   try {
     return await body(control);

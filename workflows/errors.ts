@@ -13,5 +13,10 @@ export function errorMessage(err: unknown): string {
 
 /** A workflow that throws a plain Error only fails its task (and retries forever); this fails the execution. */
 export function failure(type: string, message: string, cause?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true, cause: cause instanceof Error ? cause : undefined });
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    cause: cause instanceof Error ? cause : undefined,
+  });
 }

@@ -33,23 +33,33 @@ export async function evaluationWorkflow(input: EvaluationInput): Promise<Evalua
   setHandler(statusQuery, () => renderStatus(st, control.paused));
   const config = await resolveConfig(input.config);
   const samples = input.samples ?? 1;
-  if (!Number.isInteger(samples) || samples < 1) throw failure('InputError', `samples: must be a positive integer (got ${samples})`);
+  if (!Number.isInteger(samples) || samples < 1)
+    throw failure('InputError', `samples: must be a positive integer (got ${samples})`);
   upsertSearchAttributes([
     { key: SA.stage, value: 'eval' },
     { key: SA.recipe, value: config.recipe },
     { key: SA.model, value: config.models.policy.name },
   ]);
-  await pipeline.registerRun({ runId: evalRunId, workflowId: st.workflowId, executionId: workflowInfo().runId, config });
+  await pipeline.registerRun({
+    runId: evalRunId,
+    workflowId: st.workflowId,
+    executionId: workflowInfo().runId,
+    config,
+  });
   const latest = await pipeline.latestCheckpoint(input.runId ? { runId: input.runId } : { runName: config.name });
   const weights = latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config);
   st.latestCheckpoint = weights?.checkpointId ?? null;
   const { eval: evalIds } = await pipeline.loadRunTasks({ runId: evalRunId, tasks: config.tasks, seed: config.seed });
-  if (evalIds.length === 0) throw failure('ConfigError', 'tasks.eval: the evaluation split is empty; list held-out instance ids');
+  if (evalIds.length === 0)
+    throw failure('ConfigError', 'tasks.eval: the evaluation split is empty; list held-out instance ids');
   st.stage = 'tts';
   st.states.tts = 'running';
   const items = evalIds.flatMap((taskId) => range(samples).map((sample) => ({ taskId, sample })));
   await withPolicy(evalRunId, config, weights, 'eval', (p) =>
-    stageRollouts({ runId: evalRunId, config, stage: 'eval', progressStage: 'tts', models: [p], items, label: 'eval' }, control),
+    stageRollouts(
+      { runId: evalRunId, config, stage: 'eval', progressStage: 'tts', models: [p], items, label: 'eval' },
+      control,
+    ),
   );
   const summary = await pipeline.recordEvaluation({
     evaluationId: evalRunId,

@@ -39,7 +39,18 @@ export interface RolloutBatchSpec {
 }
 
 export function emptyTally(total: number): RolloutTally {
-  return { total, done: 0, failed: 0, resolved: 0, masked: 0, scored: 0, rewardSum: 0, turnsSum: 0, rolloutIds: [], errors: [] };
+  return {
+    total,
+    done: 0,
+    failed: 0,
+    resolved: 0,
+    masked: 0,
+    scored: 0,
+    rewardSum: 0,
+    turnsSum: 0,
+    rolloutIds: [],
+    errors: [],
+  };
 }
 
 export function addTally(a: RolloutTally, b: RolloutTally): RolloutTally {
@@ -60,7 +71,19 @@ export function addTally(a: RolloutTally, b: RolloutTally): RolloutTally {
 function report(control: Control, spec: RolloutBatchSpec, t: RolloutTally): void {
   if (!spec.progressStage) return;
   const { done, total, scored, resolved, rewardSum, masked, failed } = t;
-  control.report({ kind: 'rollouts', source: spec.source, stage: spec.progressStage, done, total, scored, resolved, rewardSum, masked, failed, lastError: t.errors.at(-1) });
+  control.report({
+    kind: 'rollouts',
+    source: spec.source,
+    stage: spec.progressStage,
+    done,
+    total,
+    scored,
+    resolved,
+    rewardSum,
+    masked,
+    failed,
+    lastError: t.errors.at(-1),
+  });
 }
 
 /** Runs every item in this execution with at most `window` in flight; pauses between activities. */
@@ -75,7 +98,11 @@ export async function runWindowed(spec: RolloutBatchSpec, control: Control): Pro
       const item = spec.items[next++];
       if (!item) return;
       const m = spec.models[item.model ?? 0];
-      if (!m) throw ApplicationFailure.nonRetryable(`fan-out item ${item.taskId}/${item.sample}: no model #${item.model}`, 'InputError');
+      if (!m)
+        throw ApplicationFailure.nonRetryable(
+          `fan-out item ${item.taskId}/${item.sample}: no model #${item.model}`,
+          'InputError',
+        );
       try {
         const s = await runRollout({
           runId: spec.runId,
@@ -146,7 +173,10 @@ export async function fanOutRollouts(spec: RolloutBatchSpec, control: Control, l
     tally = results.reduce(addTally, emptyTally(0));
   }
   if (tally.total > 0 && tally.failed === tally.total) {
-    throw ApplicationFailure.nonRetryable(`all ${tally.total} ${spec.stage} rollouts failed; first: ${tally.errors[0] ?? '?'}`, 'FanOutFailed');
+    throw ApplicationFailure.nonRetryable(
+      `all ${tally.total} ${spec.stage} rollouts failed; first: ${tally.errors[0] ?? '?'}`,
+      'FanOutFailed',
+    );
   }
   return tally;
 }

@@ -1,6 +1,12 @@
 // The pipeline: one JSON input { runId, config } (so the Web UI can start it), the stages as child workflows in
 // order, each skippable by config, and each skipped when an earlier execution of this run completed it.
-import { CancellationScope, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { AnyStageSummary, StageInput, StageSummaries } from '../activities/pipeline/types.ts';
 import { RunConfigSchema, STAGE_ORDER, type RunConfig, type RunConfigInput, type StageName } from '../config/schema.ts';
 import { stageWorkflowId } from '../core/constants.ts';
@@ -61,7 +67,8 @@ export async function resolveConfig(raw: unknown): Promise<RunConfig> {
 }
 
 function noteSummary(st: StatusState, stage: StageName, summary: AnyStageSummary): void {
-  if ((stage === 'sft' || stage === 'rl') && 'checkpointId' in summary && summary.checkpointId) st.latestCheckpoint = summary.checkpointId;
+  if ((stage === 'sft' || stage === 'rl') && 'checkpointId' in summary && summary.checkpointId)
+    st.latestCheckpoint = summary.checkpointId;
   if (stage === 'rl' && 'iterations' in summary) st.rlIteration = summary.iterations;
 }
 
@@ -73,7 +80,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   const st = newStatus(runId, workflowInfo().workflowId);
   const control = installControl((p) => {
     applyProgress(st, p);
-    if (p.kind === 'stage' && p.rlIteration !== undefined) upsertSearchAttributes([{ key: SA.rlIteration, value: p.rlIteration }]);
+    if (p.kind === 'stage' && p.rlIteration !== undefined)
+      upsertSearchAttributes([{ key: SA.rlIteration, value: p.rlIteration }]);
   });
   setHandler(statusQuery, () => renderStatus(st, control.paused));
   const config = await resolveConfig(input.config);
@@ -82,7 +90,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     { key: SA.recipe, value: config.recipe },
     { key: SA.model, value: config.models.policy.name },
   ]);
-  const reg = await pipeline.registerRun({ runId, workflowId: st.workflowId, executionId: workflowInfo().runId, config });
+  const reg = await pipeline.registerRun({
+    runId,
+    workflowId: st.workflowId,
+    executionId: workflowInfo().runId,
+    config,
+  });
   const result: PipelineResult = { runId, stages: {}, disabled: [], reused: [] };
 
   for (const stage of STAGE_ORDER) {
@@ -106,7 +119,10 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     upsertSearchAttributes([{ key: SA.stage, value: stage }]);
     try {
       const run = STAGE_WORKFLOWS[stage] as (i: StageInput) => Promise<AnyStageSummary>;
-      const summary = await control.runChild(run, { workflowId: stageWorkflowId(runId, stage), args: [{ runId, config }] });
+      const summary = await control.runChild(run, {
+        workflowId: stageWorkflowId(runId, stage),
+        args: [{ runId, config }],
+      });
       await pipeline.putStageResult({ runId, stage, summary });
       st.states[stage] = 'completed';
       noteSummary(st, stage, summary);

@@ -22,9 +22,15 @@ export function baseWeights(config: RunConfig): PolicyWeights | null {
   return dir ? { checkpointId: 'base', path: dir } : null;
 }
 
-const servedNameOf = (runId: string, label: string) => `${runId}-${label}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 120);
+const servedNameOf = (runId: string, label: string) =>
+  `${runId}-${label}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 120);
 
-export async function servePolicy(runId: string, config: RunConfig, weights: PolicyWeights | null, label: string): Promise<ServedPolicy> {
+export async function servePolicy(
+  runId: string,
+  config: RunConfig,
+  weights: PolicyWeights | null,
+  label: string,
+): Promise<ServedPolicy> {
   const policy = config.models.policy;
   if (policy.kind !== 'trainer') return { model: policy, policyVersion: weights?.checkpointId ?? policy.name };
   if (!weights) {

@@ -46,14 +46,24 @@ export function applyProgress(s: StatusState, p: ProgressReport): void {
     return;
   }
   const seen = s.units[p.stage];
-  if (p.done !== undefined && p.total !== undefined && (!seen || seen.done <= p.done)) s.units[p.stage] = { done: p.done, total: p.total };
+  if (p.done !== undefined && p.total !== undefined && (!seen || seen.done <= p.done))
+    s.units[p.stage] = { done: p.done, total: p.total };
   if (p.rlIteration !== undefined) s.rlIteration = p.rlIteration;
   if (p.checkpoint) s.latestCheckpoint = p.checkpoint;
   if (p.note) s.notes[p.stage] = p.note;
 }
 
 function stageProgress(s: StatusState, stage: StageName): StageProgress {
-  const sum: StageProgress = { state: s.states[stage], done: 0, total: 0, scored: 0, resolved: 0, rewardSum: 0, masked: 0, failed: 0 };
+  const sum: StageProgress = {
+    state: s.states[stage],
+    done: 0,
+    total: 0,
+    scored: 0,
+    resolved: 0,
+    rewardSum: 0,
+    masked: 0,
+    failed: 0,
+  };
   for (const r of s.sources.values()) {
     if (r.stage !== stage) continue;
     sum.done += r.done;
@@ -74,7 +84,10 @@ function stageProgress(s: StatusState, stage: StageName): StageProgress {
 }
 
 export function renderStatus(s: StatusState, paused: boolean): PipelineStatus {
-  const stages = Object.fromEntries(STAGE_ORDER.map((st) => [st, stageProgress(s, st)])) as Record<StageName, StageProgress>;
+  const stages = Object.fromEntries(STAGE_ORDER.map((st) => [st, stageProgress(s, st)])) as Record<
+    StageName,
+    StageProgress
+  >;
   const all = Object.values(stages);
   const scored = all.reduce((n, x) => n + x.scored, 0);
   const current = s.stage === 'starting' || s.stage === 'done' ? undefined : stages[s.stage];

@@ -16,7 +16,14 @@ export function checkpointKey(runId: string, stage: CheckpointStage, id: string)
   return id.startsWith(`${runId}/`) ? id : `${runId}/${stage}/${id}`;
 }
 
-type Row = { id: string; run_id: string; stage: CheckpointStage; step: number; path: string; metrics: Record<string, number> };
+type Row = {
+  id: string;
+  run_id: string;
+  stage: CheckpointStage;
+  step: number;
+  path: string;
+  metrics: Record<string, number>;
+};
 const toRef = (r: Row): StoredCheckpoint => ({
   checkpointId: r.id,
   runId: r.run_id,
@@ -28,7 +35,11 @@ const toRef = (r: Row): StoredCheckpoint => ({
 
 export function createCheckpointActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
   return {
-    async recordCheckpoint(input: { runId: string; stage: CheckpointStage; ref: CheckpointRef }): Promise<StoredCheckpoint> {
+    async recordCheckpoint(input: {
+      runId: string;
+      stage: CheckpointStage;
+      ref: CheckpointRef;
+    }): Promise<StoredCheckpoint> {
       const id = checkpointKey(input.runId, input.stage, input.ref.checkpointId);
       const { rows } = await pool.query<Row>(
         `insert into checkpoints (id, run_id, stage, step, path, metrics) values ($1, $2, $3, $4, $5, $6)
@@ -43,7 +54,11 @@ export function createCheckpointActivities({ pool }: Pick<ActivityDeps, 'pool'>)
      * The newest policy checkpoint of a run, or (runName) of the newest run with that config name: what a
      * scheduled evaluation evaluates. Verifier checkpoints are not policies and are left out unless asked for.
      */
-    async latestCheckpoint(input: { runId?: string; runName?: string; stages?: CheckpointStage[] }): Promise<StoredCheckpoint | null> {
+    async latestCheckpoint(input: {
+      runId?: string;
+      runName?: string;
+      stages?: CheckpointStage[];
+    }): Promise<StoredCheckpoint | null> {
       const stages = input.stages ?? ['sft', 'rl'];
       const { rows } = await pool.query<Row>(
         `select c.id, c.run_id, c.stage, c.step, c.path, c.metrics

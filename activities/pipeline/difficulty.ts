@@ -16,14 +16,10 @@ export function createDifficultyActivities({ pool }: Pick<ActivityDeps, 'pool'>)
         await client.query('begin');
         await client.query('delete from difficulty where run_id = $1', [input.runId]);
         for (const d of perTask) {
-          await client.query('insert into difficulty (run_id, task_id, n, c, masked, pass_rate) values ($1, $2, $3, $4, $5, $6)', [
-            input.runId,
-            d.taskId,
-            d.n,
-            d.c,
-            d.masked,
-            d.passRate,
-          ]);
+          await client.query(
+            'insert into difficulty (run_id, task_id, n, c, masked, pass_rate) values ($1, $2, $3, $4, $5, $6)',
+            [input.runId, d.taskId, d.n, d.c, d.masked, d.passRate],
+          );
         }
         await client.query('commit');
       } catch (err) {
@@ -32,7 +28,10 @@ export function createDifficultyActivities({ pool }: Pick<ActivityDeps, 'pool'>)
       } finally {
         client.release();
       }
-      const histogram = passRateHistogram(perTask.map((d) => d.passRate), input.bins ?? 10);
+      const histogram = passRateHistogram(
+        perTask.map((d) => d.passRate),
+        input.bins ?? 10,
+      );
       return { model: input.model, tasks: perTask.length, mixed: histogram.mixed, rollouts: rows.length, histogram };
     },
 
@@ -41,10 +40,13 @@ export function createDifficultyActivities({ pool }: Pick<ActivityDeps, 'pool'>)
      * no difficulty was estimated, so the caller falls back to the run's training tasks.
      */
     async taskPool(input: { runId: string; keep: 'mixed' | 'all' }): Promise<string[] | null> {
-      const { rows } = await pool.query<{ task_id: string; n: number; c: number; masked: number; pass_rate: number | null }>(
-        'select task_id, n, c, masked, pass_rate from difficulty where run_id = $1 order by task_id',
-        [input.runId],
-      );
+      const { rows } = await pool.query<{
+        task_id: string;
+        n: number;
+        c: number;
+        masked: number;
+        pass_rate: number | null;
+      }>('select task_id, n, c, masked, pass_rate from difficulty where run_id = $1 order by task_id', [input.runId]);
       if (rows.length === 0) return null;
       return keptTasks(
         rows.map((r) => ({ taskId: r.task_id, n: r.n, c: r.c, masked: r.masked, passRate: r.pass_rate })),

@@ -56,7 +56,14 @@ export function createEvaluationActivities({ pool, settings }: Pick<ActivityDeps
       await pool.query(
         `insert into evaluations (id, run_id, kind, checkpoint, metrics, report_path) values ($1, $2, $3, $4, $5, $6)
          on conflict (id) do update set metrics = excluded.metrics, report_path = excluded.report_path, checkpoint = excluded.checkpoint`,
-        [input.evaluationId, input.runId, input.kind, input.checkpoint, { ...summary, masked, picks: res.picks.length }, reportPath],
+        [
+          input.evaluationId,
+          input.runId,
+          input.kind,
+          input.checkpoint,
+          { ...summary, masked, picks: res.picks.length },
+          reportPath,
+        ],
       );
       return { ...summary, reportPath };
     },

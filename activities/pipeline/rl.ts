@@ -37,7 +37,11 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
       // Read first: a member whose trajectory is gone is masked before advantages are computed, so G stays honest.
       const messages = rows.map((r) => (r.masked ? null : tryRead(r.trajectoryPath)));
-      const members = rows.map((r, i) => ({ group: r.taskId, reward: r.reward, masked: r.masked || messages[i] === null }));
+      const members = rows.map((r, i) => ({
+        group: r.taskId,
+        reward: r.reward,
+        masked: r.masked || messages[i] === null,
+      }));
       const { advantages, stats } = batchAdvantages(members);
       const lines = rows.map((r, i) => ({
         messages: messages[i] ?? [],
@@ -47,7 +51,11 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
         rolloutId: r.id,
         reward: r.reward,
       }));
-      const batchPath = join(runDir(deps.settings.artifactsDir, input.runId), 'datasets', `grpo-${iterName(input.iteration)}.jsonl`);
+      const batchPath = join(
+        runDir(deps.settings.artifactsDir, input.runId),
+        'datasets',
+        `grpo-${iterName(input.iteration)}.jsonl`,
+      );
       await writeJsonl(batchPath, lines);
       const datasetStats = { ...stats, rows: rows.length };
       await pool.query(
@@ -66,7 +74,9 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       };
     },
 
-    async recordRlIteration(input: IterationInput & { checkpointId: string | null; extra?: Record<string, number> }): Promise<RlIterationMetrics> {
+    async recordRlIteration(
+      input: IterationInput & { checkpointId: string | null; extra?: Record<string, number> },
+    ): Promise<RlIterationMetrics> {
       const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
       const live = rows.filter((r) => !r.masked);
       const m: RlIterationMetrics = {
@@ -82,7 +92,16 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
          values ($1, $2, $3, $4, $5, $6, $7, $8)
          on conflict (run_id, iteration) do update set checkpoint_id = excluded.checkpoint_id, mean_reward = excluded.mean_reward,
            resolved_rate = excluded.resolved_rate, masked = excluded.masked, mean_turns = excluded.mean_turns, metrics = excluded.metrics`,
-        [input.runId, input.iteration, input.checkpointId, m.meanReward, m.resolvedRate, m.masked, m.meanTurns, { rollouts: rows.length, ...input.extra }],
+        [
+          input.runId,
+          input.iteration,
+          input.checkpointId,
+          m.meanReward,
+          m.resolvedRate,
+          m.masked,
+          m.meanTurns,
+          { rollouts: rows.length, ...input.extra },
+        ],
       );
       return m;
     },
@@ -100,7 +119,11 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
           [last.checkpoint_id],
         );
         const r = c.rows[0];
-        if (r) return { nextIteration: last.iteration + 1, checkpoint: { checkpointId: r.id, step: r.step, path: r.path, metrics: r.metrics } };
+        if (r)
+          return {
+            nextIteration: last.iteration + 1,
+            checkpoint: { checkpointId: r.id, step: r.step, path: r.path, metrics: r.metrics },
+          };
       }
       const sft = await latestCheckpoint({ runId: input.runId, stages: last ? ['rl', 'sft'] : ['sft'] });
       return { nextIteration: (last?.iteration ?? 0) + 1, checkpoint: sft };

@@ -19,7 +19,9 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
 
 export function runDir(artifactsDir: string, runId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) {
-    throw new InputError(`runId: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-' (it names a directory)`);
+    throw new InputError(
+      `runId: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-' (it names a directory)`,
+    );
   }
   return join(artifactsDir, 'runs', runId);
 }
@@ -38,14 +40,20 @@ export function createRunActivities({ pool, settings }: Pick<ActivityDeps, 'pool
       const existed = !rows[0]?.inserted;
       await pool.query(
         `insert into run_events (run_id, kind, dedupe_key, payload) values ($1, $2, $3, $4) on conflict (dedupe_key) do nothing`,
-        [input.runId, existed ? 'run.resumed' : 'run.started', `start:${input.executionId}`, { workflowId: input.workflowId, executionId: input.executionId }],
+        [
+          input.runId,
+          existed ? 'run.resumed' : 'run.started',
+          `start:${input.executionId}`,
+          { workflowId: input.workflowId, executionId: input.executionId },
+        ],
       );
       const results = await pool.query<{ stage: StageName; summary: AnyStageSummary }>(
         'select stage, summary from stage_results where run_id = $1',
         [input.runId],
       );
       const completed: Partial<StageSummaries> = {};
-      for (const r of results.rows) if (STAGE_ORDER.includes(r.stage)) Object.assign(completed, { [r.stage]: r.summary });
+      for (const r of results.rows)
+        if (STAGE_ORDER.includes(r.stage)) Object.assign(completed, { [r.stage]: r.summary });
       return { existed, completed };
     },
 
@@ -55,7 +63,10 @@ export function createRunActivities({ pool, settings }: Pick<ActivityDeps, 'pool
     },
 
     async setRunStatus(input: { runId: string; status: RunStatus; error?: string }): Promise<void> {
-      await pool.query('update runs set status = $2, updated_at = now() where run_id = $1', [input.runId, input.status]);
+      await pool.query('update runs set status = $2, updated_at = now() where run_id = $1', [
+        input.runId,
+        input.status,
+      ]);
       await pool.query('insert into run_events (run_id, kind, payload) values ($1, $2, $3)', [
         input.runId,
         `run.${input.status}`,
@@ -86,10 +97,11 @@ export function createRunActivities({ pool, settings }: Pick<ActivityDeps, 'pool
 
     /** The config a run was registered with: what the RL loop reloads after continue-as-new (it carries only ids). */
     async getRunConfig(input: { runId: string }): Promise<RunConfig> {
-      const { rows } = await pool.query<{ config: unknown }>('select config from runs where run_id = $1', [input.runId]);
+      const { rows } = await pool.query<{ config: unknown }>('select config from runs where run_id = $1', [
+        input.runId,
+      ]);
       if (!rows[0]) throw new InputError(`runId: no run ${JSON.stringify(input.runId)} is registered`);
       return validateConfig(rows[0].config, `of run ${input.runId} (stored)`);
     },
-
   };
 }

@@ -24,7 +24,10 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
       const pool = await taskPool({ runId: input.runId, keep: f.keep });
       const rows = await fetchRollouts(deps.pool, input.runId, f.sources);
       const candidates = rows.map((r) => ({ ...r, rolloutId: r.id }));
-      const { kept, removed } = filterSftTrajectories(candidates, pool && f.keep === 'mixed' ? new Set(pool) : null, { ...f, seed: input.seed });
+      const { kept, removed } = filterSftTrajectories(candidates, pool && f.keep === 'mixed' ? new Set(pool) : null, {
+        ...f,
+        seed: input.seed,
+      });
       const byId = new Map(rows.map((r) => [r.id, r]));
       let unreadable = 0;
       const lines: { messages: unknown[] }[] = [];
@@ -47,7 +50,11 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
         removed,
         unreadable,
       };
-      const stats = { ...Object.fromEntries(SFT_RULES.map((r) => [`removed.${r}`, removed[r]])), candidates: rows.length, unreadable };
+      const stats = {
+        ...Object.fromEntries(SFT_RULES.map((r) => [`removed.${r}`, removed[r]])),
+        candidates: rows.length,
+        unreadable,
+      };
       await deps.pool.query(
         `insert into datasets (id, run_id, kind, path, rows, stats) values ($1, $2, 'sft', $3, $4, $5)
          on conflict (id) do update set path = excluded.path, rows = excluded.rows, stats = excluded.stats, created_at = now()`,

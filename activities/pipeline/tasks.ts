@@ -36,7 +36,9 @@ export function idsInTaskFile(file: string, repoRoot: string): string[] | null {
 function missing(field: string, wanted: readonly string[], known: ReadonlySet<string>, hint: string): void {
   const gone = wanted.filter((id) => !known.has(id));
   if (gone.length) {
-    throw new InputError(`${field}: ${gone.length} task(s) not in the task store (e.g. ${gone.slice(0, 3).join(', ')}); ${hint}`);
+    throw new InputError(
+      `${field}: ${gone.length} task(s) not in the task store (e.g. ${gone.slice(0, 3).join(', ')}); ${hint}`,
+    );
   }
 }
 
@@ -57,10 +59,12 @@ export function createTaskActivities({ pool, settings }: Pick<ActivityDeps, 'poo
       const evalIds = [...new Set(cfg.eval)].sort();
       const held = new Set(evalIds);
       const overlap = (cfg.train ?? []).filter((id) => held.has(id));
-      if (overlap.length) throw new InputError(`tasks.train: ${overlap.join(', ')} also in tasks.eval (held-out tasks never train)`);
+      if (overlap.length)
+        throw new InputError(`tasks.train: ${overlap.join(', ')} also in tasks.eval (held-out tasks never train)`);
       let train = cfg.train ? [...new Set(cfg.train)].sort() : universe.filter((id) => !held.has(id));
       // A seeded sample, not the first N ids: sorted ids cluster by repository.
-      if (cfg.limit !== undefined && train.length > cfg.limit) train = sampleTasks(train, cfg.limit, hashSeed(input.seed, 'tasks.limit')).sort();
+      if (cfg.limit !== undefined && train.length > cfg.limit)
+        train = sampleTasks(train, cfg.limit, hashSeed(input.seed, 'tasks.limit')).sort();
       return { train, eval: evalIds };
     },
   };

@@ -75,7 +75,8 @@ export async function startPipeline(client: Client, runId: string, config: RunCo
 
 /** Prints the outcome and sets the exit code: 0 completed, 1 failed or cancelled. */
 export function finish(runId: string, workflowId: string, r: WatchResult, json?: boolean): void {
-  if (json) printJson({ runId, workflowId, status: r.ok ? 'completed' : 'failed', ...(r.error ? { error: r.error } : {}) });
+  if (json)
+    printJson({ runId, workflowId, status: r.ok ? 'completed' : 'failed', ...(r.error ? { error: r.error } : {}) });
   else if (r.ok) console.log(`run ${runId} completed`);
   else console.error(`run ${runId} failed: ${r.error}\nresume it with \`swe-forge resume ${runId}\``);
   if (!r.ok) process.exitCode = 1;
@@ -95,16 +96,25 @@ export function registerRun(program: Command): void {
       action(async (opts: { config: string; runId?: string; detach?: boolean; json?: boolean }) => {
         const config = loadRunConfig(opts.config);
         const runId = opts.runId ?? `${config.name}-${stamp()}`;
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new InputError(`--run-id: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-'`);
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId))
+          throw new InputError(`--run-id: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-'`);
         await withClient(async (client, info) => {
           const handle = await startPipeline(client, runId, config);
           if (opts.json) printJson({ runId, workflowId: handle.workflowId });
           else {
             console.log(`started run ${runId} (workflow ${handle.workflowId}, task queue ${TASK_QUEUES.orchestrator})`);
-            if (info.uiUrl) console.log(`Temporal UI: ${info.uiUrl}/namespaces/${client.options.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+            if (info.uiUrl)
+              console.log(
+                `Temporal UI: ${info.uiUrl}/namespaces/${client.options.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`,
+              );
           }
           if (opts.detach) return;
-          const r = opts.json ? await handle.result().then(() => ({ ok: true }), (e: unknown) => ({ ok: false, error: failureText(e) })) : await watchRun(handle, runId);
+          const r = opts.json
+            ? await handle.result().then(
+                () => ({ ok: true }),
+                (e: unknown) => ({ ok: false, error: failureText(e) }),
+              )
+            : await watchRun(handle, runId);
           finish(runId, handle.workflowId, r, opts.json);
         });
       }),

@@ -18,10 +18,12 @@ async function execution(client: Client, runId: string): Promise<{ handle: Workf
   const handle = client.workflow.getHandle(runWorkflowId(runId));
   try {
     const d = await handle.describe();
-    if (d.type !== WORKFLOW_TYPES.pipeline) throw new InputError(`RUN: ${handle.workflowId} is a ${d.type}, not a pipeline run`);
+    if (d.type !== WORKFLOW_TYPES.pipeline)
+      throw new InputError(`RUN: ${handle.workflowId} is a ${d.type}, not a pipeline run`);
     return { handle, status: d.status.name };
   } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') throw new InputError(`RUN: no run ${runId} (list runs with \`swe-forge list\`)`);
+    if ((err as Error).name === 'WorkflowNotFoundError')
+      throw new InputError(`RUN: no run ${runId} (list runs with \`swe-forge list\`)`);
     throw err;
   }
 }
@@ -30,7 +32,10 @@ async function execution(client: Client, runId: string): Promise<{ handle: Workf
 async function queryStatus(handle: WorkflowHandle, timeoutMs = 15_000): Promise<PipelineStatus> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no worker answered the status query (is `swe-forge up` running?)')), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error('no worker answered the status query (is `swe-forge up` running?)')),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([handle.query(statusQuery), timeout]);
@@ -58,7 +63,14 @@ export function registerRuns(program: Command): void {
         withClient(async (client) => {
           const { handle, status } = await execution(client, runId);
           const s = await queryStatus(handle).catch((err: Error) => err);
-          if (opts.json) return printJson({ runId, workflowId: handle.workflowId, execution: status, status: s instanceof Error ? null : s, ...(s instanceof Error ? { error: s.message } : {}) });
+          if (opts.json)
+            return printJson({
+              runId,
+              workflowId: handle.workflowId,
+              execution: status,
+              status: s instanceof Error ? null : s,
+              ...(s instanceof Error ? { error: s.message } : {}),
+            });
           console.log(`${handle.workflowId}: ${status}`);
           if (s instanceof Error) throw new InputError(`status: ${s.message}`);
           console.log(renderProgress(s).join('\n'));
@@ -99,7 +111,11 @@ export function registerRuns(program: Command): void {
           if (!rows.length) return console.log('no runs');
           const cols = ['runId', 'status', 'stage', 'recipe', 'model', 'rlIteration', 'startTime'];
           const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '-').length)));
-          const line = (vals: string[]) => vals.map((v, i) => v.padEnd(width[i]!)).join('  ').trimEnd();
+          const line = (vals: string[]) =>
+            vals
+              .map((v, i) => v.padEnd(width[i]!))
+              .join('  ')
+              .trimEnd();
           console.log(line(cols));
           for (const r of rows) console.log(line(cols.map((c) => String(r[c] ?? '-'))));
         }),
@@ -145,7 +161,12 @@ export function registerRuns(program: Command): void {
           if (opts.json) printJson({ runId, workflowId: next.workflowId, resumed: 'new-execution', previous: status });
           else console.log(`run ${runId} was ${status}: started a new execution; completed stages are skipped`);
           if (opts.detach) return;
-          const r = opts.json ? await next.result().then(() => ({ ok: true }), (e: Error) => ({ ok: false, error: e.message })) : await watchRun(next, runId);
+          const r = opts.json
+            ? await next.result().then(
+                () => ({ ok: true }),
+                (e: Error) => ({ ok: false, error: e.message }),
+              )
+            : await watchRun(next, runId);
           finish(runId, next.workflowId, r, opts.json);
         }),
       ),
@@ -163,7 +184,8 @@ export function registerRuns(program: Command): void {
           if (status !== 'RUNNING') throw new InputError(`RUN: run ${runId} is ${status}, not running`);
           await handle.cancel();
           if (opts.json) printJson({ runId, workflowId: handle.workflowId, cancelRequested: true });
-          else console.log(`cancellation requested for ${runId}; \`swe-forge resume ${runId}\` can start it again later`);
+          else
+            console.log(`cancellation requested for ${runId}; \`swe-forge resume ${runId}\` can start it again later`);
         }),
       ),
     );

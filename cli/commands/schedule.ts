@@ -21,51 +21,69 @@ async function existing(client: Client, name: string) {
   try {
     return { handle, description: await handle.describe() };
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new InputError(`NAME: no schedule ${name} (see \`swe-forge schedule list\`)`);
+    if (err instanceof ScheduleNotFoundError)
+      throw new InputError(`NAME: no schedule ${name} (see \`swe-forge schedule list\`)`);
     throw err;
   }
 }
 
 export function registerSchedule(program: Command): void {
-  const schedule = program.command('schedule').description('Scheduled evaluations of the latest checkpoint (Temporal Schedules)');
+  const schedule = program
+    .command('schedule')
+    .description('Scheduled evaluations of the latest checkpoint (Temporal Schedules)');
 
   schedule
     .command('create')
     .argument('<name>', 'schedule id, e.g. nightly-eval')
     .requiredOption('--cron <expr>', 'cron expression in UTC, e.g. "0 2 * * *"')
     .requiredOption('--config <file>', 'run config: its tasks.eval split is evaluated')
-    .option('--run <run>', 'evaluate this run\'s latest checkpoint (default: the newest run with the config\'s name)')
+    .option('--run <run>', "evaluate this run's latest checkpoint (default: the newest run with the config's name)")
     .option('--samples <n>', 'samples per task (Pass@1 and Pass@n)', '1')
     .option('--paused', 'create it paused')
     .option('--json', 'print the schedule as JSON')
     .description('Create a schedule that starts evaluationWorkflow')
     .action(
-      action((name: string, opts: { cron: string; config: string; run?: string; samples: string; paused?: boolean; json?: boolean }) =>
-        withClient(async (client) => {
-          const config = loadRunConfig(opts.config);
-          if (!config.tasks.eval.length) throw new InputError(`--config: tasks.eval is empty in ${opts.config}: nothing to evaluate`);
-          const samples = Number(opts.samples);
-          if (!Number.isInteger(samples) || samples < 1) throw new InputError(`--samples: must be a positive integer (got ${opts.samples})`);
-          const args: [EvaluationInput] = [{ config, runId: opts.run, samples }];
-          try {
-            await client.schedule.create({
-              scheduleId: checkName(name),
-              spec: { cronExpressions: [opts.cron] },
-              action: { type: 'startWorkflow', workflowType: WORKFLOW_TYPES.evaluation, taskQueue: TASK_QUEUES.orchestrator, workflowId: name, args },
-              state: { paused: !!opts.paused, note: `swe-forge evaluation of ${opts.run ?? config.name}` },
-              // Temporal turns cron strings into calendar specs; keep the expression the user typed for `list`.
-              memo: { cron: opts.cron },
-            });
-          } catch (err) {
-            if (err instanceof ScheduleAlreadyRunning) throw new InputError(`NAME: schedule ${name} exists; delete it first`);
-            if (/invalid|cron/i.test((err as Error).message)) throw new InputError(`--cron: ${(err as Error).message}`);
-            throw err;
-          }
-          const d = await client.schedule.getHandle(name).describe();
-          const next = d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString());
-          if (opts.json) printJson({ scheduleId: name, cron: opts.cron, paused: d.state.paused, nextActionTimes: next });
-          else console.log(`schedule ${name} created (${opts.cron}); next: ${next.join(', ') || '-'}`);
-        }),
+      action(
+        (
+          name: string,
+          opts: { cron: string; config: string; run?: string; samples: string; paused?: boolean; json?: boolean },
+        ) =>
+          withClient(async (client) => {
+            const config = loadRunConfig(opts.config);
+            if (!config.tasks.eval.length)
+              throw new InputError(`--config: tasks.eval is empty in ${opts.config}: nothing to evaluate`);
+            const samples = Number(opts.samples);
+            if (!Number.isInteger(samples) || samples < 1)
+              throw new InputError(`--samples: must be a positive integer (got ${opts.samples})`);
+            const args: [EvaluationInput] = [{ config, runId: opts.run, samples }];
+            try {
+              await client.schedule.create({
+                scheduleId: checkName(name),
+                spec: { cronExpressions: [opts.cron] },
+                action: {
+                  type: 'startWorkflow',
+                  workflowType: WORKFLOW_TYPES.evaluation,
+                  taskQueue: TASK_QUEUES.orchestrator,
+                  workflowId: name,
+                  args,
+                },
+                state: { paused: !!opts.paused, note: `swe-forge evaluation of ${opts.run ?? config.name}` },
+                // Temporal turns cron strings into calendar specs; keep the expression the user typed for `list`.
+                memo: { cron: opts.cron },
+              });
+            } catch (err) {
+              if (err instanceof ScheduleAlreadyRunning)
+                throw new InputError(`NAME: schedule ${name} exists; delete it first`);
+              if (/invalid|cron/i.test((err as Error).message))
+                throw new InputError(`--cron: ${(err as Error).message}`);
+              throw err;
+            }
+            const d = await client.schedule.getHandle(name).describe();
+            const next = d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString());
+            if (opts.json)
+              printJson({ scheduleId: name, cron: opts.cron, paused: d.state.paused, nextActionTimes: next });
+            else console.log(`schedule ${name} created (${opts.cron}); next: ${next.join(', ') || '-'}`);
+          }),
       ),
     );
 
@@ -92,7 +110,9 @@ export function registerSchedule(program: Command): void {
           if (opts.json) return printJson(rows);
           if (!rows.length) return console.log('no schedules');
           for (const r of rows) {
-            console.log(`${r.scheduleId}  ${r.paused ? 'paused' : 'active'}  ${r.cron.join(' | ') || '(spec)'}  next ${r.nextActionTimes[0] ?? '-'}  runs ${r.recentActions}`);
+            console.log(
+              `${r.scheduleId}  ${r.paused ? 'paused' : 'active'}  ${r.cron.join(' | ') || '(spec)'}  next ${r.nextActionTimes[0] ?? '-'}  runs ${r.recentActions}`,
+            );
           }
         }),
       ),
@@ -117,8 +137,15 @@ export function registerSchedule(program: Command): void {
             else if (cmd === 'unpause') await handle.unpause('unpaused with swe-forge');
             else if (cmd === 'trigger') await handle.trigger();
             else await handle.delete();
-            if (opts.json) printJson({ scheduleId: name, [cmd === 'delete' ? 'deleted' : cmd === 'trigger' ? 'triggered' : 'paused']: cmd !== 'unpause' });
-            else console.log(`schedule ${name}: ${cmd === 'delete' ? 'deleted' : cmd === 'trigger' ? 'triggered' : `${cmd}d`}`);
+            if (opts.json)
+              printJson({
+                scheduleId: name,
+                [cmd === 'delete' ? 'deleted' : cmd === 'trigger' ? 'triggered' : 'paused']: cmd !== 'unpause',
+              });
+            else
+              console.log(
+                `schedule ${name}: ${cmd === 'delete' ? 'deleted' : cmd === 'trigger' ? 'triggered' : `${cmd}d`}`,
+              );
           }),
         ),
       );

@@ -15,7 +15,14 @@ import { eventually } from '../workflows/helpers/run.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const RUN = 'ui-demo-1';
 
 let env: PipelineEnv;
@@ -23,7 +30,9 @@ let browser: Browser;
 beforeAll(async () => {
   const demo = loadPreset('demo');
   // The demo reads tasks/mini/tasks.jsonl: every id in it must be in the task store.
-  const taskIds = existsSync(join(REPO, demo.tasks.file)) ? (idsInTaskFile(demo.tasks.file, REPO) ?? undefined) : undefined;
+  const taskIds = existsSync(join(REPO, demo.tasks.file))
+    ? (idsInTaskFile(demo.tasks.file, REPO) ?? undefined)
+    : undefined;
   env = await startPipelineEnv({ prefix: 'e2e-ui', ui: true, taskIds });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 });
@@ -37,7 +46,11 @@ describe('Temporal Web UI', () => {
     const ui = env.stack.temporal!.uiUrl!;
     const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
     await page.goto(`${ui}/namespaces/default/workflows`);
-    await page.getByRole('button', { name: 'Start Workflow' }).or(page.getByRole('link', { name: 'Start Workflow' })).first().click();
+    await page
+      .getByRole('button', { name: 'Start Workflow' })
+      .or(page.getByRole('link', { name: 'Start Workflow' }))
+      .first()
+      .click();
     await page.locator('#workflowId').fill(runWorkflowId(RUN));
     await page.locator('#taskQueue').fill(TASK_QUEUES.orchestrator);
     await page.locator('#workflowType').fill(WORKFLOW_TYPES.pipeline);
@@ -53,7 +66,16 @@ describe('Temporal Web UI', () => {
     const status = await eventually('the status query to answer', () => handle.query(statusQuery));
     expect(status.runId).toBe(RUN);
     expect(status.workflowId).toBe(runWorkflowId(RUN));
-    expect(Object.keys(status.stages)).toEqual(['distill', 'difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report']);
+    expect(Object.keys(status.stages)).toEqual([
+      'distill',
+      'difficulty',
+      'filter',
+      'sft',
+      'rl',
+      'sweWorld',
+      'tts',
+      'report',
+    ]);
 
     // The UI lists the run, and the run's page shows it.
     await page.goto(`${ui}/namespaces/default/workflows`);
@@ -61,7 +83,16 @@ describe('Temporal Web UI', () => {
 
     const result = (await handle.result()) as PipelineResult;
     expect(result.runId).toBe(RUN);
-    expect(Object.keys(result.stages)).toEqual(['distill', 'difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report']);
+    expect(Object.keys(result.stages)).toEqual([
+      'distill',
+      'difficulty',
+      'filter',
+      'sft',
+      'rl',
+      'sweWorld',
+      'tts',
+      'report',
+    ]);
     expect(result.stages.tts?.note).toMatch(/no evaluation tasks/); // the demo holds none out
     const done = await handle.query(statusQuery);
     expect(done).toMatchObject({ state: 'completed', stage: 'done', rlIteration: 2 });

@@ -55,7 +55,13 @@ describe('batch advantages', () => {
       { advantage: 0, masked: true },
       { advantage: 0, masked: true },
     ]);
-    expect(stats).toEqual({ groups: 4, contributingGroups: 2, zeroVarianceGroups: 1, maskedMembers: 2, activeMembers: 4 });
+    expect(stats).toEqual({
+      groups: 4,
+      contributingGroups: 2,
+      zeroVarianceGroups: 1,
+      maskedMembers: 2,
+      activeMembers: 4,
+    });
   });
 
   it('treats a member flagged masked as masked even if it carries a reward', () => {

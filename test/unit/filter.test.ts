@@ -12,7 +12,14 @@ const t = (rolloutId: number, taskId: string, over: Partial<TrajectoryCandidate>
   historyAttempts: 0,
   ...over,
 });
-const opts = { keep: 'mixed' as const, perInstanceCap: 2, order: 'fewest_turns' as const, maxTokens: 5000, dropHistoryAttempts: true, seed: 1 };
+const opts = {
+  keep: 'mixed' as const,
+  perInstanceCap: 2,
+  order: 'fewest_turns' as const,
+  maxTokens: 5000,
+  dropHistoryAttempts: true,
+  seed: 1,
+};
 
 describe('task pool', () => {
   it('keeps 0 < p < 1 for mixed, every scored task for all', () => {
@@ -43,14 +50,26 @@ describe('SFT trajectory filter', () => {
   it('counts each removal under the first rule that applies and caps fewest turns first', () => {
     const r = filterSftTrajectories(rows, new Set(['A']), opts);
     expect(r.kept.map((k) => k.rolloutId)).toEqual([2, 3]);
-    expect(r.removed).toEqual({ masked: 1, unresolved: 1, forced: 1, notMixed: 1, historyAttempts: 1, overTokens: 1, overCap: 1 });
+    expect(r.removed).toEqual({
+      masked: 1,
+      unresolved: 1,
+      forced: 1,
+      notMixed: 1,
+      historyAttempts: 1,
+      overTokens: 1,
+      overCap: 1,
+    });
     const total = r.kept.length + SFT_RULES.reduce((s, rule) => s + r.removed[rule], 0);
     expect(total).toBe(rows.length);
   });
 
   it('breaks turn ties on fewer tokens, then the earlier rollout', () => {
     const r = filterSftTrajectories(
-      [t(3, 'A', { turns: 4, tokens: 900 }), t(1, 'A', { turns: 4, tokens: 900 }), t(2, 'A', { turns: 4, tokens: 800 })],
+      [
+        t(3, 'A', { turns: 4, tokens: 900 }),
+        t(1, 'A', { turns: 4, tokens: 900 }),
+        t(2, 'A', { turns: 4, tokens: 800 }),
+      ],
       null,
       opts,
     );

@@ -39,7 +39,14 @@ describe('unbiased pass@k', () => {
   });
 
   it('averages over tasks and skips those with fewer than k samples', () => {
-    const r = meanPassAtK([{ n: 4, c: 2 }, { n: 4, c: 0 }, { n: 1, c: 1 }], 2);
+    const r = meanPassAtK(
+      [
+        { n: 4, c: 2 },
+        { n: 4, c: 0 },
+        { n: 1, c: 1 },
+      ],
+      2,
+    );
     // task 1: 1 - C(2,2)/C(4,2) = 5/6; task 2: 0
     expect(r.value).toBeCloseTo(5 / 12, 12);
     expect(r).toMatchObject({ tasks: 2, skipped: 1 });
@@ -47,7 +54,12 @@ describe('unbiased pass@k', () => {
 });
 
 describe('TTS@K', () => {
-  const c = (rolloutId: number, resolved: boolean, score: number | null, turns = 5): Candidate => ({ rolloutId, resolved, score, turns });
+  const c = (rolloutId: number, resolved: boolean, score: number | null, turns = 5): Candidate => ({
+    rolloutId,
+    resolved,
+    score,
+    turns,
+  });
 
   it('picks the highest verifier score, ties on fewer turns then lower id', () => {
     expect(pickCandidate([c(1, false, 0.2), c(2, true, 0.9), c(3, false, 0.5)], 'verifier')?.rolloutId).toBe(2);

@@ -23,14 +23,21 @@ afterAll(async () => env?.stop());
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const envVars = { ...process.env, TEMPORAL_ADDRESS: env.stack.temporal!.address, SWE_FORGE_DATA: env.stack.dir };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env: envVars, timeout: 180_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      env: envVars,
+      timeout: 180_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }
-const json = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+const json = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('swe-forge run / status / list', () => {
   it('starts a run, prints its ids and the outcome as JSON', async () => {
@@ -52,7 +59,12 @@ describe('swe-forge run / status / list', () => {
       const l = json((await cli('list', '--json', '--query', 'SweForgeStage="done"')).stdout)[0] as { runId: string }[];
       return l.some((x) => x.runId === 'cli-1') ? l : undefined;
     });
-    expect(rows.find((x) => x.runId === 'cli-1')).toMatchObject({ status: 'COMPLETED', recipe: 'swe-master', model: 'stub-student', rlIteration: 3 });
+    expect(rows.find((x) => x.runId === 'cli-1')).toMatchObject({
+      status: 'COMPLETED',
+      recipe: 'swe-master',
+      model: 'stub-student',
+      rlIteration: 3,
+    });
   });
 
   it('draws progress per stage while it waits', async () => {
@@ -65,7 +77,10 @@ describe('swe-forge run / status / list', () => {
 
   it('refuses a bad config with the dotted path and exit code 2, before starting anything', async () => {
     const bad = join(env.stack.dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ name: 'x', models: { policy: { name: 'p' } }, stages: { rl: { groupSize: 1 } } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ name: 'x', models: { policy: { name: 'p' } }, stages: { rl: { groupSize: 1 } } }),
+    );
     const r = await cli('run', '--config', bad, '--run-id', 'cli-bad');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/stages\.rl\.groupSize/);
@@ -88,11 +103,17 @@ describe('swe-forge pause / resume / cancel', () => {
     try {
       expect((await cli('run', '--config', configFile, '--run-id', 'cli-p', '--detach', '--json')).code).toBe(0);
       expect(JSON.parse((await cli('pause', 'cli-p', '--json')).stdout)).toMatchObject({ paused: true });
-      await eventually('paused status', async () => JSON.parse((await cli('status', 'cli-p', '--json')).stdout).status?.paused === true);
+      await eventually(
+        'paused status',
+        async () => JSON.parse((await cli('status', 'cli-p', '--json')).stdout).status?.paused === true,
+      );
       expect(JSON.parse((await cli('resume', 'cli-p', '--json')).stdout)).toMatchObject({ resumed: 'unpaused' });
       const cancelled = await cli('cancel', 'cli-p', '--json');
       expect(JSON.parse(cancelled.stdout)).toMatchObject({ runId: 'cli-p', cancelRequested: true });
-      await eventually('the run cancelled', async () => JSON.parse((await cli('status', 'cli-p', '--json')).stdout).execution === 'CANCELLED' || undefined);
+      await eventually(
+        'the run cancelled',
+        async () => JSON.parse((await cli('status', 'cli-p', '--json')).stdout).execution === 'CANCELLED' || undefined,
+      );
     } finally {
       open();
       env.behaviour.gate = undefined;
@@ -104,7 +125,10 @@ describe('swe-forge pause / resume / cancel', () => {
     const failed = await cli('run', '--config', configFile, '--run-id', 'cli-f', '--json');
     env.behaviour.failWhen = undefined;
     expect(failed.code).toBe(1);
-    expect(json(failed.stdout)[1]).toMatchObject({ status: 'failed', error: expect.stringMatching(/stage sft failed/) });
+    expect(json(failed.stdout)[1]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/stage sft failed/),
+    });
     const resumed = await cli('resume', 'cli-f', '--json');
     expect(resumed.code).toBe(0);
     const [start, outcome] = json(resumed.stdout);
@@ -118,18 +142,44 @@ describe('swe-forge pause / resume / cancel', () => {
 
 describe('swe-forge schedule', () => {
   it('creates, lists, triggers, pauses and deletes a schedule of the evaluation workflow', async () => {
-    const created = await cli('schedule', 'create', 'nightly-eval', '--cron', '0 2 * * *', '--config', configFile, '--run', 'cli-1', '--samples', '2', '--json');
+    const created = await cli(
+      'schedule',
+      'create',
+      'nightly-eval',
+      '--cron',
+      '0 2 * * *',
+      '--config',
+      configFile,
+      '--run',
+      'cli-1',
+      '--samples',
+      '2',
+      '--json',
+    );
     expect(created.code).toBe(0);
     const c = JSON.parse(created.stdout);
     expect(c).toMatchObject({ scheduleId: 'nightly-eval', cron: '0 2 * * *', paused: false });
     expect(c.nextActionTimes[0]).toMatch(/T02:00:00\.000Z$/);
     const listed = JSON.parse((await cli('schedule', 'list', '--json')).stdout);
-    expect(listed).toEqual([expect.objectContaining({ scheduleId: 'nightly-eval', workflowType: 'evaluationWorkflow', cron: ['0 2 * * *'], paused: false })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        scheduleId: 'nightly-eval',
+        workflowType: 'evaluationWorkflow',
+        cron: ['0 2 * * *'],
+        paused: false,
+      }),
+    ]);
     expect((await cli('schedule', 'trigger', 'nightly-eval')).code).toBe(0);
-    const evalRow = await eventually('the triggered evaluation to be recorded', async () => {
-      const { rows } = await env.stack.pool!.query("select run_id, checkpoint, metrics from evaluations where kind = 'eval'");
-      return rows[0];
-    }, 90_000);
+    const evalRow = await eventually(
+      'the triggered evaluation to be recorded',
+      async () => {
+        const { rows } = await env.stack.pool!.query(
+          "select run_id, checkpoint, metrics from evaluations where kind = 'eval'",
+        );
+        return rows[0];
+      },
+      90_000,
+    );
     expect(evalRow.run_id).toMatch(/^nightly-eval-/);
     expect(evalRow.checkpoint).toBe('cli-1/rl/iter-3/step-3');
     expect(evalRow.metrics).toMatchObject({ tasks: 2, k: 2, pass1: 0.5, passK: 1 });

@@ -20,7 +20,8 @@ describe('RL continue-as-new', () => {
       stages: Record<string, unknown>;
       models: Record<string, unknown>;
     };
-    for (const s of ['distill', 'difficulty', 'filter', 'sft', 'sweWorld', 'tts', 'report']) c.stages[s] = { enabled: false };
+    for (const s of ['distill', 'difficulty', 'filter', 'sft', 'sweWorld', 'tts', 'report'])
+      c.stages[s] = { enabled: false };
     c.models.baseModelDir = '/models/base'; // no SFT: RL starts from the base weights
     const { handle, result } = await runPipeline(env, run, c as RunConfigInput);
     expect(result.stages.rl).toMatchObject({ iterations: 4, checkpointId: `${run}/rl/iter-4/step-4` });

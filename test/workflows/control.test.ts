@@ -38,7 +38,8 @@ describe('pause and resume', () => {
     const run = 'pause-1';
     const g = gate();
     env.behaviour.gate = g.wait;
-    const started = () => env.stubs.named('runRollout').filter((c) => (c.input as { runId: string }).runId === run).length;
+    const started = () =>
+      env.stubs.named('runRollout').filter((c) => (c.input as { runId: string }).runId === run).length;
     const handle = await startPipeline(env, run, distillOnly({ window: 2 }));
     await eventually('two rollouts in flight', async () => started() === 2);
     await handle.signal(pauseSignal);
@@ -73,7 +74,9 @@ describe('cancellation', () => {
     expect(env.stubs.live.cancelled - cancelledBefore).toBe(3);
     expect(env.stubs.live.inFlight).toBe(0);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
-    expect((await env.client.workflow.getHandle(stageWorkflowId(run, 'distill')).describe()).status.name).toBe('CANCELLED');
+    expect((await env.client.workflow.getHandle(stageWorkflowId(run, 'distill')).describe()).status.name).toBe(
+      'CANCELLED',
+    );
     const { rows } = await env.stack.pool!.query('select status from runs where run_id = $1', [run]);
     expect(rows[0].status).toBe('cancelled');
     expect((await handle.query(statusQuery)).state).toBe('cancelled');
@@ -89,7 +92,9 @@ describe('fan-out', () => {
     expect(result.stages.distill).toMatchObject({ rollouts: 10, resolved: 5, failed: 0 });
     expect(env.stubs.live.maxInFlight).toBeLessThanOrEqual(3);
     const parts = await eventually('three partitions in visibility', async () => {
-      const ids = (await listIds(env, 'WorkflowType = "rolloutBatchWorkflow"')).filter((id) => id.startsWith(runWorkflowId(run)));
+      const ids = (await listIds(env, 'WorkflowType = "rolloutBatchWorkflow"')).filter((id) =>
+        id.startsWith(runWorkflowId(run)),
+      );
       return ids.length === 3 ? ids : undefined;
     });
     expect(parts.sort()).toEqual([0, 1, 2].map((i) => `${stageWorkflowId(run, 'distill')}/rollouts/part-${i}`));
@@ -99,7 +104,8 @@ describe('fan-out', () => {
 
   it('counts a failing rollout, keeps going and reports the error', async () => {
     const run = 'fails-1';
-    env.behaviour.failWhen = (name, input) => name === 'runRollout' && (input as { taskId: string; runId: string }).taskId === 't-2';
+    env.behaviour.failWhen = (name, input) =>
+      name === 'runRollout' && (input as { taskId: string; runId: string }).taskId === 't-2';
     try {
       const handle = await startPipeline(env, run, distillOnly({ window: 2 }));
       const result = (await handle.result()) as PipelineResult;
@@ -115,7 +121,9 @@ describe('fan-out', () => {
     try {
       const handle = await startPipeline(env, 'fails-all', distillOnly({ window: 2 }));
       const err = await handle.result().catch((e: Error) => e);
-      expect(String((err as { cause?: { message?: string } }).cause?.message)).toMatch(/stage distill failed: all 10 distill rollouts failed/);
+      expect(String((err as { cause?: { message?: string } }).cause?.message)).toMatch(
+        /stage distill failed: all 10 distill rollouts failed/,
+      );
     } finally {
       env.behaviour.failWhen = undefined;
     }

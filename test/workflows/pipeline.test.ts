@@ -26,7 +26,8 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.stop());
 
-const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = [RUN]) => (await env.stack.pool!.query(sql, params)).rows as T[];
+const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = [RUN]) =>
+  (await env.stack.pool!.query(sql, params)).rows as T[];
 
 describe('pipelineWorkflow', () => {
   it('runs the stages as child workflows in order', async () => {
@@ -40,14 +41,29 @@ describe('pipelineWorkflow', () => {
       'ttsWorkflow',
       'reportWorkflow',
     ]);
-    expect(Object.keys(result.stages)).toEqual(['distill', 'difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report']);
+    expect(Object.keys(result.stages)).toEqual([
+      'distill',
+      'difficulty',
+      'filter',
+      'sft',
+      'rl',
+      'sweWorld',
+      'tts',
+      'report',
+    ]);
     const rows = await q<{ stage: string }>('select stage from stage_results where run_id = $1 order by completed_at');
     expect(rows.map((r) => r.stage)).toEqual(Object.keys(result.stages));
     expect((await q<{ status: string }>('select status from runs where run_id = $1'))[0]!.status).toBe('completed');
   });
 
   it('distils teachers x tasks x samples and estimates difficulty from Best-of-N', async () => {
-    expect(result.stages.distill).toEqual({ rollouts: 10, resolved: 5, masked: 0, failed: 0, teachers: ['stub-teacher'] });
+    expect(result.stages.distill).toEqual({
+      rollouts: 10,
+      resolved: 5,
+      masked: 0,
+      failed: 0,
+      teachers: ['stub-teacher'],
+    });
     const d = await q<{ task_id: string; n: number; c: number; masked: number; pass_rate: number }>(
       'select task_id, n, c, masked, pass_rate from difficulty where run_id = $1 order by task_id',
     );
@@ -67,12 +83,25 @@ describe('pipelineWorkflow', () => {
   it('filters to mixed tasks, caps two per instance and counts every rule', async () => {
     const f = result.stages.filter!;
     expect(f).toMatchObject({ rows: 6, candidates: 30, poolSize: 3, unreadable: 0 });
-    expect(f.removed).toEqual({ masked: 1, unresolved: 14, forced: 0, notMixed: 6, historyAttempts: 0, overTokens: 0, overCap: 3 });
-    const lines = readFileSync(f.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(f.removed).toEqual({
+      masked: 1,
+      unresolved: 14,
+      forced: 0,
+      notMixed: 6,
+      historyAttempts: 0,
+      overTokens: 0,
+      overCap: 3,
+    });
+    const lines = readFileSync(f.path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(6);
     expect(lines[0].messages.map((m: { role: string }) => m.role)).toEqual(['system', 'user', 'assistant']);
     expect(lines[0].messages[2].meta).toBeUndefined();
-    const ds = await q<{ rows: number; stats: Record<string, number> }>("select rows, stats from datasets where run_id = $1 and kind = 'sft'");
+    const ds = await q<{ rows: number; stats: Record<string, number> }>(
+      "select rows, stats from datasets where run_id = $1 and kind = 'sft'",
+    );
     expect(ds[0]).toMatchObject({ rows: 6, stats: { 'removed.notMixed': 6, 'removed.overCap': 3 } });
   });
 
@@ -82,7 +111,9 @@ describe('pipelineWorkflow', () => {
     expect((tiny[0]!.input as { corpusFiles: string[] }).corpusFiles).toEqual([result.stages.filter!.path]);
     const sft = result.stages.sft!;
     expect(sft.checkpointId).toBe(`${RUN}/sft/step-6`);
-    const steps = env.stubs.named('grpoStep').map((c) => c.input as { iteration: number; model: string; batchPath: string });
+    const steps = env.stubs
+      .named('grpoStep')
+      .map((c) => c.input as { iteration: number; model: string; batchPath: string });
     expect(steps.map((s) => s.iteration)).toEqual([1, 2, 3]);
     expect(steps[0]!.model).toBe(sft.path);
     expect(steps[1]!.model).toMatch(/rl\/iter-1\/checkpoints\/step-1$/);
@@ -105,7 +136,10 @@ describe('pipelineWorkflow', () => {
       expect(rows).toHaveLength(4);
     }
     const batch = env.stubs.named('grpoStep')[0]!.input as { batchPath: string };
-    const lines = readFileSync(batch.batchPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(batch.batchPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const l of lines.filter((x) => !x.masked)) expect(Math.abs(l.advantage)).toBe(1); // groups of {1, 0}: ±1
   });
 
@@ -120,7 +154,9 @@ describe('pipelineWorkflow', () => {
   it('serves the trainer policy per RL iteration and for TTS, and stops each server', async () => {
     const served = env.stubs.named('ensurePolicyServer').map((c) => (c.input as { servedName: string }).servedName);
     expect(served).toEqual([`${RUN}-rl-1`, `${RUN}-rl-2`, `${RUN}-rl-3`, `${RUN}-tts`]);
-    expect(env.stubs.named('stopPolicyServer').map((c) => (c.input as { servedName: string }).servedName)).toEqual(served);
+    expect(env.stubs.named('stopPolicyServer').map((c) => (c.input as { servedName: string }).servedName)).toEqual(
+      served,
+    );
   });
 
   it('scores TTS candidates and reports Pass@1 and Pass@K', async () => {
@@ -134,9 +170,19 @@ describe('pipelineWorkflow', () => {
   it('answers the status query, also through the temporal CLI', async () => {
     const s = await handle.query(statusQuery);
     const masked = await q<{ n: number }>('select count(*)::int as n from rollouts where run_id = $1 and masked');
-    const resolved = await q<{ n: number }>("select count(*)::int as n from rollouts where run_id = $1 and outcome = 'resolved'");
+    const resolved = await q<{ n: number }>(
+      "select count(*)::int as n from rollouts where run_id = $1 and outcome = 'resolved'",
+    );
     const scored = await q<{ n: number }>('select count(*)::int as n from rollouts where run_id = $1 and not masked');
-    expect(s).toMatchObject({ runId: RUN, stage: 'done', state: 'completed', rlIteration: 3, latestCheckpoint: `${RUN}/rl/iter-3/step-3`, lastError: null, paused: false });
+    expect(s).toMatchObject({
+      runId: RUN,
+      stage: 'done',
+      state: 'completed',
+      rlIteration: 3,
+      latestCheckpoint: `${RUN}/rl/iter-3/step-3`,
+      lastError: null,
+      paused: false,
+    });
     expect(s.completedStages).toHaveLength(8);
     expect(s.maskedCount).toBe(masked[0]!.n);
     expect(s.rates.scored).toBe(scored[0]!.n);
@@ -145,7 +191,16 @@ describe('pipelineWorkflow', () => {
     expect(s.stages.distill).toMatchObject({ done: 10, total: 10, resolved: 5 });
     // Async: the worker that answers the query lives in this process.
     const { stdout: out } = await promisify(execFile)(temporalBinary(), [
-      'workflow', 'query', '--workflow-id', runWorkflowId(RUN), '--name', 'status', '--address', env.stack.temporal!.address, '--output', 'json',
+      'workflow',
+      'query',
+      '--workflow-id',
+      runWorkflowId(RUN),
+      '--name',
+      'status',
+      '--address',
+      env.stack.temporal!.address,
+      '--output',
+      'json',
     ]);
     expect(out).toContain('"latestCheckpoint": "order-1/rl/iter-3/step-3"');
   });
@@ -157,7 +212,10 @@ describe('pipelineWorkflow', () => {
     expect(d.typedSearchAttributes.get(SA.model)).toBe('stub-student');
     expect(d.typedSearchAttributes.get(SA.rlIteration)).toBe(3);
     const found = await eventually('the run in a SweForgeStage query', async () => {
-      const ids = await listIds(env, 'SweForgeStage = "done" AND SweForgeRecipe = "swe-master" AND SweForgeRlIteration = 3');
+      const ids = await listIds(
+        env,
+        'SweForgeStage = "done" AND SweForgeRecipe = "swe-master" AND SweForgeRlIteration = 3',
+      );
       return ids.includes(runWorkflowId(RUN)) ? ids : undefined;
     });
     expect(found).toContain(runWorkflowId(RUN));
@@ -199,13 +257,22 @@ describe('pipelineWorkflow', () => {
   });
 
   it('accepts a config that starts from a preset, as a Web UI user may paste it', async () => {
-    const stages = Object.fromEntries(['distill', 'difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report'].map((st) => [st, { enabled: false }]));
+    const stages = Object.fromEntries(
+      ['distill', 'difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report'].map((st) => [
+        st,
+        { enabled: false },
+      ]),
+    );
     const r = await runPipeline(env, 'preset-1', { preset: 'demo', stages } as unknown as RunConfigInput);
     expect(r.result.disabled).toHaveLength(8);
-    const stored = await q<{ config: Record<string, unknown> }>('select config from runs where run_id = $1', ['preset-1']);
+    const stored = await q<{ config: Record<string, unknown> }>('select config from runs where run_id = $1', [
+      'preset-1',
+    ]);
     expect(stored[0]!.config).toMatchObject({ name: 'demo', recipe: 'swe-master', agent: { maxTurns: 12 } });
     expect((await r.handle.describe()).typedSearchAttributes.get(SA.model)).toBe('tiny-student');
-    const err = await runPipeline(env, 'preset-bad', { preset: 'nope' } as unknown as RunConfigInput).catch((e: Error) => e);
+    const err = await runPipeline(env, 'preset-bad', { preset: 'nope' } as unknown as RunConfigInput).catch(
+      (e: Error) => e,
+    );
     expect(String((err as { cause?: { message?: string } }).cause?.message)).toMatch(/preset: unknown preset "nope"/);
   });
 

@@ -18,8 +18,19 @@ describe('replay of saved histories', () => {
   it('covers the pipeline, every stage, a partition, both RL executions and an evaluation', () => {
     expect(Object.keys(manifest).sort()).toEqual(
       [
-        'difficulty.json', 'distill-partitioned.json', 'distill.json', 'evaluation.json', 'filter.json', 'pipeline.json',
-        'report.json', 'rl-1.json', 'rl-2.json', 'rollout-batch.json', 'sft.json', 'sweWorld.json', 'tts.json',
+        'difficulty.json',
+        'distill-partitioned.json',
+        'distill.json',
+        'evaluation.json',
+        'filter.json',
+        'pipeline.json',
+        'report.json',
+        'rl-1.json',
+        'rl-2.json',
+        'rollout-batch.json',
+        'sft.json',
+        'sweWorld.json',
+        'tts.json',
       ].sort(),
     );
     const rl1 = load('rl-1.json');
@@ -35,7 +46,11 @@ describe('replay of saved histories', () => {
   });
 
   it('fails with DeterminismViolationError against a changed pipeline', async () => {
-    const err = await Worker.runReplayHistory({ workflowsPath: CHANGED }, load('pipeline.json'), manifest['pipeline.json']).catch((e: unknown) => e);
+    const err = await Worker.runReplayHistory(
+      { workflowsPath: CHANGED },
+      load('pipeline.json'),
+      manifest['pipeline.json'],
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeterminismViolationError);
     expect(String((err as Error).message)).toMatch(/nondetermin|does not match|mismatch/i);
   });

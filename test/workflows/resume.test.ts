@@ -20,9 +20,15 @@ describe('resume', () => {
     env.behaviour.failWhen = (name) => name === 'trainSft';
     const handle = await startPipeline(env, run);
     const err = await handle.result().catch((e: Error) => e);
-    expect(String((err as { cause?: { message?: string } }).cause?.message)).toMatch(/stage sft failed: stub trainSft told to fail/);
+    expect(String((err as { cause?: { message?: string } }).cause?.message)).toMatch(
+      /stage sft failed: stub trainSft told to fail/,
+    );
     const failed = await handle.query(statusQuery);
-    expect(failed).toMatchObject({ state: 'failed', stage: 'sft', completedStages: ['distill', 'difficulty', 'filter'] });
+    expect(failed).toMatchObject({
+      state: 'failed',
+      stage: 'sft',
+      completedStages: ['distill', 'difficulty', 'filter'],
+    });
     expect(failed.lastError).toMatch(/^sft: stub trainSft told to fail/);
     expect(failed.stages.sft.state).toBe('failed');
     expect((await q<{ status: string }>('select status from runs where run_id = $1', [run]))[0]!.status).toBe('failed');
@@ -35,10 +41,23 @@ describe('resume', () => {
     const rolloutsBefore = env.stubs.named('runRollout').length;
     const { handle: again, result } = await runPipeline(env, run);
     expect(result.reused).toEqual(['distill', 'difficulty', 'filter']);
-    expect(await childTypes(again)).toEqual(['sftWorkflow', 'rlWorkflow', 'sweWorldWorkflow', 'ttsWorkflow', 'reportWorkflow']);
-    const newRollouts = env.stubs.named('runRollout').slice(rolloutsBefore).map((c) => (c.input as { stage: string }).stage);
+    expect(await childTypes(again)).toEqual([
+      'sftWorkflow',
+      'rlWorkflow',
+      'sweWorldWorkflow',
+      'ttsWorkflow',
+      'reportWorkflow',
+    ]);
+    const newRollouts = env.stubs
+      .named('runRollout')
+      .slice(rolloutsBefore)
+      .map((c) => (c.input as { stage: string }).stage);
     expect(new Set(newRollouts)).toEqual(new Set(['rl', 'tts']));
-    expect((await q<{ n: number }>("select count(*)::int as n from rollouts where run_id = $1 and stage = 'distill'", [run]))[0]!.n).toBe(10);
+    expect(
+      (
+        await q<{ n: number }>("select count(*)::int as n from rollouts where run_id = $1 and stage = 'distill'", [run])
+      )[0]!.n,
+    ).toBe(10);
     expect((await again.query(statusQuery)).state).toBe('completed');
   });
 
@@ -48,10 +67,22 @@ describe('resume', () => {
     const handle = await startPipeline(env, run);
     await handle.result().catch(() => undefined);
     const failed = await handle.query(statusQuery);
-    expect(failed).toMatchObject({ state: 'failed', stage: 'rl', rlIteration: 2, latestCheckpoint: `${run}/rl/iter-1/step-1` });
-    expect(await q<{ iteration: number }>('select iteration from rl_iterations where run_id = $1', [run])).toEqual([{ iteration: 1 }]);
+    expect(failed).toMatchObject({
+      state: 'failed',
+      stage: 'rl',
+      rlIteration: 2,
+      latestCheckpoint: `${run}/rl/iter-1/step-1`,
+    });
+    expect(await q<{ iteration: number }>('select iteration from rl_iterations where run_id = $1', [run])).toEqual([
+      { iteration: 1 },
+    ]);
     const rolloutsOfIter2 = async () =>
-      (await q<{ n: number }>("select count(*)::int as n from rollouts where run_id = $1 and stage = 'rl' and sample in (2, 3)", [run]))[0]!.n;
+      (
+        await q<{ n: number }>(
+          "select count(*)::int as n from rollouts where run_id = $1 and stage = 'rl' and sample in (2, 3)",
+          [run],
+        )
+      )[0]!.n;
     expect(await rolloutsOfIter2()).toBe(4);
 
     env.behaviour.failWhen = undefined;
@@ -59,18 +90,27 @@ describe('resume', () => {
     const rolloutsBefore = env.stubs.named('runRollout').length;
     const { result } = await runPipeline(env, run);
     expect(result.reused).toEqual(['distill', 'difficulty', 'filter', 'sft']);
-    const steps = env.stubs.named('grpoStep').slice(stepsBefore).map((c) => c.input as { iteration: number; model: string });
+    const steps = env.stubs
+      .named('grpoStep')
+      .slice(stepsBefore)
+      .map((c) => c.input as { iteration: number; model: string });
     expect(steps.map((s) => s.iteration)).toEqual([2, 3]);
     expect(steps[0]!.model).toMatch(/rl\/iter-1\/checkpoints\/step-1$/);
     // Iteration 2's rollouts were recorded before the step failed: they are reused, not redone.
-    const redone = env.stubs.named('runRollout').slice(rolloutsBefore).map((c) => c.input as { stage: string; sample: number });
-    expect(redone.filter((r) => r.stage === 'rl').map((r) => r.sample).sort()).toEqual([4, 4, 5, 5]);
+    const redone = env.stubs
+      .named('runRollout')
+      .slice(rolloutsBefore)
+      .map((c) => c.input as { stage: string; sample: number });
+    expect(
+      redone
+        .filter((r) => r.stage === 'rl')
+        .map((r) => r.sample)
+        .sort(),
+    ).toEqual([4, 4, 5, 5]);
     expect(await rolloutsOfIter2()).toBe(4);
-    expect(await q<{ iteration: number }>('select iteration from rl_iterations where run_id = $1 order by 1', [run])).toEqual([
-      { iteration: 1 },
-      { iteration: 2 },
-      { iteration: 3 },
-    ]);
+    expect(
+      await q<{ iteration: number }>('select iteration from rl_iterations where run_id = $1 order by 1', [run]),
+    ).toEqual([{ iteration: 1 }, { iteration: 2 }, { iteration: 3 }]);
     expect(result.stages.rl).toMatchObject({ iterations: 3, checkpointId: `${run}/rl/iter-3/step-3` });
   });
 });

@@ -46,22 +46,41 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
     it = point.nextIteration;
     weights = point.checkpoint ?? baseWeights(config);
   }
-  if (!weights) throw failure('ConfigError', 'stages.rl: no policy weights to train: enable stages.sft or set models.baseModelDir');
-  const pool = (await pipeline.taskPool({ runId, keep: config.stages.filter.keep })) ??
+  if (!weights)
+    throw failure('ConfigError', 'stages.rl: no policy weights to train: enable stages.sft or set models.baseModelDir');
+  const pool =
+    (await pipeline.taskPool({ runId, keep: config.stages.filter.keep })) ??
     (await pipeline.loadRunTasks({ runId, tasks: config.tasks, seed: config.seed })).train;
-  if (pool.length === 0) throw failure('EmptyPool', 'stages.rl: the task pool is empty (no task with 0 < p < 1 after difficulty)');
+  if (pool.length === 0)
+    throw failure('EmptyPool', 'stages.rl: the task pool is empty (no task with 0 < p < 1 after difficulty)');
 
   let last: RlIterationMetrics | null = null;
-  for (let ranHere = 0; it <= rl.iterations; ) {
+  for (let ranHere = 0; it <= rl.iterations;) {
     await control.waitIfPaused();
     upsertSearchAttributes([{ key: SA.rlIteration, value: it }]);
-    control.report({ kind: 'stage', stage: 'rl', done: it - 1, total: rl.iterations, rlIteration: it, checkpoint: weights.checkpointId });
+    control.report({
+      kind: 'stage',
+      stage: 'rl',
+      done: it - 1,
+      total: rl.iterations,
+      rlIteration: it,
+      checkpoint: weights.checkpointId,
+    });
     const iteration: number = it;
     const batch = sampleTasks(pool, rl.batchTasks, hashSeed(config.seed, 'rl', iteration));
     const items = batch.flatMap((taskId) => range(G).map((j) => ({ taskId, sample: rlSampleIndex(iteration, G, j) })));
     await withPolicy(runId, config, weights, `rl-${iteration}`, (p) =>
       stageRollouts(
-        { runId, config, stage: 'rl', progressStage: 'rl', models: [p], items, label: `iter-${iteration}`, samples: rlSampleRange(iteration, G) },
+        {
+          runId,
+          config,
+          stage: 'rl',
+          progressStage: 'rl',
+          models: [p],
+          items,
+          label: `iter-${iteration}`,
+          samples: rlSampleRange(iteration, G),
+        },
         control,
       ),
     );
@@ -85,9 +104,21 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
       iteration,
       groupSize: G,
       checkpointId: weights.checkpointId,
-      extra: { groups: b.groups, contributingGroups: b.contributingGroups, zeroVarianceGroups: b.zeroVarianceGroups, stepSkipped: b.activeMembers > 0 ? 0 : 1 },
+      extra: {
+        groups: b.groups,
+        contributingGroups: b.contributingGroups,
+        zeroVarianceGroups: b.zeroVarianceGroups,
+        stepSkipped: b.activeMembers > 0 ? 0 : 1,
+      },
     });
-    control.report({ kind: 'stage', stage: 'rl', done: iteration, total: rl.iterations, rlIteration: iteration, checkpoint: weights.checkpointId });
+    control.report({
+      kind: 'stage',
+      stage: 'rl',
+      done: iteration,
+      total: rl.iterations,
+      rlIteration: iteration,
+      checkpoint: weights.checkpointId,
+    });
     it = iteration + 1;
     ranHere++;
     if (it <= rl.iterations && (ranHere >= rl.continueAsNewEvery || workflowInfo().continueAsNewSuggested)) {

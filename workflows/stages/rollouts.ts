@@ -29,7 +29,14 @@ export async function stageRollouts(o: StageRollouts, control: Control): Promise
   const skipped = o.items.length - todo.length;
   if (skipped > 0 && o.progressStage) {
     const zero = { scored: 0, resolved: 0, rewardSum: 0, masked: 0, failed: 0 };
-    control.report({ kind: 'rollouts', source: `${source}/earlier`, stage: o.progressStage, done: skipped, total: skipped, ...zero });
+    control.report({
+      kind: 'rollouts',
+      source: `${source}/earlier`,
+      stage: o.progressStage,
+      done: skipped,
+      total: skipped,
+      ...zero,
+    });
   }
   const tally = await fanOutRollouts(
     {

@@ -25,10 +25,19 @@ async function ttsStage({ runId, config }: StageInput, control: Control): Promis
   const weights = latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config);
   const items = evalIds.flatMap((taskId) => range(t.k).map((sample) => ({ taskId, sample })));
   const tally = await withPolicy(runId, config, weights, 'tts', (p) =>
-    stageRollouts({ runId, config, stage: 'tts', progressStage: 'tts', models: [p], items, label: 'candidates', keepIds: true }, control),
+    stageRollouts(
+      { runId, config, stage: 'tts', progressStage: 'tts', models: [p], items, label: 'candidates', keepIds: true },
+      control,
+    ),
   );
   const { scores } = verifier
-    ? await scoring.scoreCandidates({ runId, backend: t.backend, verifierDir: verifier.onnxDir, verifier: config.models.verifier, rolloutIds: tally.rolloutIds })
+    ? await scoring.scoreCandidates({
+        runId,
+        backend: t.backend,
+        verifierDir: verifier.onnxDir,
+        verifier: config.models.verifier,
+        rolloutIds: tally.rolloutIds,
+      })
     : { scores: [] };
   return pipeline.recordEvaluation({
     evaluationId,
@@ -45,12 +54,16 @@ async function ttsStage({ runId, config }: StageInput, control: Control): Promis
 
 async function verifierFor(runId: string, config: StageInput['config']): Promise<{ onnxDir?: string }> {
   if (config.stages.tts.backend === 'llm') {
-    if (!config.models.verifier) throw failure('ConfigError', 'models.verifier: stages.tts.backend "llm" needs a verifier endpoint');
+    if (!config.models.verifier)
+      throw failure('ConfigError', 'models.verifier: stages.tts.backend "llm" needs a verifier endpoint');
     return {};
   }
   const sw = await pipeline.getStageResult({ runId, stage: 'sweWorld' });
   if (!sw?.onnxDir) {
-    throw failure('ConfigError', 'stages.tts.selector: "verifier" with the onnx backend needs the sweWorld stage (enable it, or pick another selector)');
+    throw failure(
+      'ConfigError',
+      'stages.tts.selector: "verifier" with the onnx backend needs the sweWorld stage (enable it, or pick another selector)',
+    );
   }
   return { onnxDir: sw.onnxDir };
 }

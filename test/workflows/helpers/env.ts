@@ -40,16 +40,27 @@ export async function startPipelineEnv(o: PipelineEnvOptions = {}): Promise<Pipe
   const stack = await startTestStack({ prefix: o.prefix ?? 'wf', dynamicConfig: o.dynamicConfig, temporal: !o.ui });
   if (o.ui) {
     // stack.stop() stops it with the rest.
-    stack.temporal = await startDevServer({ dataDir: join(stack.dir, 'temporal'), port: await freePort(), uiPort: await freePort(), logFile: join(stack.dir, 'temporal.log') });
+    stack.temporal = await startDevServer({
+      dataDir: join(stack.dir, 'temporal'),
+      port: await freePort(),
+      uiPort: await freePort(),
+      logFile: join(stack.dir, 'temporal.log'),
+    });
   }
   const taskIds = o.taskIds ?? TASK_IDS;
   const pool = stack.pool!;
   const artifactsDir = join(stack.dir, 'artifacts');
   mkdirSync(artifactsDir, { recursive: true });
   const tasksFile = join(stack.dir, 'tasks.jsonl');
-  writeFileSync(tasksFile, taskIds.map((id) => JSON.stringify({ instance_id: id, repo: 'mini/stub' })).join('\n') + '\n');
+  writeFileSync(
+    tasksFile,
+    taskIds.map((id) => JSON.stringify({ instance_id: id, repo: 'mini/stub' })).join('\n') + '\n',
+  );
   for (const id of taskIds) {
-    await pool.query(`insert into tasks (instance_id, repo, base_commit, data) values ($1, 'mini/stub', 'abc', '{}') on conflict do nothing`, [id]);
+    await pool.query(
+      `insert into tasks (instance_id, repo, base_commit, data) values ($1, 'mini/stub', 'abc', '{}') on conflict do nothing`,
+      [id],
+    );
   }
   const behaviour: PipelineEnv['behaviour'] = {};
   const stubs = createStubs({
@@ -107,7 +118,10 @@ export async function startPipelineEnv(o: PipelineEnvOptions = {}): Promise<Pipe
 }
 
 /** A small run: 5 training tasks, 2 held out; every number is small so a whole pipeline takes seconds. */
-export function testConfig(env: PipelineEnv, over: { stages?: Record<string, unknown>; fanOut?: Record<string, unknown> } = {}): RunConfigInput {
+export function testConfig(
+  env: PipelineEnv,
+  over: { stages?: Record<string, unknown>; fanOut?: Record<string, unknown> } = {},
+): RunConfigInput {
   const stages: Record<string, Record<string, unknown>> = {
     distill: { samplesPerTask: 2, window: 4 },
     difficulty: { n: 4, model: 'teacher' },
@@ -117,7 +131,8 @@ export function testConfig(env: PipelineEnv, over: { stages?: Record<string, unk
     sweWorld: { kind: 'orm', steps: 2 },
     tts: { k: 2 },
   };
-  for (const [k, v] of Object.entries(over.stages ?? {})) stages[k] = { ...stages[k], ...(v as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over.stages ?? {}))
+    stages[k] = { ...stages[k], ...(v as Record<string, unknown>) };
   return {
     name: 'wf-test',
     recipe: 'swe-master',

@@ -5,7 +5,11 @@ import type { RunConfigInput } from '../../../config/schema.ts';
 import type { PipelineResult } from '../../../workflows/pipeline.ts';
 import { testConfig, type PipelineEnv } from './env.ts';
 
-export async function startPipeline(env: PipelineEnv, runId: string, config: RunConfigInput = testConfig(env)): Promise<WorkflowHandle> {
+export async function startPipeline(
+  env: PipelineEnv,
+  runId: string,
+  config: RunConfigInput = testConfig(env),
+): Promise<WorkflowHandle> {
   return env.client.workflow.start(WORKFLOW_TYPES.pipeline, {
     taskQueue: TASK_QUEUES.orchestrator,
     workflowId: runWorkflowId(runId),
@@ -27,7 +31,11 @@ export async function childTypes(handle: WorkflowHandle): Promise<string[]> {
 }
 
 /** Polls until fn returns a value (visibility and status catch up asynchronously). */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {

@@ -92,8 +92,20 @@ export function createStubs(o: StubOptions) {
                              exit_reason, forced, outcome, reward, masked, trajectory_path)
        values ($1, $2, $3, $4, $5, $6, $7, 100, 50, $8, false, $9, $10, $11, $12)
        on conflict (run_id, stage, task_id, sample) do update set outcome = excluded.outcome returning id`,
-      [input.runId, input.stage, input.taskId, input.sample, input.model.name, input.policyVersion ?? null, turns,
-        masked ? 'infra_error' : 'submitted', masked ? 'infra_error' : resolved ? 'resolved' : 'unresolved', reward, masked, path],
+      [
+        input.runId,
+        input.stage,
+        input.taskId,
+        input.sample,
+        input.model.name,
+        input.policyVersion ?? null,
+        turns,
+        masked ? 'infra_error' : 'submitted',
+        masked ? 'infra_error' : resolved ? 'resolved' : 'unresolved',
+        reward,
+        masked,
+        path,
+      ],
     );
     return {
       rolloutId: Number(rows[0]!.id),

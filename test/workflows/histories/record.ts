@@ -12,7 +12,13 @@ import { listIds, runPipeline } from '../helpers/run.ts';
 
 const DIR = import.meta.dirname;
 
-async function save(env: PipelineEnv, manifest: Record<string, string>, file: string, workflowId: string, runId?: string) {
+async function save(
+  env: PipelineEnv,
+  manifest: Record<string, string>,
+  file: string,
+  workflowId: string,
+  runId?: string,
+) {
   const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
   // Relative names only: the histories must not depend on the machine that recorded them.
   writeFileSync(join(DIR, file), historyToJSON(history));
@@ -34,8 +40,11 @@ async function main() {
     for await (const w of env.client.workflow.list({ query: `WorkflowId = "${rl}"` })) runs.push(w.runId);
     for (const [i, runId] of runs.reverse().entries()) await save(env, manifest, `rl-${i + 1}.json`, rl, runId);
 
-    const parts = testConfig(env, { stages: { distill: { window: 3 } }, fanOut: { partitionSize: 4 } }) as { stages: Record<string, unknown> };
-    for (const s of ['difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report']) parts.stages[s] = { enabled: false };
+    const parts = testConfig(env, { stages: { distill: { window: 3 } }, fanOut: { partitionSize: 4 } }) as {
+      stages: Record<string, unknown>;
+    };
+    for (const s of ['difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report'])
+      parts.stages[s] = { enabled: false };
     await runPipeline(env, 'replay-parts', parts as RunConfigInput);
     const partIds = (await listIds(env, 'WorkflowType = "rolloutBatchWorkflow"')).sort();
     await save(env, manifest, 'distill-partitioned.json', stageWorkflowId('replay-parts', 'distill'));

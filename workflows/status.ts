@@ -46,8 +46,8 @@ export function applyProgress(s: StatusState, p: ProgressReport): void {
     return;
   }
   const seen = s.units[p.stage];
-  if (p.done !== undefined && p.total !== undefined && (!seen || seen.done <= p.done))
-    s.units[p.stage] = { done: p.done, total: p.total };
+  if (seen && p.done !== undefined && p.done < seen.done) return; // stale: everything in it is older
+  if (p.done !== undefined && p.total !== undefined) s.units[p.stage] = { done: p.done, total: p.total };
   if (p.rlIteration !== undefined) s.rlIteration = p.rlIteration;
   if (p.checkpoint) s.latestCheckpoint = p.checkpoint;
   if (p.note) s.notes[p.stage] = p.note;

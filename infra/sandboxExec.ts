@@ -64,7 +64,7 @@ export function wrapperCmd(o: RawExecOptions): { Cmd: string[]; Env: string[] } 
 }
 
 /** Splits Docker's multiplexed stream (8-byte frame headers) into one interleaved sink. */
-function demux(sink: (b: Buffer) => void): (chunk: Buffer) => void {
+export function demux(sink: (b: Buffer) => void): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;

@@ -11,7 +11,8 @@ import { parsePytestLog, type TestStatus } from '../../core/pytestLog.ts';
 import type { TaskInstance } from '../../core/task.ts';
 import { resolveTestSpec, type ResolvedTestSpec } from '../../core/testSpec.ts';
 import { ensureTaskImage, taskImageName, type ImageSource } from '../../infra/images/taskImage.ts';
-import { Sandbox } from '../../infra/sandbox.ts';
+import { runOnce } from '../../infra/sandboxRun.ts';
+import { tarFiles } from '../../infra/tar.ts';
 import { EVAL_DIR, evalFiles, LOG_TAIL_BYTES, parseEvalOutput } from './evalScript.ts';
 
 export interface EvaluationResult {
@@ -79,7 +80,6 @@ export async function evaluatePatch(
     }
   }
   const harnessSec = o.harnessTimeoutSec ?? timeoutSec + HARNESS_SLACK_SEC;
-  let sandbox: Sandbox | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<EvaluationResult>((resolve) => {
     timer = setTimeout(
@@ -87,65 +87,59 @@ export async function evaluatePatch(
       harnessSec * 1000,
     );
   });
-  const work = (async () => {
-    try {
-      sandbox = await Sandbox.create(docker, {
-        image,
-        labels: { ...o.labels, task: task.instance_id },
-        memoryMb: o.sandbox.memoryMb,
-        pidsLimit: o.sandbox.pidsLimit,
-        cpuShares: o.sandbox.cpuShares,
-        network: false,
-        user: 'root',
-      });
-    } catch (err) {
-      const hint = /no such image/i.test((err as Error).message) ? ' (build it: `swe-forge tasks build`)' : '';
-      return result('infra_error', `${(err as Error).message}${hint}`, t0);
-    }
-    try {
-      return await runInSandbox(sandbox, task, patch, o.spec ?? resolveTestSpec(task), timeoutSec, o.grading, t0);
-    } catch (err) {
-      return result('infra_error', `harness failed: ${(err as Error).message}`, t0);
-    }
-  })();
-  const winner = await Promise.race([
-    work.then((r) => ({ r, finished: true })),
-    deadline.then((r) => ({ r, finished: false })),
-  ]);
+  const work = runInContainer(docker, image, task, patch, o, timeoutSec, harnessSec, t0).catch((err: Error) => {
+    const hint = /no such image/i.test(err.message) ? ' (build it: `swe-forge tasks build`)' : '';
+    return result('infra_error', `${err.message}${hint}`, t0);
+  });
+  // After a harness timeout the work may never settle (a frozen engine): it is left to finish on its own, and
+  // the container, created with AutoRemove, goes when its bounded script ends.
+  const winner = await Promise.race([work, deadline]);
   clearTimeout(timer);
-  // Removal failing (the engine went away) leaves an orphan for the reaper; the grade stands. After a harness
-  // timeout the work may never settle, so the cleanup is left to run on its own.
-  const cleanup = work.then(() => sandbox?.remove()).catch(() => undefined);
-  if (winner.finished) await Promise.race([cleanup, new Promise((r) => setTimeout(r, 30_000).unref())]);
-  return winner.r;
+  return winner;
 }
 
-async function runInSandbox(
-  sandbox: Sandbox,
+async function runInContainer(
+  docker: Docker,
+  image: string,
   task: TaskInstance,
   patch: string,
-  spec: ResolvedTestSpec,
+  o: EvaluateOptions,
   timeoutSec: number,
-  grading: GradeOptions | undefined,
+  harnessSec: number,
   t0: number,
 ): Promise<EvaluationResult> {
-  const files = evalFiles(task, spec, timeoutSec);
-  await sandbox.writeFiles([
-    { path: `${EVAL_DIR}/model.patch`, content: patch },
-    { path: `${EVAL_DIR}/test.patch`, content: task.test_patch },
-    { path: `${EVAL_DIR}/eval.sh`, content: files.script },
-    { path: `${EVAL_DIR}/test.sh`, content: files.testScript },
-  ]);
-  const exec = await sandbox.exec(`bash ${EVAL_DIR}/eval.sh`, {
-    timeoutSec: timeoutSec + HARNESS_SLACK_SEC / 2,
-    outputCapBytes: 16 << 20,
-    user: 'root',
-    login: false,
-  });
+  const files = evalFiles(task, o.spec ?? resolveTestSpec(task), timeoutSec);
+  const stdin = tarFiles(
+    [
+      ['model.patch', patch],
+      ['test.patch', task.test_patch],
+      ['eval.sh', files.script],
+      ['test.sh', files.testScript],
+    ].map(([name, content]) => ({ name: name!, content: Buffer.from(content!, 'utf8') })),
+  );
+  const exec = await runOnce(
+    docker,
+    {
+      image,
+      labels: { ...o.labels, task: task.instance_id },
+      memoryMb: o.sandbox.memoryMb,
+      pidsLimit: o.sandbox.pidsLimit,
+      cpuShares: o.sandbox.cpuShares,
+      network: false,
+      user: 'root',
+    },
+    {
+      script: `mkdir -p ${EVAL_DIR} && tar -xf - -C ${EVAL_DIR} && exec bash ${EVAL_DIR}/eval.sh`,
+      stdin,
+      // The script bounds the tests itself; this only catches a harness that is stuck (then infra_error).
+      timeoutSec: Math.min(harnessSec, timeoutSec + HARNESS_SLACK_SEC / 2),
+      outputCapBytes: 16 << 20,
+    },
+  );
   const out = parseEvalOutput(exec.output);
   const logTail = capText(out.logTail, LOG_TAIL_BYTES).text;
   if (exec.abandoned || exec.timedOut) {
-    return result('infra_error', `harness timed out: the evaluation script outlived ${timeoutSec}s + slack`, t0);
+    return result('infra_error', `harness timed out: the evaluation script outlived ${harnessSec}s`, t0);
   }
   if (out.patchFailed) {
     return result(
@@ -169,7 +163,7 @@ async function runInSandbox(
     );
   }
   const log = parsePytestLog(out.statusLines);
-  const grade = gradeTests({ failToPass: task.FAIL_TO_PASS, passToPass: task.PASS_TO_PASS }, log.tests, grading);
+  const grade = gradeTests({ failToPass: task.FAIL_TO_PASS, passToPass: task.PASS_TO_PASS }, log.tests, o.grading);
   const { code, seconds } = out.testExit;
   const testsTimedOut = (code === 124 || code === 137) && seconds >= timeoutSec - 1;
   const counts =

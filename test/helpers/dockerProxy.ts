@@ -22,9 +22,10 @@ export async function startDockerProxy(target = '/var/run/docker.sock'): Promise
   const path = join(dir, 'docker.sock');
   let mode: 'up' | 'down' | 'frozen' = 'up';
   const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
+  // Half-open connections pass through: a client ends its stdin (attach) and still reads the output.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
     if (mode === 'down') return void client.destroy();
-    const upstream = net.connect(target);
+    const upstream = net.connect({ path: target, allowHalfOpen: true });
     open.add(client).add(upstream);
     const forget = () => {
       open.delete(client);

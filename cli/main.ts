@@ -28,4 +28,10 @@ registerRun(program);
 registerRuns(program);
 registerSchedule(program);
 
+// `swe-forge list | head`: a closed pipe ends the command quietly instead of with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 program.parseAsync(process.argv).catch(fail);

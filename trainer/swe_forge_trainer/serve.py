@@ -50,6 +50,13 @@ class Engine:
         temperature = float(body.get("temperature", self.cfg.temperature) or 0.0)
         text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         ids = torch.tensor([self.tokenizer.encode(text, add_special_tokens=False)], device=self.rt.device)
+        window = int(getattr(self.model.config, "max_position_embeddings", 0) or 0)
+        if window and ids.shape[1] + max_new > window:
+            # The same 400 vLLM gives, so clients treat it as the end of the context (not a server fault).
+            raise ConfigError(
+                f"This model's maximum context length is {window} tokens. However, you requested "
+                f"{ids.shape[1] + max_new} tokens ({ids.shape[1]} in the messages, {max_new} in the completion)."
+            )
         sampling = {"do_sample": True, "temperature": temperature, "top_p": float(body.get("top_p", 1.0))}
         with self.lock, torch.no_grad():
             torch.manual_seed(int(body.get("seed", self.cfg.seed)))

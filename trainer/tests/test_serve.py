@@ -54,6 +54,14 @@ def test_serve_answers_a_chat_completion_over_http(tiny_model, tmp_path):
             raise AssertionError("expected HTTP 400")
         except urllib.error.HTTPError as err:
             assert err.code == 400 and "role" in json.loads(err.read())["error"]["message"]
+
+        # A conversation longer than the model's window gets vLLM's context-length 400, not a 500.
+        huge = [{"role": "user", "content": "word " * 20000}]
+        try:
+            http(url + "/chat/completions", {"messages": huge, "max_tokens": 5})
+            raise AssertionError("expected HTTP 400")
+        except urllib.error.HTTPError as err:
+            assert err.code == 400 and "maximum context length" in json.loads(err.read())["error"]["message"]
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)

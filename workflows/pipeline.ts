@@ -11,6 +11,7 @@ import type { AnyStageSummary, StageInput, StageSummaries } from '../activities/
 import { RunConfigSchema, STAGE_ORDER, type RunConfig, type RunConfigInput, type StageName } from '../config/schema.ts';
 import { stageWorkflowId } from '../core/constants.ts';
 import { pipeline } from './activities.ts';
+import { runConfigProblems } from './checks.ts';
 import { installControl } from './control.ts';
 import { SA, statusQuery } from './definitions.ts';
 import { errorMessage, failure } from './errors.ts';
@@ -85,6 +86,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   });
   setHandler(statusQuery, () => renderStatus(st, control.paused));
   const config = await resolveConfig(input.config);
+  const problems = runConfigProblems(config);
+  if (problems.length) throw failure('ConfigError', `invalid config:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   upsertSearchAttributes([
     { key: SA.stage, value: 'starting' },
     { key: SA.recipe, value: config.recipe },

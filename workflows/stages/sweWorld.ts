@@ -32,7 +32,7 @@ async function sweWorldStage({ runId, config }: StageInput, control: Control): P
   });
   const stored = await pipeline.recordCheckpoint({ runId, stage: 'sweWorld', ref });
   const onnxDir =
-    config.stages.tts.backend === 'onnx'
+    config.stages.tts.backend === 'onnx' && sw.kind === 'orm'
       ? (await training.exportOnnx({ model: stored.path, outDir: '', runId })).onnxDir
       : null;
   control.report({ kind: 'stage', stage: 'sweWorld', done: 1, total: 1 });

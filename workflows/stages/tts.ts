@@ -36,6 +36,7 @@ async function ttsStage({ runId, config }: StageInput, control: Control): Promis
         backend: t.backend,
         verifierDir: verifier.onnxDir,
         verifier: config.models.verifier,
+        kind: config.stages.sweWorld.kind,
         rolloutIds: tally.rolloutIds,
       })
     : { scores: [] };

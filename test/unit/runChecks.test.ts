@@ -1,0 +1,44 @@
+// Cross-stage config rules the pipeline (and the CLI) check before a run starts.
+import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../config/load.ts';
+import { runConfigProblems } from '../../workflows/checks.ts';
+
+const base = {
+  name: 'r',
+  tasks: { eval: ['e-1'] },
+  models: { teachers: [{ name: 't' }], policy: { name: 'p' } },
+};
+const problems = (over: Record<string, unknown>) => runConfigProblems(parseRunConfig({ ...base, ...over }));
+
+describe('runConfigProblems', () => {
+  it('accepts the defaults with a teacher and the presets', () => {
+    expect(problems({ stages: { sweWorld: { kind: 'orm' } } })).toEqual([]);
+    for (const preset of ['demo', 'swe-master', 'swe-gym'])
+      expect(runConfigProblems(parseRunConfig({ preset }))).toEqual([]);
+  });
+
+  it('names the field when distillation or difficulty has no teacher', () => {
+    const p = problems({ models: { policy: { name: 'p' } }, stages: { sweWorld: { kind: 'orm' } } });
+    expect(p).toEqual([
+      expect.stringMatching(/^models\.teachers: distillation needs at least one teacher/),
+      expect.stringMatching(/^stages\.difficulty\.model: "teacher" but models\.teachers is empty/),
+    ]);
+    expect(
+      problems({
+        models: { policy: { name: 'p' } },
+        stages: { distill: { enabled: false }, difficulty: { model: 'policy' }, sweWorld: { kind: 'orm' } },
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses a verifier the TTS stage cannot use, when there are tasks to scale on', () => {
+    expect(problems({ stages: { tts: { backend: 'llm' } } })).toEqual([expect.stringMatching(/^models\.verifier:/)]);
+    expect(problems({ stages: { sweWorld: { kind: 'swe_world' }, tts: { backend: 'onnx' } } })).toEqual([
+      expect.stringMatching(/^stages\.tts\.backend: the onnx scorer is an ORM/),
+    ]);
+    expect(
+      problems({ tasks: { eval: [] }, stages: { sweWorld: { kind: 'swe_world' }, tts: { backend: 'onnx' } } }),
+    ).toEqual([]);
+    expect(problems({ stages: { sweWorld: { kind: 'swe_world' }, tts: { selector: 'fewest_turns' } } })).toEqual([]);
+  });
+});

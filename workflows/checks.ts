@@ -1,0 +1,26 @@
+// Rules that span stages, checked when a run starts (by the CLI before starting it, and by the pipeline itself),
+// so a run does not spend hours of rollouts before a later stage finds its config unusable. Pure.
+import type { RunConfig } from '../config/schema.ts';
+
+export function runConfigProblems(c: RunConfig): string[] {
+  const s = c.stages;
+  const problems: string[] = [];
+  if (s.distill.enabled && c.models.teachers.length === 0) {
+    problems.push('models.teachers: distillation needs at least one teacher (or set stages.distill.enabled: false)');
+  }
+  if (s.difficulty.enabled && s.difficulty.model === 'teacher' && c.models.teachers.length === 0) {
+    problems.push('stages.difficulty.model: "teacher" but models.teachers is empty');
+  }
+  // TTS runs only on held-out tasks: without any, its verifier settings never matter.
+  if (s.tts.enabled && s.tts.selector === 'verifier' && c.tasks.eval.length > 0) {
+    if (s.tts.backend === 'llm' && !c.models.verifier) {
+      problems.push('models.verifier: stages.tts.backend "llm" needs a verifier endpoint');
+    }
+    if (s.tts.backend === 'onnx' && s.sweWorld.kind !== 'orm') {
+      problems.push(
+        'stages.tts.backend: the onnx scorer is an ORM; set stages.sweWorld.kind: orm, or use the llm backend',
+      );
+    }
+  }
+  return problems;
+}

@@ -1,13 +1,17 @@
 // `swe-forge tasks import|list|build|validate`: the task suite, its environment images and their validation.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../core/errors.ts';
+import type Docker from 'dockerode';
+import { InfraError, InputError } from '../../core/errors.ts';
 import { formatRowError } from '../../core/task.ts';
 import { SandboxSchema } from '../../config/schema.ts';
 import { prepareImport } from '../../activities/tasks/importFile.ts';
 import { createTaskStore, type StoredTask } from '../../activities/tasks/store.ts';
 import { validateTasks } from '../../activities/harness/validate.ts';
 import { connectDocker } from '../../infra/docker.ts';
-import { ensureTaskImage, taskImageExists, taskImageName } from '../../infra/images/taskImage.ts';
+import { BASE_IMAGE, ensureTaskImage, taskImageExists, taskImageName } from '../../infra/images/taskImage.ts';
+import { loadSettings } from '../../infra/settings.ts';
 import { withTaskDatabase as withDatabase } from '../taskDatabase.ts';
 import { progressBar } from '../progress.ts';
 import { action, printJson } from '../output.ts';
@@ -29,6 +33,25 @@ function parseRepoFlags(flags: string[]): Record<string, string> {
     out[f.slice(0, eq)] = f.slice(eq + 1);
   }
   return out;
+}
+
+/** The base image is built from a debootstrap rootfs (cached) by infra/images/build-base.sh when missing. */
+async function ensureBaseImage(docker: Docker): Promise<void> {
+  if (
+    await docker
+      .getImage(BASE_IMAGE)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
+  )
+    return;
+  console.error(`base image ${BASE_IMAGE} is missing: building it (debootstrap, a few minutes the first time) ...`);
+  const script = join(loadSettings().repoRoot, 'infra', 'images', 'build-base.sh');
+  const r = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0)
+    throw new InfraError(`${script} failed (exit ${r.status}): the base image is needed to build task images`);
 }
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -109,6 +132,7 @@ export function registerTasks(program: Command): void {
       action(async (opts: { ids?: string; concurrency: string; json?: boolean }) => {
         const list = await withDatabase((p) => createTaskStore(p).list({ ids: idList(opts.ids) }));
         const docker = await connectDocker();
+        await ensureBaseImage(docker);
         const bar = progressBar(list.length, 'build', { quiet: false });
         let failed = 0;
         await pool(list, Number(opts.concurrency), async (t: StoredTask) => {

@@ -1,12 +1,14 @@
 // The evaluation harness on real Docker over a repository the test builds: the scrubbed task image, gold vs
 // empty, a patch that does not apply, the patch --fuzz fallback, a model that edits the tests, a hanging test, a
 // test printing 100 MB, an image that cannot start, and an injected create failure.
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCKER_LABELS } from '../../core/constants.ts';
 import { SandboxSchema } from '../../config/schema.ts';
 import { evaluatePatch } from '../../activities/harness/evaluate.ts';
+import { prepareImport } from '../../activities/tasks/importFile.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { BASE_COMMIT_LABEL, ensureTaskImage } from '../../infra/images/taskImage.ts';
 import { Sandbox, setCreateFaultRate } from '../../infra/sandbox.ts';
@@ -66,6 +68,59 @@ describe('task image', () => {
     const id = (await docker.getImage(image).inspect()).Id;
     await ensureTaskImage(docker, repo.tasks.calc, { repoPath: repo.dir });
     expect((await docker.getImage(image).inspect()).Id).toBe(id);
+  });
+});
+
+describe('environments from a repo spec and from a named image', () => {
+  it('a per-repo spec file beside the JSONL adds install steps and env to the image and the test run', async () => {
+    const dir = join(repo.root, 'suite');
+    mkdirSync(join(dir, 'specs'), { recursive: true });
+    writeFileSync(join(dir, 'tasks.jsonl'), `${JSON.stringify(repo.tasks.calc)}\n`);
+    const spec = {
+      pre_install: ['mkdir -p /opt/calc'],
+      install: 'echo installed > /opt/calc/marker',
+      env: { CALC_MODE: 'strict' },
+    };
+    writeFileSync(join(dir, 'specs', 'fixture__calc.json'), JSON.stringify(spec));
+    const { rows, errors } = await prepareImport(join(dir, 'tasks.jsonl'), { 'fixture/calc': repo.dir });
+    expect(errors).toEqual([]);
+    const task = { ...rows[0]!.task, instance_id: `${repo.tasks.calc.instance_id}-spec` };
+    expect(task.install_config).toMatchObject(spec);
+    const image = await ensureTaskImage(docker, task, { repoPath: repo.dir });
+    const sb = await Sandbox.create(docker, {
+      image,
+      labels: { run: RUN },
+      memoryMb: 512,
+      pidsLimit: 128,
+      cpuShares: 512,
+      network: false,
+    });
+    try {
+      expect((await sb.exec('cat /opt/calc/marker; echo $CALC_MODE; git status --porcelain')).output).toBe(
+        'installed\nstrict\n',
+      );
+    } finally {
+      await sb.remove();
+    }
+    expect((await evaluatePatch(docker, task, task.patch, opts())).outcome).toBe('resolved');
+  });
+
+  it('a task naming an image the engine already has uses it as it is', async () => {
+    const built = await ensureTaskImage(docker, repo.tasks.calc, { repoPath: repo.dir });
+    const tag = `swe-forge/test-published:${process.pid}`;
+    await docker.getImage(built).tag({ repo: 'swe-forge/test-published', tag: String(process.pid) });
+    try {
+      const task = { ...repo.tasks.calc, image_name: tag };
+      const id = (await docker.getImage(tag).inspect()).Id;
+      const r = await evaluatePatch(docker, task, task.patch, opts());
+      expect(r.outcome).toBe('resolved');
+      expect((await docker.getImage(tag).inspect()).Id).toBe(id);
+    } finally {
+      await docker
+        .getImage(tag)
+        .remove()
+        .catch(() => undefined);
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { InfraError, InputError } from '../../core/errors.ts';
 import { formatRowError } from '../../core/task.ts';
 import { SandboxSchema } from '../../config/schema.ts';
 import { evaluateBatch } from '../../activities/harness/batch.ts';
@@ -117,6 +118,13 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
     console.log(`Instances with errors: ${report.error_instances}`);
     console.log(`Report written to ${report.report_path}`);
   }
-  if (report.error_instances) process.exitCode = 4;
-  else if (errors.length || report.unknown_ids.length) process.exitCode = 2;
+  // Thrown, not process.exitCode: embedded Postgres's exit hook would reset that to 0.
+  if (report.error_instances) {
+    throw new InfraError(
+      `${report.error_instances} instance(s) hit infrastructure errors: ${report.error_ids.join(', ')}`,
+    );
+  }
+  if (errors.length || report.unknown_ids.length) {
+    throw new InputError(`${errors.length} bad prediction row(s), ${report.unknown_ids.length} unknown instance id(s)`);
+  }
 }

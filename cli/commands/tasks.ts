@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type Docker from 'dockerode';
-import { InfraError, InputError } from '../../core/errors.ts';
+import { InfraError, InputError, SweForgeError } from '../../core/errors.ts';
 import { formatRowError } from '../../core/task.ts';
 import { SandboxSchema } from '../../config/schema.ts';
 import { prepareImport } from '../../activities/tasks/importFile.ts';
@@ -89,8 +89,10 @@ export function registerTasks(program: Command): void {
               `${result.updated.length} updated); ${prepared.errors.length ? `${new Set(prepared.errors.map((e) => e.line)).size} bad row(s) skipped` : 'no bad rows'}`,
           );
         }
-        // The good rows are stored either way; the exit code says the file was not clean.
-        if (prepared.errors.length) process.exitCode = 2;
+        // The good rows are stored either way; the exit code says the file was not clean. (Thrown, not
+        // process.exitCode: embedded Postgres's exit hook would reset that to 0.)
+        const bad = new Set(prepared.errors.map((e) => e.line)).size;
+        if (bad) throw new InputError(`${bad} bad row(s) in ${file} were not imported (the good ones were)`);
       }),
     );
 
@@ -159,7 +161,7 @@ export function registerTasks(program: Command): void {
         });
         bar.done();
         if (!opts.json) console.log(`${list.length - failed}/${list.length} image(s) ready`);
-        if (failed) process.exitCode = 4;
+        if (failed) throw new InfraError(`${failed} of ${list.length} image(s) failed to build`);
       }),
     );
 
@@ -198,7 +200,7 @@ export function registerTasks(program: Command): void {
           }
           console.log(`${results.length - invalid.length}/${results.length} task(s) valid`);
         }
-        if (invalid.length) process.exitCode = 1;
+        if (invalid.length) throw new SweForgeError(`${invalid.length} of ${results.length} task(s) invalid`);
       }),
     );
 }

@@ -1,0 +1,87 @@
+// Pipeline runs as a user starts them (the pipeline workflow on the orchestrator queue, the demo preset cut down
+// to the stages a scenario needs) and what they leave in Postgres and Docker.
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type Docker from 'dockerode';
+import type pg from 'pg';
+import { DOCKER_LABELS, TASK_QUEUES, WORKFLOW_TYPES, runWorkflowId } from '../../../core/constants.ts';
+import { parseRunConfig } from '../../../config/load.ts';
+import { STAGE_ORDER, type RunConfig, type StageName } from '../../../config/schema.ts';
+import type { PipelineResult } from '../../../workflows/pipeline.ts';
+
+const off = (stages: StageName[]) =>
+  Object.fromEntries(STAGE_ORDER.filter((s) => !stages.includes(s)).map((s) => [s, { enabled: false }]));
+
+/**
+ * The demo preset (scripted teacher: a test stand-in that replays gold or wrong edits) with only `stages` on and
+ * rollouts kept short: few turns, short command timeouts (the heartbeat timeout derives from them).
+ */
+export function faultConfig(name: string, stages: StageName[], over: Record<string, unknown> = {}): RunConfig {
+  const o = over as { agent?: object; sandbox?: object; stages?: Record<string, object>; tasks?: object };
+  const stageCfg: Record<string, object> = off(stages);
+  for (const [k, v] of Object.entries(o.stages ?? {})) stageCfg[k] = { ...stageCfg[k], ...v };
+  return parseRunConfig({
+    preset: 'demo',
+    ...over,
+    name,
+    agent: { maxTurns: 6, commandTimeoutSec: 5, wallTimeSec: 120, ...o.agent },
+    sandbox: { memoryMb: 512, pidsLimit: 256, testTimeoutSec: 60, ...o.sandbox },
+    tasks: { file: 'tasks/mini/tasks.jsonl', ...o.tasks },
+    stages: stageCfg,
+  });
+}
+
+export async function startRun(client: Client, runId: string, config: RunConfig): Promise<WorkflowHandle> {
+  return client.workflow.start(WORKFLOW_TYPES.pipeline, {
+    taskQueue: TASK_QUEUES.orchestrator,
+    workflowId: runWorkflowId(runId),
+    args: [{ runId, config }],
+  });
+}
+
+/** The run's outcome without throwing: `{ ok, result | error }`. */
+export async function outcome(
+  handle: WorkflowHandle,
+): Promise<{ ok: true; result: PipelineResult } | { ok: false; error: string }> {
+  try {
+    return { ok: true, result: (await handle.result()) as PipelineResult };
+  } catch (err) {
+    let e: unknown = err;
+    const parts: string[] = [];
+    for (let i = 0; e instanceof Error && i < 6; i++, e = (e as { cause?: unknown }).cause) parts.push(e.message);
+    return { ok: false, error: parts.join(' <- ') };
+  }
+}
+
+export interface RolloutRow {
+  id: number;
+  task_id: string;
+  sample: number;
+  masked: boolean;
+  reward: number | null;
+  outcome: string | null;
+  exit_reason: string;
+  mask_reason: string | null;
+  error: string | null;
+  attempt: number;
+  format_errors: number;
+  trajectory_path: string | null;
+}
+
+export async function rolloutRows(pool: pg.Pool, runId: string, stage: string): Promise<RolloutRow[]> {
+  const { rows } = await pool.query<RolloutRow>(
+    'select * from rollouts where run_id = $1 and stage = $2 order by task_id, sample',
+    [runId, stage],
+  );
+  return rows;
+}
+
+/** (task, sample) keys that occur more than once: must be none. */
+export function duplicates(rows: Pick<RolloutRow, 'task_id' | 'sample'>[]): string[] {
+  const seen = new Map<string, number>();
+  for (const r of rows) seen.set(`${r.task_id}#${r.sample}`, (seen.get(`${r.task_id}#${r.sample}`) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+}
+
+export async function containersOfRun(docker: Docker, runId: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`${DOCKER_LABELS.run}=${runId}`] } });
+}

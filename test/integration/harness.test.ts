@@ -204,6 +204,17 @@ describe('evaluatePatch', () => {
     expect(await runContainers(docker, RUN)).toEqual([]);
   });
 
+  it('a base_commit the source lacks: no image can be built, infra_error saying so', async () => {
+    const task = {
+      ...repo.tasks.calc,
+      instance_id: `${repo.tasks.calc.instance_id}-nobase`,
+      base_commit: 'deadbeef'.repeat(5),
+    };
+    const r = await evaluatePatch(docker, task, task.patch, opts());
+    expect(r.outcome).toBe('infra_error');
+    expect(r.message).toMatch(/base_commit deadbeef\w+ is not in /);
+  });
+
   it('an injected Sandbox.create fault is infra_error, and evaluation works again once it is off', async () => {
     setCreateFaultRate(1);
     const r = await evaluatePatch(docker, repo.tasks.calc, repo.tasks.calc.patch, opts());

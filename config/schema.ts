@@ -145,6 +145,10 @@ export const TtsSchema = z
     k: positiveInt().default(8).describe('Candidates per task (TTS@K).'),
     selector: z.enum(['verifier', 'random', 'fewest_turns']).default('verifier').describe('How one is picked.'),
     backend: z.enum(['onnx', 'llm']).default('onnx').describe('onnx: in-process scorer; llm: endpoint logprobs.'),
+    model: z
+      .enum(['policy', 'teacher'])
+      .default('policy')
+      .describe('Who samples the K candidates: the trained policy (the paper) or the first teacher (demos, baselines).'),
   })
   .strict();
 

@@ -45,6 +45,9 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: roleConfig.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: o.role === 'orchestrator' ? roleConfig.maxConcurrentWorkflowTaskExecutions : undefined,
     shutdownGraceTime: `${o.config.shutdownGraceSec}s`,
+    // Cancellation reaches an activity with the reply to its heartbeat; the default throttle (up to 60 s) would
+    // leave a cancelled rollout's container or trainer running that long.
+    maxHeartbeatThrottleInterval: '5 seconds',
   });
 }
 

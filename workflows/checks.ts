@@ -8,6 +8,9 @@ export function runConfigProblems(c: RunConfig): string[] {
   if (s.distill.enabled && c.models.teachers.length === 0) {
     problems.push('models.teachers: distillation needs at least one teacher (or set stages.distill.enabled: false)');
   }
+  if (s.tts.enabled && s.tts.model === 'teacher' && c.models.teachers.length === 0) {
+    problems.push('stages.tts.model: "teacher" but models.teachers is empty');
+  }
   if (s.difficulty.enabled && s.difficulty.model === 'teacher' && c.models.teachers.length === 0) {
     problems.push('stages.difficulty.model: "teacher" but models.teachers is empty');
   }

@@ -31,6 +31,14 @@ describe('runConfigProblems', () => {
     ).toEqual([]);
   });
 
+  it('names stages.tts.model when TTS samples from a teacher that is not there', () => {
+    const p = problems({
+      models: { policy: { name: 'p' } },
+      stages: { distill: { enabled: false }, difficulty: { model: 'policy' }, sweWorld: { kind: 'orm' }, tts: { model: 'teacher' } },
+    });
+    expect(p).toEqual([expect.stringMatching(/^stages\.tts\.model: "teacher" but models\.teachers is empty/)]);
+  });
+
   it('refuses a verifier the TTS stage cannot use, when there are tasks to scale on', () => {
     expect(problems({ stages: { tts: { backend: 'llm' } } })).toEqual([expect.stringMatching(/^models\.verifier:/)]);
     expect(problems({ stages: { sweWorld: { kind: 'swe_world' }, tts: { backend: 'onnx' } } })).toEqual([

@@ -4,7 +4,7 @@ import type { StageInput, TtsSummary } from '../../activities/pipeline/types.ts'
 import { pipeline, scoring } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
-import { baseWeights, withPolicy } from '../policy.ts';
+import { baseWeights, withPolicy, type ServedPolicy } from '../policy.ts';
 import { range, stageRollouts } from './rollouts.ts';
 
 export async function ttsWorkflow(input: StageInput): Promise<TtsSummary> {
@@ -21,15 +21,25 @@ async function ttsStage({ runId, config }: StageInput, control: Control): Promis
     return { evaluationId, tasks: 0, k: t.k, ttsAtK: null, pass1: null, passK: null, note };
   }
   const verifier = t.selector === 'verifier' ? await verifierFor(runId, config) : undefined;
-  const latest = await pipeline.latestCheckpoint({ runId });
-  const weights = latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config);
   const items = evalIds.flatMap((taskId) => range(t.k).map((sample) => ({ taskId, sample })));
-  const tally = await withPolicy(runId, config, weights, 'tts', (p) =>
+  const run = (p: ServedPolicy) =>
     stageRollouts(
       { runId, config, stage: 'tts', progressStage: 'tts', models: [p], items, label: 'candidates', keepIds: true },
       control,
-    ),
-  );
+    );
+  let checkpoint: string | null;
+  let tally: Awaited<ReturnType<typeof run>>;
+  if (t.model === 'teacher') {
+    const teacher = config.models.teachers[0];
+    if (!teacher) throw failure('ConfigError', 'stages.tts.model: "teacher" but models.teachers is empty');
+    checkpoint = teacher.name;
+    tally = await run({ model: teacher, policyVersion: teacher.name });
+  } else {
+    const latest = await pipeline.latestCheckpoint({ runId });
+    const weights = latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config);
+    checkpoint = weights?.checkpointId ?? null;
+    tally = await withPolicy(runId, config, weights, 'tts', run);
+  }
   const { scores } = verifier
     ? await scoring.scoreCandidates({
         runId,
@@ -45,7 +55,7 @@ async function ttsStage({ runId, config }: StageInput, control: Control): Promis
     runId,
     stage: 'tts',
     kind: 'tts',
-    checkpoint: weights?.checkpointId ?? null,
+    checkpoint,
     k: t.k,
     selector: t.selector,
     seed: config.seed,

@@ -17,6 +17,7 @@ import { FAILURE_TYPES } from './failures.ts';
 import { resolveFrom, stepOfCheckpoint, trainingPaths } from './paths.ts';
 import { ensureTinyModel } from './tinyModel.ts';
 import { runTrainer, type RunnerDeps, type TrainerJob } from './runner.ts';
+import { recordTrainMetrics, type TrainMetricPoint } from '../report/training.ts';
 import { grpoTrainerConfig, onnxTrainerConfig, sftTrainerConfig, verifierTrainerConfig } from './trainerConfig.ts';
 
 export interface TrainingActivityDeps extends RunnerDeps {
@@ -44,12 +45,30 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
 
   /** Runs a checkpointing job (its configDir is its out dir); records every checkpoint and returns the final one. */
   async function trainAndRecord(
-    job: Omit<TrainerJob, 'onCheckpoint'>,
+    job: Omit<TrainerJob, 'onCheckpoint' | 'onProgress'>,
     where: { runId: string; stage: string; stageKey: string },
   ): Promise<{ ref?: CheckpointRef; done: Record<string, unknown> }> {
-    const record = (step: number, path: string, metrics: Record<string, unknown>) =>
-      recordCheckpoint(pool, { ...where, step, path, metrics: numericMetrics(metrics) });
-    const done = await runTrainer(deps, { ...job, onCheckpoint: async (s, p, m) => void (await record(s, p, m)) });
+    // The loss curve: every progress event, written with each checkpoint and at the end (idempotent per step).
+    let points: TrainMetricPoint[] = [];
+    const flushCurve = async () => {
+      const batch = points;
+      points = [];
+      await recordTrainMetrics(pool, { runId: where.runId, stage: where.stage, points: batch });
+    };
+    const onProgress = (e: Record<string, unknown> & { step: number }) => {
+      const { step, loss, event: _event, ...rest } = e;
+      points.push({ step, loss: typeof loss === 'number' ? loss : null, metrics: numericMetrics(rest) });
+    };
+    const record = async (step: number, path: string, metrics: Record<string, unknown>) => {
+      await flushCurve();
+      return recordCheckpoint(pool, { ...where, step, path, metrics: numericMetrics(metrics) });
+    };
+    const done = await runTrainer(deps, {
+      ...job,
+      onProgress,
+      onCheckpoint: async (s, p, m) => void (await record(s, p, m)),
+    });
+    await flushCurve();
     // Only a checkpoint this job wrote gets a row: a grpo-step that skipped an all-masked batch reports its input.
     const ours =
       typeof done.checkpoint === 'string' && done.checkpoint.startsWith(join(job.configDir, 'checkpoints', sep));

@@ -36,6 +36,8 @@ export interface TrainerJob {
   what: string;
   /** Called for each checkpoint event, in order; a failure fails the activity (retryable) after the process ends. */
   onCheckpoint?: (step: number, path: string, metrics: Record<string, unknown>) => Promise<void>;
+  /** Called for each progress event (step, loss, tokens/s...), in order; must not throw. */
+  onProgress?: (e: ProcessEvent & { step: number }) => void;
 }
 
 function writeConfigAtomically(dir: string, command: string, config: TrainerConfig): string {
@@ -86,6 +88,7 @@ export async function runTrainer(deps: RunnerDeps, job: TrainerJob): Promise<Pro
         if (e.event === 'progress' && typeof e.step === 'number') {
           beat.step = e.step;
           lastMetrics = e;
+          job.onProgress?.({ ...e, step: e.step });
           heartbeat();
         } else if (e.event === 'checkpoint' && typeof e.step === 'number' && typeof e.path === 'string') {
           const { step, path } = e;

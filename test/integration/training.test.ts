@@ -133,6 +133,13 @@ describe('trainSft', () => {
     const { rows } = await stack.pool!.query('select id from checkpoints where run_id = $1 order by step', ['resume']);
     // keep_checkpoints = 2: the rows of checkpoints the trainer pruned are gone too.
     expect(rows.map((r) => r.id)).toEqual(['resume/sft/step-6', 'resume/sft/step-8']);
+    // The loss curve holds every step once, the resumed ones included, each with a finite loss.
+    const curve = await stack.pool!.query<{ step: number; loss: number }>(
+      "select step, loss from train_metrics where run_id = $1 and stage = 'sft' order by step",
+      ['resume'],
+    );
+    expect(curve.rows.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(curve.rows.every((r) => Number.isFinite(r.loss) && r.loss > 0)).toBe(true);
   });
 
   it('kills the trainer when the activity is cancelled', async () => {

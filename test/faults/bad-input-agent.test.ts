@@ -3,21 +3,18 @@
 // JSON, an unknown tool, an empty reply, a 1 MB reply, 500s that stop, an endpoint that is down, and an unknown
 // task. Model mistakes cost a turn, never the rollout; an endpoint that stays down ends as model_error (0, not
 // masked) on the last attempt; bad ids fail at once.
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createAgentActivities } from '../../activities/agent/activity.ts';
-import type { RolloutInput, RolloutSummary, TrajectoryMessage } from '../../activities/contracts.ts';
 import type { ActivityDeps } from '../../activities/deps.ts';
-import { AgentSchema, ModelEndpointSchema, SandboxSchema } from '../../config/schema.ts';
+import { AgentSchema, SandboxSchema } from '../../config/schema.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { freePort } from '../../infra/net.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { removeRunContainers } from '../helpers/dockerCleanup.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { observations, rolloutDriver, text, trajectory, type RolloutDriver } from './lib/agent.ts';
 import { bash, call, startFakeModel, submit, type FakeModel } from './lib/fakeModel.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
 import { rolloutRows } from './lib/run.ts';
@@ -33,6 +30,8 @@ const sandbox = SandboxSchema.parse({ memoryMb: 512, pidsLimit: 128, testTimeout
 let stack: TestStack;
 let deps: ActivityDeps;
 let fake: FakeModel;
+let input: RolloutDriver['input'];
+let rollout: RolloutDriver['rollout'];
 
 beforeAll(async () => {
   stack = await startTestStack({ temporal: false, prefix: 'faults-bad-input-agent' });
@@ -42,6 +41,7 @@ beforeAll(async () => {
     settings: { ...loadSettings(), artifactsDir: join(stack.dir, 'artifacts') },
     docker: await connectDocker(),
   };
+  ({ input, rollout } = rolloutDriver({ deps, runId: RUN, agent, sandbox }));
   fake = await startFakeModel({
     forkbomb: ({ turn }) =>
       [bash(FORK_BOMB), bash('echo alive; ps -e --no-headers | wc -l'), submit()][turn] ?? submit(),
@@ -51,7 +51,7 @@ beforeAll(async () => {
     huge: ({ turn }) => (turn === 0 ? { content: 'x'.repeat(1 << 20) } : submit()),
     flaky: ({ n }) => (n <= 2 ? { status: 500, content: 'fake outage' } : submit()),
   });
-});
+}, 600_000);
 afterAll(async () => {
   await fake?.close();
   if (deps?.docker) await removeRunContainers(deps.docker, RUN);
@@ -61,30 +61,6 @@ afterAll(async () => {
   printFaultTable();
 });
 
-function input(baseUrl: string, sample: number, taskId = 'mini__textkit-3'): RolloutInput {
-  const model = ModelEndpointSchema.parse({
-    name: 'fake-model',
-    kind: 'openai',
-    baseUrl,
-    toolFormat: 'native',
-    maxTokens: 64,
-  });
-  return { runId: RUN, stage: 'distill', taskId, sample, model, agent, sandbox, alpha: 0.5, seed: 0 };
-}
-
-function rollout(i: RolloutInput, attempt = 1, modelRetries?: number): Promise<RolloutSummary> {
-  const env = new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR', () => undefined) });
-  return env.run(createAgentActivities(deps, { modelRetries }).runRollout, i);
-}
-
-const trajectory = (s: RolloutSummary): TrajectoryMessage[] =>
-  readFileSync(s.trajectoryPath!, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TrajectoryMessage);
-const observations = (s: RolloutSummary) =>
-  trajectory(s).filter((m) => m.role === 'tool' || (m.role === 'user' && m.meta?.error));
-const text = (m?: TrajectoryMessage) => (typeof m?.content === 'string' ? m.content : JSON.stringify(m?.content ?? ''));
 const row = async (sample: number) => (await rolloutRows(stack.pool!, RUN, 'distill')).find((r) => r.sample === sample);
 
 it(

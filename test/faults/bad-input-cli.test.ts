@@ -33,7 +33,7 @@ beforeAll(async () => {
   env = { ...process.env, DATABASE_URL: stack.pg!.url, SWE_FORGE_DATA: stack.dir };
   const imported = await sweForge(['tasks', 'import', 'tasks/mini/tasks.jsonl', '--json'], env);
   if (imported.code !== 0) throw new Error(`tasks import: ${imported.stderr}`);
-});
+}, 600_000);
 afterAll(async () => {
   await evaluation?.catch(() => undefined);
   const docker = await connectDocker();

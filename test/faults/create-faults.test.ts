@@ -31,7 +31,7 @@ beforeAll(async () => {
     gpu.makeTinyModel({ outDir: '', corpusFiles: ['tasks/mini/tasks.jsonl'], seed: 0 }),
   );
   tinyModel = made.path;
-});
+}, 600_000);
 afterAll(async () => {
   await stack?.stop();
   printFaultTable();

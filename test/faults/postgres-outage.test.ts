@@ -15,7 +15,7 @@ let stack: FaultStack;
 beforeAll(async () => {
   stack = await startFaultStack('postgres-outage');
   await stack.importTasks();
-});
+}, 600_000);
 afterAll(async () => {
   await stack?.stop();
   printFaultTable();

@@ -2,13 +2,9 @@
 // open by a FAKE model endpoint at its third turn): no network (no interface but lo, no route out), no commit
 // after base_commit, the pid and memory limits in force. And the model API key, passed to the rollout worker by
 // environment (apiKeyEnv), reaches the endpoint but appears in no workflow history of the run.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type Docker from 'dockerode';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { temporalBinary } from '../../infra/temporal.ts';
+import { historyText, laterCommits, sh, temporalJson } from './lib/inspect.ts';
 import { bash, startFakeModel, submit, type FakeModel } from './lib/fakeModel.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
 import { containersOfRun, faultConfig, outcome, rolloutRows } from './lib/run.ts';
@@ -37,69 +33,13 @@ beforeAll(async () => {
       return submit();
     },
   });
-});
+}, 600_000);
 afterAll(async () => {
   release();
   await stack?.stop();
   await fake?.close();
   printFaultTable();
 });
-
-async function sh(container: Docker.Container, cmd: string): Promise<{ code: number; out: string }> {
-  const exec = await container.exec({
-    Cmd: ['bash', '-c', cmd],
-    AttachStdout: true,
-    AttachStderr: true,
-    WorkingDir: '/testbed',
-  });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise((r) => stream.on('end', r));
-  // Multiplexed stream: 8-byte frame headers before each chunk of stdout / stderr.
-  const raw = Buffer.concat(chunks);
-  let out = '';
-  for (let i = 0; i + 8 <= raw.length;) {
-    const len = raw.readUInt32BE(i + 4);
-    out += raw.subarray(i + 8, i + 8 + len).toString('utf8');
-    i += 8 + len;
-  }
-  return { code: (await exec.inspect()).ExitCode ?? -1, out: out.trim() };
-}
-
-/** Every commit of the task's repository bundle that is not base_commit or an ancestor of it. */
-function laterCommits(bundle: string, base: string): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'swe-forge-faults-bundle-'));
-  try {
-    execFileSync('git', ['clone', '--quiet', '--bare', bundle, dir]);
-    return execFileSync('git', ['-C', dir, 'rev-list', '--all', `^${base}`], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The history's text, with any base64 payload data decoded too (the CLI shows JSON payloads as JSON already). */
-function historyText(history: unknown): string {
-  const parts: string[] = [JSON.stringify(history)];
-  const walk = (v: unknown, key?: string): void => {
-    if (typeof v === 'string' && key === 'data') parts.push(Buffer.from(v, 'base64').toString('utf8'));
-    else if (Array.isArray(v)) v.forEach((x) => walk(x));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
-  };
-  walk(history);
-  return parts.join('\n');
-}
-
-function temporalJson(args: string[]): unknown {
-  const out = execFileSync(temporalBinary(), [...args, '--address', stack.base.temporal!.address, '--output', 'json'], {
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
-  return JSON.parse(out);
-}
 
 it(
   'isolates the rollout container and keeps the API key out of every workflow history',
@@ -193,14 +133,26 @@ it(
         expect(await rolloutRows(stack.base.pool!, RUN, 'distill')).toHaveLength(1);
         const auth = new Set(fake.requests.map((r) => r.authorization));
         expect([...auth]).toEqual([`Bearer ${KEY}`]);
-        const list = temporalJson(['workflow', 'list', '--query', `WorkflowId STARTS_WITH "run-${RUN}"`]) as {
+        const list = temporalJson(stack.base.temporal!.address, [
+          'workflow',
+          'list',
+          '--query',
+          `WorkflowId STARTS_WITH "run-${RUN}"`,
+        ]) as {
           execution: { workflowId: string; runId: string };
         }[];
         let namesKey = 0;
         const leaks: string[] = [];
         for (const { execution } of list) {
           const history = historyText(
-            temporalJson(['workflow', 'show', '-w', execution.workflowId, '-r', execution.runId]),
+            temporalJson(stack.base.temporal!.address, [
+              'workflow',
+              'show',
+              '-w',
+              execution.workflowId,
+              '-r',
+              execution.runId,
+            ]),
           );
           if (history.includes(KEY)) leaks.push(execution.workflowId);
           if (history.includes(KEY_ENV)) namesKey++;

@@ -14,7 +14,7 @@ let stack: FaultStack;
 beforeAll(async () => {
   stack = await startFaultStack('temporal-restart');
   await stack.importTasks();
-});
+}, 600_000);
 afterAll(async () => {
   await stack?.stop();
   printFaultTable();

@@ -20,7 +20,7 @@ let stack: FaultStack;
 beforeAll(async () => {
   stack = await startFaultStack('trainer-kill');
   await stack.importTasks();
-});
+}, 600_000);
 afterAll(async () => {
   await stack?.stop();
   printFaultTable();

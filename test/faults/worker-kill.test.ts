@@ -20,7 +20,7 @@ beforeAll(async () => {
   stack = await startFaultStack('worker-kill');
   await stack.importTasks();
   await stack.startWorker('orchestrator');
-});
+}, 600_000);
 afterAll(async () => {
   await stack?.stop();
   printFaultTable();

@@ -25,7 +25,8 @@ export function faultConfig(name: string, stages: StageName[], over: Record<stri
     name,
     agent: { maxTurns: 6, commandTimeoutSec: 5, wallTimeSec: 120, ...o.agent },
     sandbox: { memoryMb: 512, pidsLimit: 256, testTimeoutSec: 60, ...o.sandbox },
-    tasks: { file: 'tasks/mini/tasks.jsonl', ...o.tasks },
+    // No held-out tasks: these runs evaluate nothing, and a preset's eval list must not clash with `train`.
+    tasks: { file: 'tasks/mini/tasks.jsonl', eval: [], ...o.tasks },
     stages: stageCfg,
   });
 }

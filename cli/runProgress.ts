@@ -43,12 +43,15 @@ export function renderProgress(s: PipelineStatus): string[] {
 
 export interface ProgressView {
   show(s: PipelineStatus): void;
+  /** The run ended: on a terminal the bars are already there; in a log, print the whole table once. */
+  final(s: PipelineStatus): void;
   note(line: string): void;
 }
 
 export function progressView(out: NodeJS.WriteStream = process.stdout): ProgressView {
   let drawn = 0;
   let last = '';
+  let lastLine = '';
   return {
     show(s) {
       const lines = renderProgress(s);
@@ -62,8 +65,14 @@ export function progressView(out: NodeJS.WriteStream = process.stdout): Progress
       } else {
         const current =
           s.stage === 'starting' || s.stage === 'done' ? s.stage : `${s.stage} ${s.progress.done}/${s.progress.total}`;
-        out.write(`[${s.state}] ${current}${s.lastError ? `  last error: ${s.lastError}` : ''}\n`);
+        const line = `[${s.state}] ${current}${s.lastError ? `  last error: ${s.lastError}` : ''}`;
+        if (line !== lastLine) out.write(`${line}\n`);
+        lastLine = line;
       }
+    },
+    final(s) {
+      if (out.isTTY) return this.show(s);
+      out.write(`${renderProgress(s).join('\n')}\n`);
     },
     note(line) {
       out.write(`${line}\n`);

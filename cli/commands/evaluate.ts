@@ -14,7 +14,7 @@ import type { EvalOutcome } from '../../activities/contracts.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { reapOrphans } from '../../infra/sandbox.ts';
 import { loadSettings } from '../../infra/settings.ts';
-import { withTaskDatabase as withDatabase } from '../taskDatabase.ts';
+import { withDatabase } from '../database.ts';
 import { progressBar } from '../progress.ts';
 import { action, printJson } from '../output.ts';
 
@@ -55,56 +55,59 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
   const wanted = predictions.filter((p) => !only || only.has(p.instance_id));
   const docker = await connectDocker(settings.dockerHost);
   const sandbox = SandboxSchema.parse({ testTimeoutSec: Number(opts.timeout) });
-  const report = await withDatabase(async (pool) => {
-    const tasks = new Map((await createTaskStore(pool).list()).map((t) => [t.instance_id, t]));
-    const unknownIds = wanted.filter((p) => !tasks.has(p.instance_id)).map((p) => p.instance_id);
-    for (const id of unknownIds) console.error(`${opts.predictions}: ${id}: not an imported task (skipped)`);
-    const items = wanted
-      .filter((p) => tasks.has(p.instance_id) && p.model_patch?.trim())
-      .map((p) => ({ task: tasks.get(p.instance_id)!, patch: p.model_patch! }));
-    mkdirSync(outDir, { recursive: true });
-    const outcomes: Record<string, EvalOutcome> = {};
-    const bar = progressBar(items.length, 'evaluate', { quiet: !!opts.json });
-    try {
-      await evaluateBatch(docker, items, {
-        sandbox,
-        concurrency: Number(opts.concurrency),
-        attempts: sandbox.infraMaxAttempts,
-        labels: { run: runId, activity: 'evaluate' },
-        onResult: (_i, item, result) => {
-          outcomes[item.task.instance_id] = result.outcome;
-          writeFileSync(
-            join(outDir, `${item.task.instance_id.replace(/\//g, '__')}.json`),
-            JSON.stringify(result, null, 2),
-          );
-          bar.tick(`${item.task.instance_id} ${result.outcome}`);
-        },
-      });
-    } finally {
-      bar.done();
-      // Whatever an engine hiccup left behind for this run.
-      await reapOrphans(docker, { ttlSec: 0, runId }).catch(() => undefined);
-    }
-    const datasetIds = only ? [...only].filter((id) => tasks.has(id)) : [...tasks.keys()];
-    const report = buildReport({ runId, datasetIds, predictions: wanted, outcomes, unknownIds });
-    const reportPath = join(outDir, 'report.json');
-    writeFileSync(reportPath, JSON.stringify(report, null, 2));
-    await pool.query(
-      `insert into evaluations (id, run_id, kind, checkpoint, metrics, report_path) values ($1, null, 'swe-bench', $2, $3, $4)
+  const report = await withDatabase(
+    async (pool) => {
+      const tasks = new Map((await createTaskStore(pool).list()).map((t) => [t.instance_id, t]));
+      const unknownIds = wanted.filter((p) => !tasks.has(p.instance_id)).map((p) => p.instance_id);
+      for (const id of unknownIds) console.error(`${opts.predictions}: ${id}: not an imported task (skipped)`);
+      const items = wanted
+        .filter((p) => tasks.has(p.instance_id) && p.model_patch?.trim())
+        .map((p) => ({ task: tasks.get(p.instance_id)!, patch: p.model_patch! }));
+      mkdirSync(outDir, { recursive: true });
+      const outcomes: Record<string, EvalOutcome> = {};
+      const bar = progressBar(items.length, 'evaluate', { quiet: !!opts.json });
+      try {
+        await evaluateBatch(docker, items, {
+          sandbox,
+          concurrency: Number(opts.concurrency),
+          attempts: sandbox.infraMaxAttempts,
+          labels: { run: runId, activity: 'evaluate' },
+          onResult: (_i, item, result) => {
+            outcomes[item.task.instance_id] = result.outcome;
+            writeFileSync(
+              join(outDir, `${item.task.instance_id.replace(/\//g, '__')}.json`),
+              JSON.stringify(result, null, 2),
+            );
+            bar.tick(`${item.task.instance_id} ${result.outcome}`);
+          },
+        });
+      } finally {
+        bar.done();
+        // Whatever an engine hiccup left behind for this run.
+        await reapOrphans(docker, { ttlSec: 0, runId }).catch(() => undefined);
+      }
+      const datasetIds = only ? [...only].filter((id) => tasks.has(id)) : [...tasks.keys()];
+      const report = buildReport({ runId, datasetIds, predictions: wanted, outcomes, unknownIds });
+      const reportPath = join(outDir, 'report.json');
+      writeFileSync(reportPath, JSON.stringify(report, null, 2));
+      await pool.query(
+        `insert into evaluations (id, run_id, kind, checkpoint, metrics, report_path) values ($1, null, 'swe-bench', $2, $3, $4)
        on conflict (id) do update set metrics = excluded.metrics, report_path = excluded.report_path, created_at = now()`,
-      [
-        `swe-bench/${runId}`,
-        report.model_name_or_path,
-        JSON.stringify({
-          resolved: report.resolved_instances,
-          submitted: report.submitted_instances,
-          errors: report.error_instances,
-        }),
-        reportPath,
-      ],
-    );
-    return { ...report, report_path: reportPath };
-  });
+        [
+          `swe-bench/${runId}`,
+          report.model_name_or_path,
+          JSON.stringify({
+            resolved: report.resolved_instances,
+            submitted: report.submitted_instances,
+            errors: report.error_instances,
+          }),
+          reportPath,
+        ],
+      );
+      return { ...report, report_path: reportPath };
+    },
+    { create: true },
+  );
   if (opts.json) printJson(report);
   else {
     console.log(`Total instances: ${report.total_instances}`);

@@ -27,8 +27,9 @@ export function registerReport(program: Command): void {
     .action(
       action(async (run: string, opts: { out?: string; json?: boolean }) => {
         const settings = loadSettings();
-        const ref = await withDatabase(settings, (pool) =>
-          writeReport({ pool, settings }, { runId: run, outDir: opts.out && resolve(opts.out) }),
+        const ref = await withDatabase(
+          (pool) => writeReport({ pool, settings }, { runId: run, outDir: opts.out && resolve(opts.out) }),
+          { settings },
         );
         if (opts.json) return printJson(ref);
         console.log(`report: ${ref.reportPath} (${ref.files.length} files)`);
@@ -57,7 +58,7 @@ export function registerReport(program: Command): void {
           throw new InputError(`id: expected a rollout id (a positive integer), got ${JSON.stringify(id)}`);
         const settings = loadSettings();
         const out = resolve(opts.out ?? `rollout-${rolloutId}.html`);
-        const path = await withDatabase(settings, (pool) => writeTrajectoryPage(pool, rolloutId, out));
+        const path = await withDatabase((pool) => writeTrajectoryPage(pool, rolloutId, out), { settings });
         if (opts.json) printJson({ path });
         else console.log(path);
       }),

@@ -15,7 +15,6 @@ import type { RolloutInput, RolloutStage, RolloutSummary } from '../../activitie
 import { connectDocker } from '../../infra/docker.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { withDatabase } from '../database.ts';
-import { withTaskDatabase } from '../taskDatabase.ts';
 import { action, printJson } from '../output.ts';
 import { formatMessage, formatSummary, summaryJson } from './rolloutFormat.ts';
 
@@ -46,13 +45,26 @@ export function pickModel(cfg: RunConfig, o: Pick<RolloutOpts, 'model' | 'baseUr
   const known = [...cfg.models.teachers, cfg.models.policy, ...(cfg.models.verifier ? [cfg.models.verifier] : [])];
   const found = known.find((m) => m.name === o.model);
   if (!found && !o.baseUrl) {
-    throw new InputError(`--model ${o.model}: not in the config (known: ${known.map((m) => m.name).join(', ')}); or pass --base-url`);
+    throw new InputError(
+      `--model ${o.model}: not in the config (known: ${known.map((m) => m.name).join(', ')}); or pass --base-url`,
+    );
   }
-  const raw = { ...(found ?? { name: o.model, kind: 'openai' }), ...(o.baseUrl ? { baseUrl: o.baseUrl, kind: found?.kind === 'scripted' ? 'openai' : (found?.kind ?? 'openai') } : {}), ...(o.toolFormat ? { toolFormat: o.toolFormat } : {}) };
+  const raw = {
+    ...(found ?? { name: o.model, kind: 'openai' }),
+    ...(o.baseUrl
+      ? { baseUrl: o.baseUrl, kind: found?.kind === 'scripted' ? 'openai' : (found?.kind ?? 'openai') }
+      : {}),
+    ...(o.toolFormat ? { toolFormat: o.toolFormat } : {}),
+  };
   const parsed = ModelEndpointSchema.safeParse(raw);
-  if (!parsed.success) throw new InputError(`--model ${o.model}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new InputError(
+      `--model ${o.model}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   if (parsed.data.kind !== 'scripted' && !parsed.data.baseUrl) {
-    throw new ConfigError(`model ${o.model} (kind ${parsed.data.kind}) has no baseUrl: pass --base-url (e.g. the trainer's \`serve\` URL)`);
+    throw new ConfigError(
+      `model ${o.model} (kind ${parsed.data.kind}) has no baseUrl: pass --base-url (e.g. the trainer's \`serve\` URL)`,
+    );
   }
   return parsed.data;
 }
@@ -63,7 +75,11 @@ const intOpt = (name: string, v: string | undefined, min: number) => {
   return n;
 };
 
-async function withRetries(input: RolloutInput, run: (attempt: number) => Promise<RolloutSummary>, warn: (m: string) => void) {
+async function withRetries(
+  input: RolloutInput,
+  run: (attempt: number) => Promise<RolloutSummary>,
+  warn: (m: string) => void,
+) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(attempt);
@@ -80,9 +96,11 @@ async function rollouts(opts: RolloutOpts): Promise<void> {
   const cfg = opts.config ? loadRunConfig(opts.config) : loadPreset('demo');
   const model = pickModel(cfg, opts);
   const n = intOpt('--n', opts.n, 1);
-  if (!STAGES.includes(opts.stage as RolloutStage)) throw new InputError(`--stage: one of ${STAGES.join(', ')} (received ${opts.stage})`);
+  if (!STAGES.includes(opts.stage as RolloutStage))
+    throw new InputError(`--stage: one of ${STAGES.join(', ')} (received ${opts.stage})`);
   const seed = opts.seed !== undefined ? intOpt('--seed', opts.seed, 0) : cfg.seed;
-  const runId = opts.runId ?? `adhoc-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
+  const runId =
+    opts.runId ?? `adhoc-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
   const settings = loadSettings();
   const docker = await connectDocker(settings.dockerHost);
   const abort = new AbortController();
@@ -90,25 +108,48 @@ async function rollouts(opts: RolloutOpts): Promise<void> {
   process.once('SIGINT', onSigint);
   const say = (s: string) => (opts.json ? undefined : console.log(s));
   try {
-    await withTaskDatabase(async (pool) => {
-      ignoreIdleErrors(pool);
-      const { rolloutDeps, models } = createRolloutDeps({ pool, settings, docker });
-      try {
-        for (let sample = 0; sample < n; sample++) {
-          const input: RolloutInput = { runId, stage: opts.stage as RolloutStage, taskId: opts.task, sample, model, agent: cfg.agent, sandbox: cfg.sandbox, alpha: cfg.stages.rl.alpha, seed };
-          say(`── rollout ${opts.task} #${sample} · model ${model.name} (${model.kind}) · run ${runId} · seed ${seed}`);
-          const summary = await withRetries(
-            input,
-            (attempt) => performRollout(rolloutDeps, input, { attempt, signal: abort.signal, onMessage: (m) => say(formatMessage(m)) }),
-            (m) => console.error(`warning: ${m}`),
-          );
-          if (opts.json) printJson(summaryJson(summary));
-          else say(`${summary.outcome === 'resolved' ? '✓' : '✗'} ${formatSummary(summary)}\n  trajectory: ${summary.trajectoryPath} (swe-forge trajectory show ${summary.rolloutId})`);
+    await withDatabase(
+      async (pool) => {
+        ignoreIdleErrors(pool);
+        const { rolloutDeps, models } = createRolloutDeps({ pool, settings, docker });
+        try {
+          for (let sample = 0; sample < n; sample++) {
+            const input: RolloutInput = {
+              runId,
+              stage: opts.stage as RolloutStage,
+              taskId: opts.task,
+              sample,
+              model,
+              agent: cfg.agent,
+              sandbox: cfg.sandbox,
+              alpha: cfg.stages.rl.alpha,
+              seed,
+            };
+            say(
+              `── rollout ${opts.task} #${sample} · model ${model.name} (${model.kind}) · run ${runId} · seed ${seed}`,
+            );
+            const summary = await withRetries(
+              input,
+              (attempt) =>
+                performRollout(rolloutDeps, input, {
+                  attempt,
+                  signal: abort.signal,
+                  onMessage: (m) => say(formatMessage(m)),
+                }),
+              (m) => console.error(`warning: ${m}`),
+            );
+            if (opts.json) printJson(summaryJson(summary));
+            else
+              say(
+                `${summary.outcome === 'resolved' ? '✓' : '✗'} ${formatSummary(summary)}\n  trajectory: ${summary.trajectoryPath} (swe-forge trajectory show ${summary.rolloutId})`,
+              );
+          }
+        } finally {
+          await models.close();
         }
-      } finally {
-        await models.close();
-      }
-    }, settings);
+      },
+      { settings, create: true },
+    );
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -121,14 +162,29 @@ async function show(id: string, opts: { json?: boolean; full?: boolean }): Promi
     else messages.forEach((m) => console.log(formatMessage(m, opts.full)));
     return;
   }
-  await withDatabase(loadSettings(), async (pool) => {
+  await withDatabase(async (pool) => {
     ignoreIdleErrors(pool);
     const row = await getRollout(pool, Number(id));
     if (!row) throw new InputError(`no rollout with id ${id}`);
     const messages = row.trajectory_path ? await readTrajectory(row.trajectory_path) : [];
     if (opts.json) return printJson({ rollout: row, messages });
-    console.log(`rollout ${row.id}: run ${row.run_id} · ${row.stage} · ${row.task_id} #${row.sample} · model ${row.model} · attempt ${row.attempt}`);
-    console.log(formatSummary({ exitReason: row.exit_reason, forced: row.forced, outcome: row.outcome, reward: row.reward, masked: row.masked, maskReason: row.mask_reason, turns: row.turns, tokens: row.tokens, historyAttempts: row.history_attempts, loopCount: row.loop_count }));
+    console.log(
+      `rollout ${row.id}: run ${row.run_id} · ${row.stage} · ${row.task_id} #${row.sample} · model ${row.model} · attempt ${row.attempt}`,
+    );
+    console.log(
+      formatSummary({
+        exitReason: row.exit_reason,
+        forced: row.forced,
+        outcome: row.outcome,
+        reward: row.reward,
+        masked: row.masked,
+        maskReason: row.mask_reason,
+        turns: row.turns,
+        tokens: row.tokens,
+        historyAttempts: row.history_attempts,
+        loopCount: row.loop_count,
+      }),
+    );
     if (row.error) console.log(`error: ${row.error}`);
     console.log(`trajectory: ${row.trajectory_path}\n`);
     messages.forEach((m) => console.log(formatMessage(m, opts.full)));
@@ -141,7 +197,10 @@ export function registerRollout(program: Command): void {
     .command('rollout')
     .description('Run agent rollouts on one task outside a pipeline, streaming the trajectory')
     .requiredOption('--task <id>', 'task instance id (import tasks first: swe-forge tasks import FILE)')
-    .requiredOption('--model <name>', 'a model named in the config (teachers, policy, verifier), or any name with --base-url')
+    .requiredOption(
+      '--model <name>',
+      'a model named in the config (teachers, policy, verifier), or any name with --base-url',
+    )
     .option('--n <k>', 'number of rollouts (samples 0..k-1)', '1')
     .option('--config <file>', 'run config (default: the demo preset)')
     .option('--seed <n>', 'sampling seed (default: the config seed)')
@@ -154,7 +213,8 @@ export function registerRollout(program: Command): void {
 
   // The `trajectory` group is shared with `trajectory html` (report.ts): join it if it is already there.
   const trajectory =
-    program.commands.find((c) => c.name() === 'trajectory') ?? program.command('trajectory').description('Inspect stored rollout trajectories');
+    program.commands.find((c) => c.name() === 'trajectory') ??
+    program.command('trajectory').description('Inspect stored rollout trajectories');
   trajectory
     .command('show')
     .argument('<id>', 'rollout id (from `swe-forge rollout` or the rollouts table) or a trajectory .jsonl path')

@@ -44,8 +44,14 @@ export async function watchRun(handle: WorkflowHandle, runId: string): Promise<W
   process.once('SIGINT', detach);
   try {
     for (;;) {
-      await handle.query(statusQuery).then(view.show, () => undefined);
-      if (settled) return settled;
+      const status = await handle.query(statusQuery).catch(() => undefined);
+      if (settled) {
+        // Asked again after the end, so the table shows the final state (queries answer closed runs too).
+        const last = (await handle.query(statusQuery).catch(() => undefined)) ?? status;
+        if (last) view.final(last);
+        return settled;
+      }
+      if (status) view.show(status);
       await Promise.race([done, new Promise((r) => setTimeout(r, 1000))]);
     }
   } finally {
@@ -80,7 +86,8 @@ export function finish(runId: string, workflowId: string, r: WatchResult, json?:
     printJson({ runId, workflowId, status: r.ok ? 'completed' : 'failed', ...(r.error ? { error: r.error } : {}) });
   else if (r.ok) console.log(`run ${runId} completed`);
   else console.error(`run ${runId} failed: ${r.error}\nresume it with \`swe-forge resume ${runId}\``);
-  if (!r.ok) process.exitCode = 1;
+  // Exit now rather than via process.exitCode: embedded Postgres's exit hook (when loaded) resets that to 0.
+  if (!r.ok) process.exit(1);
 }
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

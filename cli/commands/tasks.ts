@@ -12,7 +12,7 @@ import { validateTasks } from '../../activities/harness/validate.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { BASE_IMAGE, ensureTaskImage, taskImageExists, taskImageName } from '../../infra/images/taskImage.ts';
 import { loadSettings } from '../../infra/settings.ts';
-import { withTaskDatabase as withDatabase } from '../taskDatabase.ts';
+import { withDatabase } from '../database.ts';
 import { progressBar } from '../progress.ts';
 import { action, printJson } from '../output.ts';
 
@@ -79,7 +79,7 @@ export function registerTasks(program: Command): void {
     .action(
       action(async (file: string, opts: { repo: string[]; json?: boolean }) => {
         const prepared = await prepareImport(file, parseRepoFlags(opts.repo));
-        const result = await withDatabase((p) => createTaskStore(p).importRows(prepared.rows));
+        const result = await withDatabase((p) => createTaskStore(p).importRows(prepared.rows), { create: true });
         if (opts.json) {
           printJson({ file, imported: prepared.rows.length, ...result, errors: prepared.errors });
         } else {
@@ -103,7 +103,7 @@ export function registerTasks(program: Command): void {
     .description('List imported tasks')
     .action(
       action(async (opts: { repo?: string; json?: boolean }) => {
-        const list = await withDatabase((p) => createTaskStore(p).list({ repo: opts.repo }));
+        const list = await withDatabase((p) => createTaskStore(p).list({ repo: opts.repo }), { create: true });
         for (const t of list) {
           const row = {
             instance_id: t.instance_id,
@@ -132,7 +132,7 @@ export function registerTasks(program: Command): void {
     .description('Build the environment image of each task (cached; labelled)')
     .action(
       action(async (opts: { ids?: string; concurrency: string; json?: boolean }) => {
-        const list = await withDatabase((p) => createTaskStore(p).list({ ids: idList(opts.ids) }));
+        const list = await withDatabase((p) => createTaskStore(p).list({ ids: idList(opts.ids) }), { create: true });
         const docker = await connectDocker();
         await ensureBaseImage(docker);
         const bar = progressBar(list.length, 'build', { quiet: false });
@@ -174,7 +174,7 @@ export function registerTasks(program: Command): void {
     .description('Check each task: the gold patch must resolve it and the empty patch must not')
     .action(
       action(async (opts: { ids?: string; concurrency: string; timeout: string; json?: boolean }) => {
-        const list = await withDatabase((p) => createTaskStore(p).list({ ids: idList(opts.ids) }));
+        const list = await withDatabase((p) => createTaskStore(p).list({ ids: idList(opts.ids) }), { create: true });
         const docker = await connectDocker();
         const sandbox = SandboxSchema.parse({ testTimeoutSec: Number(opts.timeout) });
         const bar = progressBar(list.length, 'validate', { quiet: !!opts.json });

@@ -71,7 +71,9 @@ describe('swe-forge run / status / list', () => {
     const r = await cli('run', '--config', configFile, '--run-id', 'cli-2');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/started run cli-2 \(workflow run-cli-2/);
-    expect(r.stdout).toMatch(/\[running\] distill \d+\/10/);
+    // Not a terminal: one line per change while it runs, then the whole table once at the end.
+    expect(r.stdout).toMatch(/^distill +\[#{24}\] 10\/10/m);
+    expect(r.stdout).toMatch(/^rl +\[#{24}\] /m);
     expect(r.stdout).toMatch(/run cli-2 completed/);
   });
 

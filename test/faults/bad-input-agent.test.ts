@@ -17,7 +17,7 @@ import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { observations, rolloutDriver, text, trajectory, type RolloutDriver } from './lib/agent.ts';
 import { bash, call, startFakeModel, submit, type FakeModel } from './lib/fakeModel.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { rolloutRows } from './lib/run.ts';
+import { containersOfRun, rolloutRows } from './lib/run.ts';
 import { MINI_TASKS } from './lib/stack.ts';
 import { prepareImport } from '../../activities/tasks/importFile.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
@@ -210,6 +210,8 @@ it('an unknown task id: fails at once, not retried', { timeout: 60_000 }, async 
       expect(err).toMatchObject({ type: 'InputError', nonRetryable: true });
       expect((err as Error).message).toMatch(/tasks import/);
       expect(await row(8)).toBeUndefined();
+      // Every rollout of this file is over: none may have left its container behind.
+      expect(await containersOfRun(deps.docker!, RUN)).toEqual([]);
     },
   );
 });

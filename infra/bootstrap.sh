@@ -33,6 +33,19 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
     { tail -20 "$CACHE/apt.log" >&2; exit 1; }
 fi
 
+# As root, Postgres runs as user `postgres` (it refuses root), and that user must be able to reach the Postgres
+# binaries under node_modules: a checkout inside a 0700 directory (mktemp -d) hides them. Let others traverse
+# (o+x: enter, not list) each parent of the checkout that forbids it.
+if [ "$(id -u)" -eq 0 ]; then
+  d="$ROOT"
+  while [ "$d" != "/" ]; do
+    if [ "$(( $(stat -c '%a' "$d" | sed 's/^.*\(.\)$/\1/') & 1 ))" -eq 0 ]; then
+      chmod o+x "$d" && say "chmod o+x $d (so Postgres, run as user postgres, can reach its binaries)"
+    fi
+    d=$(dirname "$d")
+  done
+fi
+
 # Docker engine: start dockerd when nothing answers (no systemd on these machines).
 if ! docker_ok; then
   say "starting dockerd (log: $CACHE/dockerd.log)"

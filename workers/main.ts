@@ -7,6 +7,7 @@ import { connectWorker } from '../infra/temporal.ts';
 import { createPool, waitForDatabase } from '../infra/postgres.ts';
 import { embeddedDatabaseUrl } from '../infra/settings.ts';
 import { connectDocker } from '../infra/docker.ts';
+import { startReaper } from './reaper.ts';
 import { createWorker, runWorkersUntilSignal } from './run.ts';
 
 export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
@@ -19,6 +20,7 @@ export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
   const pool = createPool(dbUrl, 10, { outageMs: 60_000 });
   const docker = roles.includes('rollout') ? await connectDocker(settings.dockerHost) : undefined;
   const connection = await connectWorker(settings.temporal);
+  const reaper = docker ? startReaper(docker, { ttlSec: config.reapTtlSec, everySec: config.reapEverySec }) : undefined;
   try {
     const deps = { pool, settings, docker };
     const workers = await Promise.all(
@@ -27,6 +29,7 @@ export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
     console.log(`[worker] ${roles.join(', ')} polling on ${settings.temporal.address}`);
     await runWorkersUntilSignal(workers);
   } finally {
+    reaper?.stop();
     await connection.close();
     await pool.end();
   }

@@ -37,6 +37,8 @@ export async function startTestStack(o: {
       await stack.temporal?.stop();
       await stack.pg?.stop();
       rmSync(dir, { recursive: true, force: true });
+      // As root the data dir may live outside `dir` (infra/postgres.ts pgDataDir): remove it too.
+      if (stack.pg?.dataDir) rmSync(stack.pg.dataDir, { recursive: true, force: true });
     },
   };
   try {

@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { runWorkflowId } from '../../core/constants.ts';
 import { SweForgeError } from '../../core/errors.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { readStackState } from '../../infra/stack.ts';
@@ -41,14 +40,10 @@ export function registerDemo(program: Command): void {
         const startedStack = !readStackState(settings);
         if (startedStack) await step(['up', '--detach']);
         try {
-          const state = readStackState(settings);
           await step(['tasks', 'import', 'tasks/mini/tasks.jsonl']);
           await step(['tasks', 'build']);
           const runId = `demo-${utcStamp()}`;
-          if (state?.uiUrl) {
-            const wf = encodeURIComponent(runWorkflowId(runId));
-            console.log(`\nTemporal UI of this run: ${state.uiUrl}/namespaces/${state.namespace}/workflows/${wf}`);
-          }
+          // `run` prints the Temporal UI link of the run, then a progress bar per stage.
           await step(['run', '--config', opts.config, '--run-id', runId]);
           await step(['report', runId]);
           const summaryFile = join(settings.artifactsDir, 'runs', runId, 'reports', 'summary.json');

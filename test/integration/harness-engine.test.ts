@@ -42,6 +42,8 @@ describe('the engine going away', () => {
     'mid-batch: in-flight evaluations are infra_error, finished ones are kept, the rest of the batch runs',
     { retry: 2 },
     async () => {
+      proxy.up(); // a retried attempt starts with the engine reachable
+      await removeRunContainers(docker, RUN);
       const { calc, hang } = repo.tasks;
       const items = [
         { task: calc, patch: calc.patch },

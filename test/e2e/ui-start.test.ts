@@ -93,7 +93,8 @@ describe('Temporal Web UI', () => {
       'tts',
       'report',
     ]);
-    expect(result.stages.tts?.note).toMatch(/no evaluation tasks/); // the demo holds none out
+    // The demo holds out three tasks; TTS samples k = 4 candidates on each (stub rollouts here).
+    expect(result.stages.tts).toMatchObject({ tasks: 3, k: 4 });
     const done = await handle.query(statusQuery);
     expect(done).toMatchObject({ state: 'completed', stage: 'done', rlIteration: 2 });
     await page.close();

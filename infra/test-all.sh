@@ -22,7 +22,10 @@ let passed = 0, failed = 0, skipped = 0;
 const dir = process.argv[1];
 if (existsSync(`${dir}/vitest.json`)) {
   const v = JSON.parse(readFileSync(`${dir}/vitest.json`, "utf8"));
-  passed += v.numPassedTests; failed += v.numFailedTests + (v.numFailedTestSuites ?? 0);
+  passed += v.numPassedTests; failed += v.numFailedTests;
+  // A file that failed before any test could run (import error, failing beforeAll) counts as one failure.
+  for (const f of v.testResults ?? [])
+    if (f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")) failed += 1;
   skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
 } else { failed += 1; console.error("vitest wrote no results"); }
 if (existsSync(`${dir}/pytest.xml`)) {

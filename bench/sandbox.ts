@@ -13,7 +13,14 @@ import { connectDocker } from '../infra/docker.ts';
 import { BASE_IMAGE } from '../infra/images/taskImage.ts';
 
 const TARGET = 1.2;
-const SANDBOX = { memoryMb: 1024, pidsLimit: 512, cpuShares: 512, network: false, testTimeoutSec: 60, infraMaxAttempts: 1 };
+const SANDBOX = {
+  memoryMb: 1024,
+  pidsLimit: 512,
+  cpuShares: 512,
+  network: false,
+  testTimeoutSec: 60,
+  infraMaxAttempts: 1,
+};
 const LABELS = { [DOCKER_LABELS.managed]: 'true', [DOCKER_LABELS.kind]: 'bench', [DOCKER_LABELS.run]: 'bench-sandbox' };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -26,7 +33,12 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function rawExec(container: Docker.Container, cmd: string, flags = '-lc'): Promise<string> {
-  const exec = await container.exec({ Cmd: ['bash', flags, cmd], AttachStdout: true, AttachStderr: true, WorkingDir: '/testbed' });
+  const exec = await container.exec({
+    Cmd: ['bash', flags, cmd],
+    AttachStdout: true,
+    AttachStderr: true,
+    WorkingDir: '/testbed',
+  });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -64,7 +76,13 @@ export default async function benchSandbox(args: string[]): Promise<void> {
   const execs = Number(args[0] ?? 40);
   const starts = Number(args[1] ?? 10);
   const docker = await connectDocker();
-  const start = () => SandboxEnvironment.start(docker, { image: BASE_IMAGE, sandbox: SANDBOX, labels: { run: 'bench-sandbox' }, baseCommit: 'HEAD' });
+  const start = () =>
+    SandboxEnvironment.start(docker, {
+      image: BASE_IMAGE,
+      sandbox: SANDBOX,
+      labels: { run: 'bench-sandbox' },
+      baseCommit: 'HEAD',
+    });
 
   const env = await start();
   const raw = docker.getContainer(env.id);
@@ -78,10 +96,12 @@ export default async function benchSandbox(args: string[]): Promise<void> {
     for (let i = 0; i < execs; i++) {
       rawMs.push(await timed(() => rawExec(raw, 'echo hi')));
       plainMs.push(await timed(() => rawExec(raw, 'echo hi', '-c')));
-      toolMs.push(await timed(async () => {
-        const out = await toolbox.run(bash);
-        if (out.observation !== 'hi') throw new Error(`bash tool said ${JSON.stringify(out.observation)}`);
-      }));
+      toolMs.push(
+        await timed(async () => {
+          const out = await toolbox.run(bash);
+          if (out.observation !== 'hi') throw new Error(`bash tool said ${JSON.stringify(out.observation)}`);
+        }),
+      );
     }
   } finally {
     await env.remove();
@@ -106,7 +126,9 @@ export default async function benchSandbox(args: string[]): Promise<void> {
     `exec round trip (median of ${execs}): raw dockerode bash -lc ${round(exec.raw)} ms (bash -c ${round(exec.plain)} ms), ` +
       `bash tool ${round(exec.tool)} ms, ratio ${round(execRatio)} (vs bash -c ${round(exec.tool / exec.plain)})`,
   );
-  console.log(`container start (median of ${starts}): raw create+start ${round(boot.raw)} ms, rollout start ${round(boot.rollout)} ms, ratio ${round(startRatio)}`);
+  console.log(
+    `container start (median of ${starts}): raw create+start ${round(boot.raw)} ms, rollout start ${round(boot.rollout)} ms, ratio ${round(startRatio)}`,
+  );
   const ratio = Math.max(execRatio, startRatio);
   console.log(
     JSON.stringify({

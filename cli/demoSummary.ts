@@ -34,7 +34,9 @@ export function printSummary(s: ReportSummary): void {
   );
   console.log(`difficulty: ${s.difficulty.tasks} tasks, ${s.difficulty.mixed} with mixed results kept for training`);
   for (const it of s.rl) {
-    console.log(`rl iteration ${it.iteration}: mean reward ${it.meanReward.toFixed(3)}, resolved ${pct(it.resolvedRate)}`);
+    console.log(
+      `rl iteration ${it.iteration}: mean reward ${it.meanReward.toFixed(3)}, resolved ${pct(it.resolvedRate)}`,
+    );
   }
   if (s.tts && s.tts.k.length) {
     const last = s.tts.k.length - 1;

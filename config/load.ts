@@ -29,7 +29,9 @@ function describeReceived(input: unknown): string {
   if (input === undefined) return 'nothing';
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'array';
-  return typeof input === 'string' ? `string ${JSON.stringify(input.slice(0, 40))}` : `${typeof input} ${String(input)}`;
+  return typeof input === 'string'
+    ? `string ${JSON.stringify(input.slice(0, 40))}`
+    : `${typeof input} ${String(input)}`;
 }
 
 export function formatIssues(error: z.ZodError, raw: unknown, source: string): string {
@@ -38,7 +40,9 @@ export function formatIssues(error: z.ZodError, raw: unknown, source: string): s
     let at: unknown = raw;
     for (const key of issue.path) at = isPlain(at) || Array.isArray(at) ? (at as Plain)[key as string] : undefined;
     const received =
-      issue.code === 'unrecognized_keys' || issue.message.includes('received') ? '' : ` (received ${describeReceived(at)})`;
+      issue.code === 'unrecognized_keys' || issue.message.includes('received')
+        ? ''
+        : ` (received ${describeReceived(at)})`;
     return `  ${path}: ${issue.message}${received}`;
   });
   return `invalid config ${source}:\n${lines.join('\n')}`;
@@ -63,7 +67,8 @@ export function presetPath(name: string): string {
 
 /** Resolves `preset:` chains and returns the merged raw object (not yet validated). */
 export function resolveRaw(raw: unknown, source: string): Plain {
-  if (!isPlain(raw)) throw new ConfigError(`invalid config ${source}: (root): expected a mapping (received ${describeReceived(raw)})`);
+  if (!isPlain(raw))
+    throw new ConfigError(`invalid config ${source}: (root): expected a mapping (received ${describeReceived(raw)})`);
   const { preset, ...rest } = raw;
   if (preset === undefined) return rest;
   if (typeof preset !== 'string') throw new ConfigError(`invalid config ${source}:\n  preset: expected string`);

@@ -95,7 +95,7 @@ export const FilterSchema = z
       .array(z.enum(['distill', 'difficulty']))
       .min(1)
       .default(['distill', 'difficulty'])
-      .describe('Which stages\' rollouts are SFT candidates (difficulty samples are Best-of-N trajectories too).'),
+      .describe("Which stages' rollouts are SFT candidates (difficulty samples are Best-of-N trajectories too)."),
   })
   .strict();
 
@@ -148,7 +148,9 @@ export const TtsSchema = z
     model: z
       .enum(['policy', 'teacher'])
       .default('policy')
-      .describe('Who samples the K candidates: the trained policy (the paper) or the first teacher (demos, baselines).'),
+      .describe(
+        'Who samples the K candidates: the trained policy (the paper) or the first teacher (demos, baselines).',
+      ),
   })
   .strict();
 
@@ -170,7 +172,10 @@ export const StagesSchema = z
 
 export const RunConfigSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes').describe('Run name.'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes')
+      .describe('Run name.'),
     recipe: z.enum(['swe-master', 'swe-gym', 'custom']).default('custom').describe('Which recipe this follows.'),
     seed: z.number().int().default(0).describe('Seed for sampling tasks and scripted policies.'),
     tasks: TasksSchema.prefault({}),
@@ -187,7 +192,9 @@ export const RunConfigSchema = z
         window: positiveInt()
           .max(1000)
           .default(64)
-          .describe('Max rollouts in flight per fan-out for difficulty, RL and TTS (distill uses stages.distill.window).'),
+          .describe(
+            'Max rollouts in flight per fan-out for difficulty, RL and TTS (distill uses stages.distill.window).',
+          ),
         partitionSize: positiveInt()
           .max(1000)
           .default(500)

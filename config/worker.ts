@@ -20,7 +20,9 @@ export const WorkerConfigSchema = z
       .number()
       .positive()
       .default(7200)
-      .describe('Rollout workers remove our containers older than this (orphans of killed workers); above any wall time.'),
+      .describe(
+        'Rollout workers remove our containers older than this (orphans of killed workers); above any wall time.',
+      ),
     reapEverySec: z.number().positive().default(600).describe('How often a rollout worker reaps orphaned containers.'),
   })
   .strict();

@@ -80,11 +80,18 @@ export function strReplace(path: string, content: string, oldStr: string, newStr
   }
   if (at.length > 1) {
     const lines = at.map((o) => lineOf(content, o)).join(', ');
-    return { ok: false, error: `old_str occurs ${at.length} times in ${path} (lines ${lines}); include more context to make it unique` };
+    return {
+      ok: false,
+      error: `old_str occurs ${at.length} times in ${path} (lines ${lines}); include more context to make it unique`,
+    };
   }
   const offset = at[0]!;
   const next = content.slice(0, offset) + newStr + content.slice(offset + oldStr.length);
-  return { ok: true, write: next, observation: snippet(path, next, lineOf(content, offset), splitLines(newStr).length) };
+  return {
+    ok: true,
+    write: next,
+    observation: snippet(path, next, lineOf(content, offset), splitLines(newStr).length),
+  };
 }
 
 export function insertLines(path: string, content: string, insertLine: unknown, newStr: string): EditorResult {
@@ -94,7 +101,9 @@ export function insertLines(path: string, content: string, insertLine: unknown, 
   }
   const n = insertLine as number;
   const added = splitLines(newStr);
-  const next = [...lines.slice(0, n), ...added, ...lines.slice(n)].join('\n') + (content === '' || content.endsWith('\n') ? '\n' : '');
+  const next =
+    [...lines.slice(0, n), ...added, ...lines.slice(n)].join('\n') +
+    (content === '' || content.endsWith('\n') ? '\n' : '');
   return { ok: true, write: next, observation: snippet(path, next, n + 1, added.length) };
 }
 

@@ -12,18 +12,58 @@ export interface GuardVerdict {
 
 /** Sub-commands whose whole purpose is reading history or objects. */
 const ALWAYS_REFUSED = new Set([
-  'log', 'show', 'reflog', 'whatchanged', 'rev-list', 'format-patch', 'shortlog', 'fsck', 'bundle',
-  'fast-export', 'cherry', 'verify-pack', 'unpack-objects', 'show-branch', 'range-diff', 'request-pull',
+  'log',
+  'show',
+  'reflog',
+  'whatchanged',
+  'rev-list',
+  'format-patch',
+  'shortlog',
+  'fsck',
+  'bundle',
+  'fast-export',
+  'cherry',
+  'verify-pack',
+  'unpack-objects',
+  'show-branch',
+  'range-diff',
+  'request-pull',
 ]);
 
 /** Sub-commands that are fine on the working tree / HEAD but read history when given another revision. */
 const REF_TAKING = new Set([
-  'checkout', 'switch', 'restore', 'reset', 'diff', 'difftool', 'ls-tree', 'archive', 'grep', 'merge', 'rebase',
-  'cherry-pick', 'revert', 'blame', 'annotate', 'describe', 'name-rev', 'merge-base', 'diff-tree', 'read-tree',
+  'checkout',
+  'switch',
+  'restore',
+  'reset',
+  'diff',
+  'difftool',
+  'ls-tree',
+  'archive',
+  'grep',
+  'merge',
+  'rebase',
+  'cherry-pick',
+  'revert',
+  'blame',
+  'annotate',
+  'describe',
+  'name-rev',
+  'merge-base',
+  'diff-tree',
+  'read-tree',
 ]);
 
 /** Global options of git that take a separate value (`git -C dir log`). */
-const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env']);
+const GLOBAL_WITH_VALUE = new Set([
+  '-C',
+  '-c',
+  '--git-dir',
+  '--work-tree',
+  '--namespace',
+  '--exec-path',
+  '--config-env',
+]);
 
 const SEPARATOR = /[;&|`\n)]/;
 const GIT_WORD = /(^|[\s;&|(`'"$={}/])git(?=\s)/g;
@@ -45,7 +85,9 @@ function judge(sub: string, args: string[]): string | undefined {
   if (ALWAYS_REFUSED.has(sub)) return `git ${sub}`;
   if (sub === 'cat-file') {
     const objects = args.filter((a) => !a.startsWith('-'));
-    return objects.every((o) => o.startsWith('HEAD:') || o.startsWith(':')) && objects.length > 0 ? undefined : 'git cat-file';
+    return objects.every((o) => o.startsWith('HEAD:') || o.startsWith(':')) && objects.length > 0
+      ? undefined
+      : 'git cat-file';
   }
   if (!REF_TAKING.has(sub)) return undefined;
   if (args.includes('--all') && sub !== 'reset') return `git ${sub} --all`;

@@ -42,7 +42,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const clip = (s: string, n = 200) => (s.length > n ? `${s.slice(0, n)}... (${s.length} chars)` : s);
 
 /** Arguments arrive as a JSON string (OpenAI) or, from some servers, already as an object. */
-function parseArguments(raw: unknown): { ok: true; args: Record<string, unknown>; raw: string } | { ok: false; error: string } {
+function parseArguments(
+  raw: unknown,
+): { ok: true; args: Record<string, unknown>; raw: string } | { ok: false; error: string } {
   if (raw === undefined || raw === null || raw === '') return { ok: true, args: {}, raw: '{}' };
   if (isObject(raw)) return { ok: true, args: raw, raw: JSON.stringify(raw) };
   if (typeof raw !== 'string') return { ok: false, error: `arguments must be a JSON object (received ${typeof raw})` };
@@ -58,7 +60,10 @@ function parseArguments(raw: unknown): { ok: true; args: Record<string, unknown>
   return { ok: true, args: value, raw };
 }
 
-export function parseNativeToolCalls(content: string | null | undefined, toolCalls: NativeToolCall[] | undefined): ParsedReply {
+export function parseNativeToolCalls(
+  content: string | null | undefined,
+  toolCalls: NativeToolCall[] | undefined,
+): ParsedReply {
   const out: ParsedReply = { text: content ?? '', calls: [], errors: [] };
   (toolCalls ?? []).forEach((tc, i) => {
     const id = typeof tc.id === 'string' && tc.id ? tc.id : `call_${i}`;
@@ -90,7 +95,11 @@ export function parseTextToolCalls(content: string | null | undefined, idPrefix 
     const index = n++;
     const id = `${idPrefix}_${index}`;
     if (close < 0) {
-      out.errors.push({ id, index, error: `unterminated ${TOOL_CALL_OPEN} (no ${TOOL_CALL_CLOSE}; was the reply cut off?)` });
+      out.errors.push({
+        id,
+        index,
+        error: `unterminated ${TOOL_CALL_OPEN} (no ${TOOL_CALL_CLOSE}; was the reply cut off?)`,
+      });
       pos = src.length;
       break;
     }

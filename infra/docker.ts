@@ -6,7 +6,11 @@ export function dockerClient(dockerHost = process.env.DOCKER_HOST): Docker {
   if (!dockerHost) return new Docker({ socketPath: '/var/run/docker.sock' });
   if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
   const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'https:' ? 'https' : 'http' });
+  return new Docker({
+    host: url.hostname,
+    port: Number(url.port || 2375),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+  });
 }
 
 export async function connectDocker(dockerHost = process.env.DOCKER_HOST): Promise<Docker> {

@@ -29,9 +29,9 @@ export async function migrate(pool: pg.Pool, dir = MIGRATIONS_DIR): Promise<Migr
          version text primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())`,
     );
     const done = new Map(
-      (await client.query<{ version: string; checksum: string }>('select version, checksum from schema_migrations')).rows.map(
-        (r) => [r.version, r.checksum],
-      ),
+      (
+        await client.query<{ version: string; checksum: string }>('select version, checksum from schema_migrations')
+      ).rows.map((r) => [r.version, r.checksum]),
     );
     for (const m of listMigrations(dir)) {
       const checksum = createHash('sha256').update(m.sql).digest('hex');

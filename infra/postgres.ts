@@ -45,7 +45,11 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export async function startEmbeddedPostgres(o: { dataDir: string; port: number; quiet?: boolean }): Promise<EmbeddedPg> {
+export async function startEmbeddedPostgres(o: {
+  dataDir: string;
+  port: number;
+  quiet?: boolean;
+}): Promise<EmbeddedPg> {
   const url = embeddedDatabaseUrl(o.port);
   const dir = pgDataDir(o.dataDir);
   // A postgres left running by a previous `up` that was killed: reuse it instead of failing on the port.
@@ -86,7 +90,10 @@ export async function startEmbeddedPostgres(o: { dataDir: string; port: number; 
 /** The server is down, starting or shutting down: the statement did not run (or was rolled back) and can be re-sent. */
 export function isServerGone(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;
-  return ['ECONNREFUSED', '57P01', '57P02', '57P03'].includes(String(e?.code)) || /Connection terminated unexpectedly/.test(String(e?.message));
+  return (
+    ['ECONNREFUSED', '57P01', '57P02', '57P03'].includes(String(e?.code)) ||
+    /Connection terminated unexpectedly/.test(String(e?.message))
+  );
 }
 
 export interface PoolOptions {
@@ -127,7 +134,11 @@ export function createPool(url: string, max = 10, o: PoolOptions = {}): pg.Pool 
 
 export async function waitForDatabase(url: string, timeoutMs = 30_000): Promise<void> {
   try {
-    await waitFor(`Postgres at ${url.replace(/:[^:@/]*@/, ':***@')}`, async () => ((await answers(url)) ? true : undefined), timeoutMs);
+    await waitFor(
+      `Postgres at ${url.replace(/:[^:@/]*@/, ':***@')}`,
+      async () => ((await answers(url)) ? true : undefined),
+      timeoutMs,
+    );
   } catch (err) {
     throw new ServiceUnavailableError(`${(err as Error).message}: set DATABASE_URL or run \`swe-forge up\``);
   }

@@ -81,7 +81,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   else args.push('--ui-port', String(o.uiPort ?? o.port + 1000));
   if (o.namespace && o.namespace !== 'default') args.push('--namespace', o.namespace);
   for (const sa of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${sa.name}=${sa.type}`);
-  for (const [k, v] of Object.entries(o.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(o.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
   args.push('--log-level', 'warn');
   const out = o.logFile ? openSync(o.logFile, 'a') : 'ignore';
   const child = spawn(temporalBinary(), args, { stdio: ['ignore', out, out] });
@@ -126,7 +127,9 @@ export async function ensureSearchAttributes(conn: Connection, namespace: string
   const missing: Record<string, number> = {};
   for (const sa of Object.values(SEARCH_ATTRIBUTES)) {
     if (existing.customAttributes?.[sa.name] !== undefined) continue;
-    missing[sa.name] = sa.type === 'Int' ? IndexedValueType.INDEXED_VALUE_TYPE_INT : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    missing[sa.name] =
+      sa.type === 'Int' ? IndexedValueType.INDEXED_VALUE_TYPE_INT : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   }
-  if (Object.keys(missing).length) await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  if (Object.keys(missing).length)
+    await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
 }

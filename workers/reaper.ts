@@ -13,7 +13,8 @@ export function startReaper(docker: Docker, o: { ttlSec: number; everySec: numbe
   const pass = async () => {
     try {
       const { removed } = await reapOrphans(docker, { ttlSec: o.ttlSec });
-      if (removed.length) console.log(`[reaper] removed ${removed.length} orphaned container(s) older than ${o.ttlSec}s`);
+      if (removed.length)
+        console.log(`[reaper] removed ${removed.length} orphaned container(s) older than ${o.ttlSec}s`);
     } catch (err) {
       console.warn(`[reaper] ${(err as Error).message}`);
     }

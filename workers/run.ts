@@ -1,5 +1,10 @@
 // Starting workers for one or more roles in this process, with graceful shutdown on SIGINT / SIGTERM.
-import { Worker, type NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  Worker,
+  type NativeConnection,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { TASK_QUEUES, type WorkerRole } from '../core/constants.ts';
 import { activitiesForRole } from '../activities/registry.ts';
 import type { ActivityDeps } from '../activities/deps.ts';
@@ -43,7 +48,8 @@ export async function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     workflowBundle: o.role === 'orchestrator' ? await workflowBundle() : undefined,
     activities: { ...activitiesForRole(o.role, o.deps), ...o.activities },
     maxConcurrentActivityTaskExecutions: roleConfig.maxConcurrentActivityTaskExecutions,
-    maxConcurrentWorkflowTaskExecutions: o.role === 'orchestrator' ? roleConfig.maxConcurrentWorkflowTaskExecutions : undefined,
+    maxConcurrentWorkflowTaskExecutions:
+      o.role === 'orchestrator' ? roleConfig.maxConcurrentWorkflowTaskExecutions : undefined,
     shutdownGraceTime: `${o.config.shutdownGraceSec}s`,
     // Cancellation reaches an activity with the reply to its heartbeat; the default throttle (up to 60 s) would
     // leave a cancelled rollout's container or trainer running that long.

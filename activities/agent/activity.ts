@@ -17,9 +17,11 @@ import { performRollout, type RolloutDeps, type RolloutTask } from './rollout.ts
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof CancelledFailure || err instanceof ApplicationFailure) return err;
   const e = err as Error;
-  if (err instanceof InfraError || err instanceof ServiceUnavailableError) return ApplicationFailure.retryable(e.message, 'InfraError');
+  if (err instanceof InfraError || err instanceof ServiceUnavailableError)
+    return ApplicationFailure.retryable(e.message, 'InfraError');
   if (err instanceof ModelUnavailableError) return ApplicationFailure.retryable(e.message, 'ModelUnavailable');
-  if (err instanceof ModelConfigError || err instanceof ConfigError) return ApplicationFailure.nonRetryable(e.message, 'ConfigError');
+  if (err instanceof ModelConfigError || err instanceof ConfigError)
+    return ApplicationFailure.nonRetryable(e.message, 'ConfigError');
   if (err instanceof InputError) return ApplicationFailure.nonRetryable(e.message, 'InputError');
   return err;
 }

@@ -7,7 +7,14 @@ import { InfraError } from '../../core/errors.ts';
 import { Sandbox, type SandboxOptions } from '../../infra/sandbox.ts';
 import type { SandboxConfig } from '../contracts.ts';
 import { shellQuote } from './fileEditorTool.ts';
-import { DiffUnavailableError, FileTooLargeError, FileWriteError, NotAFileError, type EnvExecResult, type Environment } from './protocols.ts';
+import {
+  DiffUnavailableError,
+  FileTooLargeError,
+  FileWriteError,
+  NotAFileError,
+  type EnvExecResult,
+  type Environment,
+} from './protocols.ts';
 
 export const REPO_DIR = '/testbed';
 /** Files the editor loads into the worker's memory: larger ones are for bash. */
@@ -23,7 +30,7 @@ const PATCH_FILE = '/tmp/.swe-forge-answer.patch';
  * its own copy. The command travels in an env var, never spliced into shell text.
  */
 export const ACTION_WRAPPER =
-  '__sf_c=$SF_ACTION; unset SF_ACTION; trap \'kill -KILL -- -$__sf_p 2>/dev/null; exit 124\' TERM; set -m; ' +
+  "__sf_c=$SF_ACTION; unset SF_ACTION; trap 'kill -KILL -- -$__sf_p 2>/dev/null; exit 124' TERM; set -m; " +
   '{ eval "$__sf_c"; } <&0 & __sf_p=$!; exec 2>/dev/null; wait $__sf_p; __sf_rc=$?; kill -KILL -- -$__sf_p; exit $__sf_rc';
 
 /** Bookkeeping execs (diff, mkdir) are ours, not the model's: generous limits. */
@@ -75,7 +82,9 @@ export class SandboxEnvironment implements Environment {
   /** Docker's stat of a path (a HEAD request, no exec): size, mode, symlink target; null when missing. */
   private async stat(path: string): Promise<{ size: number; mode: number; linkTarget: string } | null> {
     try {
-      const res = (await this.docker.getContainer(this.id).infoArchive({ path })) as NodeJS.ReadableStream & { headers: Record<string, string> };
+      const res = (await this.docker.getContainer(this.id).infoArchive({ path })) as NodeJS.ReadableStream & {
+        headers: Record<string, string>;
+      };
       res.resume();
       return JSON.parse(Buffer.from(res.headers['x-docker-container-path-stat'] ?? '', 'base64').toString('utf8'));
     } catch (err) {
@@ -87,11 +96,14 @@ export class SandboxEnvironment implements Environment {
   async readFile(path: string, followLinks = 4): Promise<Buffer | null> {
     const st = await this.stat(path);
     if (!st) return null;
-    if (st.linkTarget && followLinks > 0) return this.readFile(posix.resolve(posix.dirname(path), st.linkTarget), followLinks - 1);
+    if (st.linkTarget && followLinks > 0)
+      return this.readFile(posix.resolve(posix.dirname(path), st.linkTarget), followLinks - 1);
     // Go's os.FileMode: the top bit marks a directory, others devices, pipes, sockets.
     if (st.mode >>> 31 || st.mode & 0x0f000000) throw new NotAFileError(`${path} is not a regular file`);
     if (st.size > MAX_EDITOR_FILE_BYTES) {
-      throw new FileTooLargeError(`${path} is ${st.size} bytes, over the editor's ${MAX_EDITOR_FILE_BYTES}-byte limit; use bash (head, sed -n)`);
+      throw new FileTooLargeError(
+        `${path} is ${st.size} bytes, over the editor's ${MAX_EDITOR_FILE_BYTES}-byte limit; use bash (head, sed -n)`,
+      );
     }
     try {
       return await this.sandbox.readFile(path);
@@ -106,7 +118,10 @@ export class SandboxEnvironment implements Environment {
 
   async writeFile(path: string, content: string): Promise<void> {
     const dir = path.slice(0, path.lastIndexOf('/')) || '/';
-    const r = await this.sandbox.exec(`mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(path)}`, { ...HOUSEKEEPING, stdin: content });
+    const r = await this.sandbox.exec(`mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(path)}`, {
+      ...HOUSEKEEPING,
+      stdin: content,
+    });
     if (r.exitCode !== 0) throw new FileWriteError(`cannot write ${path}: ${r.output.trim().slice(0, 500)}`);
   }
 

@@ -41,7 +41,9 @@ export function createFileEditor(env: Environment, o: { outputCapBytes: number; 
   async function listDirectory(path: string): Promise<ToolOutcome> {
     const cmd = `find ${shellQuote(path)} -maxdepth 2 -not -path '*/.*' | sort | head -n 300`;
     const r = await env.exec(cmd, { timeoutSec: o.timeoutSec, outputCapBytes: o.outputCapBytes });
-    return { observation: `Files and directories up to 2 levels deep in ${path} (hidden ones left out):\n${r.output.trimEnd()}` };
+    return {
+      observation: `Files and directories up to 2 levels deep in ${path} (hidden ones left out):\n${r.output.trimEnd()}`,
+    };
   }
 
   async function apply(path: string, before: string | null, result: EditorResult): Promise<ToolOutcome> {

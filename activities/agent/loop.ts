@@ -36,8 +36,15 @@ function withIds(reply: ModelReply, turn: number): NativeToolCall[] {
   return (reply.toolCalls ?? []).map((c, k) => ({ ...c, id: c.id || `call_${turn}_${k}` }));
 }
 
-function parseReply(reply: ModelReply, calls: NativeToolCall[], format: Model['toolFormat'], turn: number): ParsedReply {
-  return format === 'text' ? parseTextToolCalls(reply.content, `call_${turn}`) : parseNativeToolCalls(reply.content, calls);
+function parseReply(
+  reply: ModelReply,
+  calls: NativeToolCall[],
+  format: Model['toolFormat'],
+  turn: number,
+): ParsedReply {
+  return format === 'text'
+    ? parseTextToolCalls(reply.content, `call_${turn}`)
+    : parseNativeToolCalls(reply.content, calls);
 }
 
 /** Calls and argument errors in the order the model wrote them. */
@@ -50,7 +57,8 @@ const asToolCallRecord = (c: NativeToolCall, id: string) => ({
   type: 'function' as const,
   function: {
     name: typeof c.function?.name === 'string' ? c.function.name : '',
-    arguments: typeof c.function?.arguments === 'string' ? c.function.arguments : JSON.stringify(c.function?.arguments ?? {}),
+    arguments:
+      typeof c.function?.arguments === 'string' ? c.function.arguments : JSON.stringify(c.function?.arguments ?? {}),
   },
 });
 
@@ -69,8 +77,16 @@ export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
   };
   let turn = 0;
   const finish = (exitReason: AgentResult['exitReason'], error?: string): AgentResult => ({
-    exitReason, messages, turns: turn, tokens: acc.context, promptTokens: acc.prompt, completionTokens: acc.completion,
-    historyAttempts: toolbox.counters.historyAttempts, loopCount: loops.loops, formatErrors: acc.formatErrors, error,
+    exitReason,
+    messages,
+    turns: turn,
+    tokens: acc.context,
+    promptTokens: acc.prompt,
+    completionTokens: acc.completion,
+    historyAttempts: toolbox.counters.historyAttempts,
+    loopCount: loops.loops,
+    formatErrors: acc.formatErrors,
+    error,
   });
   push({ role: 'system', content: i.system });
   push({ role: 'user', content: i.user });
@@ -94,8 +110,14 @@ export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
     }
     const nativeCalls = withIds(reply, turn);
     const parsed = parseReply(reply, nativeCalls, model.toolFormat, turn);
-    const usage = reply.usage ? { prompt: reply.usage.promptTokens, completion: reply.usage.completionTokens } : undefined;
-    const assistant: TrajectoryMessage = { role: 'assistant', content: reply.content, meta: { turn, ms: now() - t0, usage } };
+    const usage = reply.usage
+      ? { prompt: reply.usage.promptTokens, completion: reply.usage.completionTokens }
+      : undefined;
+    const assistant: TrajectoryMessage = {
+      role: 'assistant',
+      content: reply.content,
+      meta: { turn, ms: now() - t0, usage },
+    };
     if (model.toolFormat === 'native' && nativeCalls.length) {
       assistant.tool_calls = nativeCalls.map((c) => asToolCallRecord(c, c.id!));
     }
@@ -113,7 +135,13 @@ export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
     for (const item of inOrder(parsed)) {
       if (!('arguments' in item)) {
         acc.formatErrors++;
-        push({ role: 'tool', tool_call_id: item.id, name: item.name, content: `Error: ${item.error}`, meta: { turn, error: item.error } });
+        push({
+          role: 'tool',
+          tool_call_id: item.id,
+          name: item.name,
+          content: `Error: ${item.error}`,
+          meta: { turn, error: item.error },
+        });
         continue;
       }
       const t1 = now();
@@ -122,7 +150,10 @@ export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
       if (out.malformed) acc.formatErrors++;
       loops.observe(actionKey(item));
       push({
-        role: 'tool', tool_call_id: item.id, name: item.name, content: out.observation,
+        role: 'tool',
+        tool_call_id: item.id,
+        name: item.name,
+        content: out.observation,
         meta: { turn, ms: now() - t1, refused: out.refused, error: out.error },
       });
       if (out.submitted) return finish('submitted');

@@ -17,7 +17,8 @@ import { TOOL_SPECS } from './toolSpecs.ts';
 import { toWireMessages } from './wire.ts';
 
 export const DEFAULT_MODEL_RETRIES = 4;
-const CONTEXT_ERROR = /context.length|maximum context|context_length_exceeded|too many tokens|prompt is too long|longer than the model/i;
+const CONTEXT_ERROR =
+  /context.length|maximum context|context_length_exceeded|too many tokens|prompt is too long|longer than the model/i;
 
 export interface ModelClientOptions {
   endpoint: Pick<ModelEndpoint, 'name' | 'apiKeyEnv' | 'toolFormat' | 'temperature' | 'maxTokens'>;
@@ -43,11 +44,13 @@ export function resolveApiKey(endpoint: Pick<ModelEndpoint, 'name' | 'apiKeyEnv'
 
 export function classifyModelError(err: unknown, name: string): Error {
   if (err instanceof OpenAI.APIUserAbortError) return err;
-  if (err instanceof OpenAI.APIConnectionError) return new ModelUnavailableError(`model ${name} unreachable: ${err.message}`, { cause: err });
+  if (err instanceof OpenAI.APIConnectionError)
+    return new ModelUnavailableError(`model ${name} unreachable: ${err.message}`, { cause: err });
   if (err instanceof OpenAI.APIError) {
     const status = err.status ?? 0;
     const msg = `model ${name}: HTTP ${status}: ${err.message}`;
-    if (status >= 500 || status === 429 || status === 408 || status === 409) return new ModelUnavailableError(msg, { cause: err });
+    if (status >= 500 || status === 429 || status === 408 || status === 409)
+      return new ModelUnavailableError(msg, { cause: err });
     if (status === 401 || status === 403 || status === 404) return new ModelConfigError(msg, { cause: err });
     if (CONTEXT_ERROR.test(err.message)) return new ContextLengthError(msg, { cause: err });
     return new ModelRejectedError(msg, { cause: err });
@@ -81,7 +84,12 @@ export function createModelClient(o: ModelClientOptions): Model {
             temperature: endpoint.temperature,
             max_tokens: endpoint.maxTokens,
             ...(o.seed !== undefined ? { seed: o.seed } : {}),
-            ...(native ? { tools: TOOL_SPECS as unknown as OpenAI.Chat.Completions.ChatCompletionTool[], tool_choice: 'auto' as const } : {}),
+            ...(native
+              ? {
+                  tools: TOOL_SPECS as unknown as OpenAI.Chat.Completions.ChatCompletionTool[],
+                  tool_choice: 'auto' as const,
+                }
+              : {}),
           },
           { signal },
         );
@@ -94,7 +102,9 @@ export function createModelClient(o: ModelClientOptions): Model {
       return {
         content: choice.message.content ?? '',
         toolCalls: calls.length ? calls.map((c) => ({ id: c.id, type: c.type, function: c.function })) : undefined,
-        usage: res.usage ? { promptTokens: res.usage.prompt_tokens, completionTokens: res.usage.completion_tokens } : null,
+        usage: res.usage
+          ? { promptTokens: res.usage.prompt_tokens, completionTokens: res.usage.completion_tokens }
+          : null,
         finishReason: choice.finish_reason ?? undefined,
       };
     },

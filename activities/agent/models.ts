@@ -2,7 +2,11 @@
 // models are served by the scripted policy server (a TEST STAND-IN, not a model), started in this process on
 // first use and reached over real HTTP like any endpoint.
 import { hash32 } from '../../infra/scripted-policy/rng.ts';
-import { SCRIPTED_HEADER, startScriptedPolicyServer, type ScriptedPolicyServer } from '../../infra/scripted-policy/server.ts';
+import {
+  SCRIPTED_HEADER,
+  startScriptedPolicyServer,
+  type ScriptedPolicyServer,
+} from '../../infra/scripted-policy/server.ts';
 import type { ScriptedTask } from '../../infra/scripted-policy/policy.ts';
 import type { RolloutInput } from '../contracts.ts';
 import { createModelClient } from './modelClient.ts';
@@ -15,7 +19,8 @@ export interface ModelResolverOptions {
 }
 
 /** A per-sample seed for endpoints that honour `seed`: Best-of-N samples differ, a retried sample repeats. */
-export const sampleSeed = (i: Pick<RolloutInput, 'seed' | 'taskId' | 'sample'>) => hash32(`${i.seed}|${i.taskId}|${i.sample}`) & 0x7fffffff;
+export const sampleSeed = (i: Pick<RolloutInput, 'seed' | 'taskId' | 'sample'>) =>
+  hash32(`${i.seed}|${i.taskId}|${i.sample}`) & 0x7fffffff;
 
 export function createModelResolver(o: ModelResolverOptions) {
   let scripted: Promise<ScriptedPolicyServer> | undefined;
@@ -33,12 +38,26 @@ export function createModelResolver(o: ModelResolverOptions) {
       if (m.kind === 'scripted') {
         const episode = { task: input.taskId, seed: input.seed, sample: input.sample };
         const server = await scriptedServer();
-        return createModelClient({ endpoint: m, baseUrl: server.baseUrl, env: o.env, maxRetries: o.maxRetries, headers: { [SCRIPTED_HEADER]: JSON.stringify(episode) } });
+        return createModelClient({
+          endpoint: m,
+          baseUrl: server.baseUrl,
+          env: o.env,
+          maxRetries: o.maxRetries,
+          headers: { [SCRIPTED_HEADER]: JSON.stringify(episode) },
+        });
       }
       if (!m.baseUrl) {
-        throw new ModelConfigError(`model ${m.name} (kind ${m.kind}) has no baseUrl: set models.*.baseUrl, or let the pipeline resolve it`);
+        throw new ModelConfigError(
+          `model ${m.name} (kind ${m.kind}) has no baseUrl: set models.*.baseUrl, or let the pipeline resolve it`,
+        );
       }
-      return createModelClient({ endpoint: m, baseUrl: m.baseUrl, env: o.env, maxRetries: o.maxRetries, seed: sampleSeed(input) });
+      return createModelClient({
+        endpoint: m,
+        baseUrl: m.baseUrl,
+        env: o.env,
+        maxRetries: o.maxRetries,
+        seed: sampleSeed(input),
+      });
     },
     async close(): Promise<void> {
       const s = await scripted?.catch(() => undefined);

@@ -50,7 +50,14 @@ interface ContainerPhase {
   failure?: { kind: 'infra' | 'model'; error: Error };
 }
 
-async function containerPhase(deps: RolloutDeps, input: RolloutInput, task: RolloutTask, hooks: RolloutHooks, beat: { turn: number; containerId?: string }, messages: TrajectoryMessage[]): Promise<ContainerPhase> {
+async function containerPhase(
+  deps: RolloutDeps,
+  input: RolloutInput,
+  task: RolloutTask,
+  hooks: RolloutHooks,
+  beat: { turn: number; containerId?: string },
+  messages: TrajectoryMessage[],
+): Promise<ContainerPhase> {
   const out: ContainerPhase = { patch: null };
   const model = await deps.model(input);
   let env: SandboxEnvironment | undefined;
@@ -59,13 +66,23 @@ async function containerPhase(deps: RolloutDeps, input: RolloutInput, task: Roll
   try {
     const image = await deps.prepareImage(task);
     const labels = { run: input.runId, activity: `rollout/${input.stage}/${input.sample}`, task: task.instance_id };
-    env = await SandboxEnvironment.start(deps.docker, { image, sandbox: input.sandbox, labels, baseCommit: task.base_commit });
+    env = await SandboxEnvironment.start(deps.docker, {
+      image,
+      sandbox: input.sandbox,
+      labels,
+      baseCommit: task.base_commit,
+    });
     beat.containerId = env.id;
     hooks.heartbeat?.(beat);
     const prompts = buildPrompts({ ...input.agent, toolFormat: model.toolFormat, task, workdir: REPO_DIR });
     try {
       out.agent = await runAgent({
-        model, env, limits: input.agent, system: prompts.system, user: prompts.user, signal: hooks.signal,
+        model,
+        env,
+        limits: input.agent,
+        system: prompts.system,
+        user: prompts.user,
+        signal: hooks.signal,
         onTurn: (turn) => {
           beat.turn = turn;
           hooks.heartbeat?.(beat);
@@ -91,16 +108,23 @@ async function containerPhase(deps: RolloutDeps, input: RolloutInput, task: Roll
     out.failure = { kind: 'infra', error: err };
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);
-    await env?.remove().catch((e: Error) => hooks.warn?.('container removal failed', { error: e.message, containerId: env?.id }));
+    await env
+      ?.remove()
+      .catch((e: Error) => hooks.warn?.('container removal failed', { error: e.message, containerId: env?.id }));
   }
   return out;
 }
 
-export async function performRollout(deps: RolloutDeps, input: RolloutInput, hooks: RolloutHooks): Promise<RolloutSummary> {
+export async function performRollout(
+  deps: RolloutDeps,
+  input: RolloutInput,
+  hooks: RolloutHooks,
+): Promise<RolloutSummary> {
   const startedAt = new Date();
   const lastAttempt = hooks.attempt >= input.sandbox.infraMaxAttempts;
   const task = await deps.getTask(input.taskId);
-  if (!task) throw new InputError(`task ${input.taskId} is not in the task store (import it with \`swe-forge tasks import\`)`);
+  if (!task)
+    throw new InputError(`task ${input.taskId} is not in the task store (import it with \`swe-forge tasks import\`)`);
   const messages: TrajectoryMessage[] = [];
   const beat: { turn: number; containerId?: string } = { turn: 0 };
   const timer = setInterval(() => hooks.heartbeat?.(beat), HEARTBEAT_EVERY_MS);
@@ -108,7 +132,11 @@ export async function performRollout(deps: RolloutDeps, input: RolloutInput, hoo
     const phase = await containerPhase(deps, input, task, hooks, beat, messages);
     if (phase.failure && !lastAttempt) throw phase.failure.error;
     const agent = phase.agent;
-    const exitReason: ExitReason = phase.failure ? (phase.failure.kind === 'infra' ? 'infra_error' : 'model_error') : agent!.exitReason;
+    const exitReason: ExitReason = phase.failure
+      ? phase.failure.kind === 'infra'
+        ? 'infra_error'
+        : 'model_error'
+      : agent!.exitReason;
     let error = phase.failure?.error.message ?? agent?.error;
     const forced = isTruncation(exitReason);
     let outcome: EvalOutcome | null = null;
@@ -118,7 +146,8 @@ export async function performRollout(deps: RolloutDeps, input: RolloutInput, hoo
       if (phase.diffError) {
         outcome = 'patch_failed';
         error = phase.diffError;
-      } else if (!patch?.trim()) outcome = 'unresolved'; // an empty diff cannot make a failing test pass: nothing to run
+      } else if (!patch?.trim())
+        outcome = 'unresolved'; // an empty diff cannot make a failing test pass: nothing to run
       else if (Buffer.byteLength(patch) > MAX_PATCH_BYTES) {
         outcome = 'patch_failed';
         error = `the diff is ${Buffer.byteLength(patch)} bytes, over the ${MAX_PATCH_BYTES}-byte limit`;

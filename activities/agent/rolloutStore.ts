@@ -34,17 +34,43 @@ export interface RolloutRecord {
 }
 
 const COLUMNS = [
-  'run_id', 'stage', 'task_id', 'sample', 'model', 'policy_version', 'seed', 'turns', 'prompt_tokens',
-  'completion_tokens', 'tokens', 'exit_reason', 'forced', 'patch', 'outcome', 'reward', 'masked', 'mask_reason',
-  'history_attempts', 'loop_count', 'format_errors', 'error', 'trajectory_path', 'started_at', 'finished_at',
-  'duration_ms', 'eval_ms', 'attempt',
+  'run_id',
+  'stage',
+  'task_id',
+  'sample',
+  'model',
+  'policy_version',
+  'seed',
+  'turns',
+  'prompt_tokens',
+  'completion_tokens',
+  'tokens',
+  'exit_reason',
+  'forced',
+  'patch',
+  'outcome',
+  'reward',
+  'masked',
+  'mask_reason',
+  'history_attempts',
+  'loop_count',
+  'format_errors',
+  'error',
+  'trajectory_path',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'eval_ms',
+  'attempt',
 ] as const;
 const KEY = new Set(['run_id', 'stage', 'task_id', 'sample']);
 
 const UPSERT = `insert into rollouts (${COLUMNS.join(', ')})
   values (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
   on conflict (run_id, stage, task_id, sample) do update set
-  ${COLUMNS.filter((c) => !KEY.has(c)).map((c) => `${c} = excluded.${c}`).join(', ')}
+  ${COLUMNS.filter((c) => !KEY.has(c))
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}
   returning id`;
 
 /** Postgres text cannot hold NUL; a patch or message never should, but one stray byte must not lose the row. */
@@ -52,10 +78,34 @@ const pgText = (s: string | null | undefined) => (s == null ? null : s.replace(/
 
 export async function upsertRollout(pool: pg.Pool, r: RolloutRecord): Promise<number> {
   const values = [
-    r.runId, r.stage, r.taskId, r.sample, r.model, r.policyVersion ?? null, r.seed, r.turns, r.promptTokens,
-    r.completionTokens, r.tokens, r.exitReason, r.forced, pgText(r.patch), r.outcome, r.reward, r.masked,
-    pgText(r.maskReason), r.historyAttempts, r.loopCount, r.formatErrors, pgText(r.error), r.trajectoryPath,
-    r.startedAt, r.finishedAt, r.finishedAt.getTime() - r.startedAt.getTime(), r.evalMs ?? null, r.attempt,
+    r.runId,
+    r.stage,
+    r.taskId,
+    r.sample,
+    r.model,
+    r.policyVersion ?? null,
+    r.seed,
+    r.turns,
+    r.promptTokens,
+    r.completionTokens,
+    r.tokens,
+    r.exitReason,
+    r.forced,
+    pgText(r.patch),
+    r.outcome,
+    r.reward,
+    r.masked,
+    pgText(r.maskReason),
+    r.historyAttempts,
+    r.loopCount,
+    r.formatErrors,
+    pgText(r.error),
+    r.trajectoryPath,
+    r.startedAt,
+    r.finishedAt,
+    r.finishedAt.getTime() - r.startedAt.getTime(),
+    r.evalMs ?? null,
+    r.attempt,
   ];
   const { rows } = await pool.query<{ id: string }>(UPSERT, values);
   return Number(rows[0]!.id);

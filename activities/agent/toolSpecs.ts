@@ -25,7 +25,10 @@ const spec = (
   description: string,
   properties: Record<string, JsonSchemaProp>,
   required: string[],
-): ToolSpec => ({ type: 'function', function: { name, description, parameters: { type: 'object', properties, required } } });
+): ToolSpec => ({
+  type: 'function',
+  function: { name, description, parameters: { type: 'object', properties, required } },
+});
 
 export const TOOL_SPECS: readonly ToolSpec[] = [
   spec(
@@ -41,7 +44,11 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
       'directory listing; create: a new file; str_replace: replace old_str, which must occur exactly once, by new_str; ' +
       'insert: new_str after line insert_line (0 = top); undo_edit: revert the last edit of path.',
     {
-      command: { type: 'string', enum: ['view', 'create', 'str_replace', 'insert', 'undo_edit'], description: 'The operation.' },
+      command: {
+        type: 'string',
+        enum: ['view', 'create', 'str_replace', 'insert', 'undo_edit'],
+        description: 'The operation.',
+      },
       path: { type: 'string', description: 'Absolute path, e.g. /testbed/pkg/module.py.' },
       file_text: { type: 'string', description: 'create: the content of the new file.' },
       old_str: { type: 'string', description: 'str_replace: the exact text to replace (unique in the file).' },
@@ -81,15 +88,21 @@ export function isToolName(name: string): name is ToolName {
 export function checkArguments(name: ToolName, args: Record<string, unknown>): string | undefined {
   const { properties, required } = TOOL_SPECS.find((s) => s.function.name === name)!.function.parameters;
   const problems: string[] = [];
-  for (const field of required) if (args[field] === undefined || args[field] === null) problems.push(`missing required argument "${field}"`);
+  for (const field of required)
+    if (args[field] === undefined || args[field] === null) problems.push(`missing required argument "${field}"`);
   for (const [field, value] of Object.entries(args)) {
     const prop = properties[field];
     // Extra arguments are ignored (models like to add a "timeout"); a misspelt required one is reported missing.
     if (!prop || value === undefined || value === null) continue;
     const ok =
-      prop.type === 'string' ? typeof value === 'string' : prop.type === 'integer' ? Number.isInteger(value) : Array.isArray(value);
+      prop.type === 'string'
+        ? typeof value === 'string'
+        : prop.type === 'integer'
+          ? Number.isInteger(value)
+          : Array.isArray(value);
     if (!ok) problems.push(`argument "${field}" must be ${prop.type === 'integer' ? 'an integer' : `a ${prop.type}`}`);
-    else if (prop.enum && !prop.enum.includes(value as string)) problems.push(`argument "${field}" must be one of ${prop.enum.join(', ')}`);
+    else if (prop.enum && !prop.enum.includes(value as string))
+      problems.push(`argument "${field}" must be one of ${prop.enum.join(', ')}`);
   }
   return problems.length ? `${name}: ${problems.join('; ')}` : undefined;
 }

@@ -21,7 +21,10 @@ export interface ToolboxOptions {
 
 const fail = (error: string): ToolOutcome => ({ observation: `Error: ${error}`, error });
 
-export function formatExecObservation(r: { output: string; exitCode: number; timedOut: boolean }, timeoutSec: number): string {
+export function formatExecObservation(
+  r: { output: string; exitCode: number; timedOut: boolean },
+  timeoutSec: number,
+): string {
   const parts = [r.output.trimEnd() || '(no output)'];
   if (r.timedOut) parts.push(`[the command timed out after ${timeoutSec}s and was killed]`);
   else if (r.exitCode !== 0) parts.push(`[exit code ${r.exitCode}]`);
@@ -38,7 +41,9 @@ export function createToolbox(env: Environment, o: ToolboxOptions) {
     if (!command.trim()) return fail('bash: "command" is empty');
     const bytes = Buffer.byteLength(command, 'utf8');
     if (bytes > MAX_COMMAND_BYTES) {
-      return fail(`bash: the command is ${bytes} bytes, over the ${MAX_COMMAND_BYTES}-byte limit; write long content with file_editor create`);
+      return fail(
+        `bash: the command is ${bytes} bytes, over the ${MAX_COMMAND_BYTES}-byte limit; write long content with file_editor create`,
+      );
     }
     const verdict = checkHistoryAccess(command);
     if (!verdict.allowed) {
@@ -60,16 +65,22 @@ export function createToolbox(env: Environment, o: ToolboxOptions) {
     const r = await env.exec(cmd, execOpts);
     const lines = r.output.split('\n').filter(Boolean);
     if (r.timedOut) return { observation: formatExecObservation(r, o.commandTimeoutSec) };
-    if (lines.length === 0) return { observation: `No ${byName ? 'files named' : 'matches for'} ${JSON.stringify(term)} in ${path}.` };
+    if (lines.length === 0)
+      return { observation: `No ${byName ? 'files named' : 'matches for'} ${JSON.stringify(term)} in ${path}.` };
     const more = lines.length > MAX_SEARCH_LINES ? `\n[more than ${MAX_SEARCH_LINES} results; narrow the search]` : '';
     const what = byName ? 'Files matching' : 'Matches for';
-    return { observation: `${what} ${JSON.stringify(term)} in ${path}:\n${lines.slice(0, MAX_SEARCH_LINES).join('\n')}${more}` };
+    return {
+      observation: `${what} ${JSON.stringify(term)} in ${path}:\n${lines.slice(0, MAX_SEARCH_LINES).join('\n')}${more}`,
+    };
   }
 
   /** timeoutSec: the command timeout, lowered by the loop when less wall time than that is left. */
   async function run(call: ToolCall, timeoutSec = o.commandTimeoutSec): Promise<ToolOutcome> {
     if (!isToolName(call.name)) {
-      return { ...fail(`unknown tool ${JSON.stringify(call.name)}; the tools are ${TOOL_NAMES.join(', ')}`), malformed: true };
+      return {
+        ...fail(`unknown tool ${JSON.stringify(call.name)}; the tools are ${TOOL_NAMES.join(', ')}`),
+        malformed: true,
+      };
     }
     const problem = checkArguments(call.name, call.arguments);
     if (problem) return { ...fail(problem), malformed: true };

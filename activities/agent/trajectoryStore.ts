@@ -17,7 +17,15 @@ export interface TrajectoryKey {
 }
 
 export function trajectoryPath(artifactsDir: string, k: TrajectoryKey): string {
-  return join(artifactsDir, 'runs', pathSegment(k.runId), 'trajectories', k.stage, pathSegment(k.taskId), `${k.sample}.jsonl`);
+  return join(
+    artifactsDir,
+    'runs',
+    pathSegment(k.runId),
+    'trajectories',
+    k.stage,
+    pathSegment(k.taskId),
+    `${k.sample}.jsonl`,
+  );
 }
 
 export async function writeTrajectory(path: string, messages: TrajectoryMessage[]): Promise<void> {
@@ -45,7 +53,10 @@ export async function readTrajectory(path: string): Promise<TrajectoryMessage[]>
       throw new InputError(`trajectory ${path} line ${i + 1}: not valid JSON`);
     }
     const role = (m as { role?: unknown }).role;
-    if (!['system', 'user', 'assistant', 'tool'].includes(role as string) || typeof (m as { content?: unknown }).content !== 'string') {
+    if (
+      !['system', 'user', 'assistant', 'tool'].includes(role as string) ||
+      typeof (m as { content?: unknown }).content !== 'string'
+    ) {
       throw new InputError(`trajectory ${path} line ${i + 1}: expected a message with a role and string content`);
     }
     out.push(m as TrajectoryMessage);

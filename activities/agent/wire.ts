@@ -34,7 +34,10 @@ export function toWireMessages(messages: TrajectoryMessage[], format: ToolFormat
       tool_calls: m.tool_calls.map((c) => ({
         id: c.id,
         type: 'function',
-        function: { name: c.function.name || 'unknown', arguments: validJsonObject(c.function.arguments) ? c.function.arguments : '{}' },
+        function: {
+          name: c.function.name || 'unknown',
+          arguments: validJsonObject(c.function.arguments) ? c.function.arguments : '{}',
+        },
       })),
     };
   });

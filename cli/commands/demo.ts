@@ -19,7 +19,9 @@ function step(args: string[]): Promise<void> {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: 'inherit' });
     child.once('error', reject);
     child.once('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new SweForgeError(`\`swe-forge ${args.join(' ')}\` failed (${signal ?? `exit ${code}`})`)),
+      code === 0
+        ? resolve()
+        : reject(new SweForgeError(`\`swe-forge ${args.join(' ')}\` failed (${signal ?? `exit ${code}`})`)),
     );
   });
 }

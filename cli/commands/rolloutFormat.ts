@@ -11,7 +11,11 @@ function clipLines(text: string, max = MAX_LINES): string {
   return [...head, `… ${lines.length - head.length - tail.length} more lines …`, ...tail].join('\n');
 }
 
-const indent = (text: string, pad = '    ') => text.split('\n').map((l) => pad + l).join('\n');
+const indent = (text: string, pad = '    ') =>
+  text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
 
 export function formatMessage(m: TrajectoryMessage, full = false): string {
   const turn = m.meta?.turn !== undefined ? `[${m.meta.turn}] ` : '';
@@ -21,15 +25,25 @@ export function formatMessage(m: TrajectoryMessage, full = false): string {
     return `${turn}${label}:\n${body(m.content)}`;
   }
   if (m.role === 'assistant') {
-    const calls = (m.tool_calls ?? []).map((c) => `    → ${c.function.name} ${full ? c.function.arguments : clipLines(c.function.arguments, 3).slice(0, 300)}`);
-    const usage = m.meta?.usage ? ` (${m.meta.usage.prompt}+${m.meta.usage.completion} tokens, ${m.meta.ms ?? 0} ms)` : '';
+    const calls = (m.tool_calls ?? []).map(
+      (c) =>
+        `    → ${c.function.name} ${full ? c.function.arguments : clipLines(c.function.arguments, 3).slice(0, 300)}`,
+    );
+    const usage = m.meta?.usage
+      ? ` (${m.meta.usage.prompt}+${m.meta.usage.completion} tokens, ${m.meta.ms ?? 0} ms)`
+      : '';
     return [`${turn}assistant${usage}:`, ...(m.content ? [body(m.content)] : []), ...calls].join('\n');
   }
   const flag = m.meta?.refused ? ` REFUSED (${m.meta.refused})` : m.meta?.error ? ' error' : '';
   return `${turn}${m.name ?? 'tool'}${flag}:\n${body(m.content)}`;
 }
 
-export function formatSummary(s: Pick<RolloutSummary, 'exitReason' | 'outcome' | 'reward' | 'masked' | 'turns' | 'tokens' | 'historyAttempts' | 'loopCount' | 'forced'> & { maskReason?: string | null }): string {
+export function formatSummary(
+  s: Pick<
+    RolloutSummary,
+    'exitReason' | 'outcome' | 'reward' | 'masked' | 'turns' | 'tokens' | 'historyAttempts' | 'loopCount' | 'forced'
+  > & { maskReason?: string | null },
+): string {
   const reward = s.masked ? `masked (${s.maskReason ?? 'infra_error'})` : `reward ${s.reward}`;
   const parts = [
     `${s.exitReason}${s.forced ? ' (forced submission)' : ''}`,

@@ -34,7 +34,10 @@ export function registerStack(program: Command): void {
           mkdirSync(join(settings.dataDir, 'logs'), { recursive: true });
           const log = join(settings.dataDir, 'logs', 'up.log');
           const out = openSync(log, 'a');
-          const child = spawn(process.execPath, [process.argv[1]!, 'up'], { detached: true, stdio: ['ignore', out, out] });
+          const child = spawn(process.execPath, [process.argv[1]!, 'up'], {
+            detached: true,
+            stdio: ['ignore', out, out],
+          });
           child.unref();
           const state = await waitFor(
             'the stack to come up',

@@ -91,10 +91,16 @@ export function goldEditCalls(changes: FileChange[], root: string): EditorCall[]
     const path = `${root}/${f.path}`;
     if (f.kind === 'delete') calls.push({ name: 'bash', arguments: { command: `rm ${path}` } });
     else if (f.kind === 'create') {
-      calls.push({ name: 'file_editor', arguments: { command: 'create', path, file_text: f.hunks.map((h) => h.newText).join('') } });
+      calls.push({
+        name: 'file_editor',
+        arguments: { command: 'create', path, file_text: f.hunks.map((h) => h.newText).join('') },
+      });
     } else {
       for (const h of f.hunks) {
-        calls.push({ name: 'file_editor', arguments: { command: 'str_replace', path, old_str: h.oldText, new_str: h.newText } });
+        calls.push({
+          name: 'file_editor',
+          arguments: { command: 'str_replace', path, old_str: h.oldText, new_str: h.newText },
+        });
       }
     }
   }

@@ -40,7 +40,12 @@ export const FAILURE_MODES: readonly [ScriptedMode, number][] = [
 export const HISTORY_PEEK_P = 0.15;
 const MALFORMED_CYCLE: MalformedVariant[] = ['invalid_json', 'unknown_tool', 'missing_field', 'empty', 'no_call'];
 
-const call = (thought: string, name: string, args: Record<string, unknown>): ScriptedStep => ({ kind: 'call', thought, name, arguments: args });
+const call = (thought: string, name: string, args: Record<string, unknown>): ScriptedStep => ({
+  kind: 'call',
+  thought,
+  name,
+  arguments: args,
+});
 
 export function successProbability(task: ScriptedTask): number {
   const p = task.scripted_success_p;
@@ -69,7 +74,12 @@ function searchTerm(changes: FileChange[]): string {
 
 function wrongEdit(changes: FileChange[], root: string): ScriptedStep {
   const target = changes.find((f) => f.kind === 'modify' && f.hunks.length);
-  if (!target) return call('I will note the plan in a file.', 'file_editor', { command: 'create', path: `${root}/FIX_NOTES.md`, file_text: 'todo\n' });
+  if (!target)
+    return call('I will note the plan in a file.', 'file_editor', {
+      command: 'create',
+      path: `${root}/FIX_NOTES.md`,
+      file_text: 'todo\n',
+    });
   const old = target.hunks[0]!.oldText;
   const indent = /^[ \t]*/.exec(old)?.[0] ?? '';
   return call('I think this is the place; let me adjust it.', 'file_editor', {
@@ -96,12 +106,15 @@ export function planFor(task: ScriptedTask, seed: number, sample: number, root =
     command: testFile ? `python3 -m pytest -q ${testFile} 2>&1 | tail -n 15` : 'python3 -m pytest -q 2>&1 | tail -n 15',
   });
   const explore: ScriptedStep[] = [
-    call('Let me look at the layout of the repository.', 'bash', { command: "find . -name '*.py' -not -path './.git/*' | sort | head -n 50" }),
+    call('Let me look at the layout of the repository.', 'bash', {
+      command: "find . -name '*.py' -not -path './.git/*' | sort | head -n 50",
+    }),
     call('Let me find the relevant code.', 'search', { search_term: searchTerm(changes) }),
     runTests,
   ].slice(0, 1 + Math.floor(rng() * 3));
   const peeksHistory = rng() < HISTORY_PEEK_P;
-  if (peeksHistory) explore.splice(1, 0, call('Let me check recent commits for hints.', 'bash', { command: 'git log --oneline -5' }));
+  if (peeksHistory)
+    explore.splice(1, 0, call('Let me check recent commits for hints.', 'bash', { command: 'git log --oneline -5' }));
   const views = changes
     .filter((f) => f.kind === 'modify')
     .map((f) => call(`Let me read ${f.path}.`, 'file_editor', { command: 'view', path: `${root}/${f.path}` }));
@@ -114,12 +127,22 @@ export function planFor(task: ScriptedTask, seed: number, sample: number, root =
     case 'wrong_edit':
       return { mode, peeksHistory, steps: [...steps, wrongEdit(changes, root), submit], repeat: [submit] };
     case 'solve_no_submit':
-      return { mode, peeksHistory, steps: [...steps, ...edits], repeat: [call('Let me review my change.', 'bash', { command: 'git diff' }), runTests, ...views] };
+      return {
+        mode,
+        peeksHistory,
+        steps: [...steps, ...edits],
+        repeat: [call('Let me review my change.', 'bash', { command: 'git diff' }), runTests, ...views],
+      };
     case 'explore':
       // Stuck re-running the same command: what loop detection is for.
       return { mode, peeksHistory, steps, repeat: [runTests] };
     case 'malformed':
-      return { mode, peeksHistory, steps: steps.slice(0, 1), repeat: MALFORMED_CYCLE.map((variant) => ({ kind: 'malformed', variant })) };
+      return {
+        mode,
+        peeksHistory,
+        steps: steps.slice(0, 1),
+        repeat: MALFORMED_CYCLE.map((variant) => ({ kind: 'malformed', variant })),
+      };
   }
 }
 

@@ -13,13 +13,18 @@ export interface RenderedMessage {
 const NO_CALL_TEXT = 'I suspect the problem is in the parsing code, but I need to think about it more.';
 
 function nativeCall(id: string, name: string, args: string): RenderedMessage {
-  return { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name, arguments: args } }] };
+  return {
+    role: 'assistant',
+    content: null,
+    tool_calls: [{ id, type: 'function', function: { name, arguments: args } }],
+  };
 }
 
 export function renderStep(step: ScriptedStep, format: 'native' | 'text', turn: number): RenderedMessage {
   const id = `call_scripted_${turn}`;
   if (step.kind === 'call') {
-    if (format === 'text') return { role: 'assistant', content: `${step.thought}\n${formatTextToolCall(step.name, step.arguments)}` };
+    if (format === 'text')
+      return { role: 'assistant', content: `${step.thought}\n${formatTextToolCall(step.name, step.arguments)}` };
     return { ...nativeCall(id, step.name, JSON.stringify(step.arguments)), content: step.thought };
   }
   switch (step.variant) {

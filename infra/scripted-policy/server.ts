@@ -57,7 +57,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export function parseEpisodeHeader(value: string | string[] | undefined): ScriptedEpisode {
   const raw = Array.isArray(value) ? value[0] : value;
-  if (!raw) throw new HttpError(400, `the scripted policy server (a test stand-in) needs the ${SCRIPTED_HEADER} header`);
+  if (!raw)
+    throw new HttpError(400, `the scripted policy server (a test stand-in) needs the ${SCRIPTED_HEADER} header`);
   let v: Partial<ScriptedEpisode>;
   try {
     v = JSON.parse(raw) as Partial<ScriptedEpisode>;

@@ -44,7 +44,9 @@ describe('demo preset end to end (reduced sizes)', () => {
     const result = await outcome(handle);
     expect(result.ok ? 'completed' : result.error).toBe('completed');
 
-    const stages = (await q<{ stage: string }>('select stage from stage_results where run_id = $1')).map((r) => r.stage);
+    const stages = (await q<{ stage: string }>('select stage from stage_results where run_id = $1')).map(
+      (r) => r.stage,
+    );
     expect(stages.sort()).toEqual([...STAGE_ORDER].sort());
 
     const byStage = await q<{ stage: string; n: number; dup: number }>(
@@ -58,7 +60,9 @@ describe('demo preset end to end (reduced sizes)', () => {
     expect(paths.every((p) => existsSync(p.trajectory_path))).toBe(true);
 
     expect(await q('select * from difficulty where run_id = $1')).toHaveLength(6);
-    const [sft] = await q<{ path: string; rows: number }>("select path, rows from datasets where run_id = $1 and kind = 'sft'");
+    const [sft] = await q<{ path: string; rows: number }>(
+      "select path, rows from datasets where run_id = $1 and kind = 'sft'",
+    );
     expect(sft!.rows).toBeGreaterThan(0);
     expect(readFileSync(sft!.path, 'utf8').trim().split('\n')).toHaveLength(sft!.rows);
 
@@ -67,12 +71,18 @@ describe('demo preset end to end (reduced sizes)', () => {
     for (const c of ckpts) expect(existsSync(join(c.path, 'config.json'))).toBe(true);
     expect(await q('select * from rl_iterations where run_id = $1')).toHaveLength(1);
 
-    const evals = await q<{ metrics: { k?: number } }>("select metrics from evaluations where run_id = $1 and kind = 'tts'");
+    const evals = await q<{ metrics: { k?: number } }>(
+      "select metrics from evaluations where run_id = $1 and kind = 'tts'",
+    );
     expect(evals).toHaveLength(1);
-    const sw = await q<{ summary: { onnxDir?: string } }>("select summary from stage_results where run_id = $1 and stage = 'sweWorld'");
+    const sw = await q<{ summary: { onnxDir?: string } }>(
+      "select summary from stage_results where run_id = $1 and stage = 'sweWorld'",
+    );
     expect(existsSync(join(sw[0]!.summary.onnxDir!, 'model.onnx'))).toBe(true);
 
-    const [rep] = await q<{ summary: { reportPath: string } }>("select summary from stage_results where run_id = $1 and stage = 'report'");
+    const [rep] = await q<{ summary: { reportPath: string } }>(
+      "select summary from stage_results where run_id = $1 and stage = 'report'",
+    );
     const reportPath = rep!.summary.reportPath;
     expect(readFileSync(reportPath, 'utf8')).toContain(`# Run report: ${RUN}`);
     const png = join(reportPath, '..', 'figures', 'difficulty.png');

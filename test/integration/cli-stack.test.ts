@@ -75,7 +75,16 @@ describe('docker-compose.yml', () => {
     const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config']);
     const cfg = parse(stdout) as { services: Record<string, unknown>; volumes: Record<string, unknown> };
     expect(Object.keys(cfg.services).sort()).toEqual(
-      ['gpu', 'orchestrator', 'postgresql', 'rollout', 'temporal', 'temporal-register', 'temporal-schema', 'temporal-ui'].sort(),
+      [
+        'gpu',
+        'orchestrator',
+        'postgresql',
+        'rollout',
+        'temporal',
+        'temporal-register',
+        'temporal-schema',
+        'temporal-ui',
+      ].sort(),
     );
     expect(cfg.volumes).toHaveProperty('pgdata');
   });

@@ -28,7 +28,11 @@ const exists = (id: string) =>
     );
 
 afterAll(async () => {
-  for (const id of made) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  for (const id of made)
+    await docker
+      .getContainer(id)
+      .remove({ force: true })
+      .catch(() => undefined);
 });
 
 describe('worker reaper', () => {

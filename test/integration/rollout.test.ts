@@ -6,7 +6,15 @@ import type { Model, ModelReply } from '../../activities/agent/protocols.ts';
 import { performRollout } from '../../activities/agent/rollout.ts';
 import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
 import type { RolloutInput, RolloutSummary } from '../../activities/contracts.ts';
-import { containersOfRun, mockActivity, rolloutInput, rolloutRows, seedWhere, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
+import {
+  containersOfRun,
+  mockActivity,
+  rolloutInput,
+  rolloutRows,
+  seedWhere,
+  startRolloutFixture,
+  type RolloutFixture,
+} from './rolloutFixture.ts';
 
 const TASK = 'mini__textkit-3';
 let fx: RolloutFixture;
@@ -28,7 +36,13 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
     expect(s).toMatchObject({ exitReason: 'submitted', forced: false, outcome: 'resolved', reward: 1, masked: false });
     const rows = await rolloutRows(fx.deps, runId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ exit_reason: 'submitted', outcome: 'resolved', reward: 1, masked: false, attempt: 1 });
+    expect(rows[0]).toMatchObject({
+      exit_reason: 'submitted',
+      outcome: 'resolved',
+      reward: 1,
+      masked: false,
+      attempt: 1,
+    });
     expect(rows[0].patch).toContain('rstrip(sep)');
     expect(Number(rows[0].id)).toBe(s.rolloutId);
     const messages = await readTrajectory(s.trajectoryPath);
@@ -53,7 +67,13 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
     const task = fx.tasks.get(TASK)!;
     const { seed } = seedWhere(task, (p) => p.mode === 'wrong_edit');
     const s = await run(rolloutInput({ runId: 'it-wrong', taskId: TASK, seed }));
-    expect(s).toMatchObject({ exitReason: 'submitted', forced: false, outcome: 'unresolved', reward: 0, masked: false });
+    expect(s).toMatchObject({
+      exitReason: 'submitted',
+      forced: false,
+      outcome: 'unresolved',
+      reward: 0,
+      masked: false,
+    });
     const rows = await rolloutRows(fx.deps, 'it-wrong');
     expect(rows[0].patch).toContain('FIXME');
   });
@@ -82,7 +102,9 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
     const assistant = messages.filter((m) => m.role === 'assistant');
     expect(assistant.every((m) => m.content.includes('<tool_call>') && !m.tool_calls)).toBe(true);
     expect(messages[0]!.content).toContain('<tools>');
-    expect(messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id)).toEqual(assistant.map((_, i) => `call_${i + 1}_0`));
+    expect(messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id)).toEqual(
+      assistant.map((_, i) => `call_${i + 1}_0`),
+    );
   });
 
   it('malformed tool calls cost turns, are counted, and end in a forced submission', async () => {
@@ -96,8 +118,18 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
 
   it('an agent that destroys .git gets patch_failed and 0, not a masked result', async () => {
     const replies: ModelReply[] = [
-      { content: '', toolCalls: [{ id: 'a', type: 'function', function: { name: 'bash', arguments: '{"command": "rm -rf /testbed/.git"}' } }], usage: null },
-      { content: '', toolCalls: [{ id: 'b', type: 'function', function: { name: 'submit', arguments: '{}' } }], usage: null },
+      {
+        content: '',
+        toolCalls: [
+          { id: 'a', type: 'function', function: { name: 'bash', arguments: '{"command": "rm -rf /testbed/.git"}' } },
+        ],
+        usage: null,
+      },
+      {
+        content: '',
+        toolCalls: [{ id: 'b', type: 'function', function: { name: 'submit', arguments: '{}' } }],
+        usage: null,
+      },
     ];
     let n = 0;
     const vandal: Model = { name: 'vandal', toolFormat: 'native', query: async () => replies[Math.min(n++, 1)]! };

@@ -27,23 +27,52 @@ beforeAll(async () => {
   stack = await startTestStack({ temporal: false, prefix: 'rollout-cli' });
   const parsed = parseTaskJsonl(readFileSync('tasks/mini/tasks.jsonl', 'utf8'));
   await createTaskStore(stack.pool!).importRows(
-    parsed.tasks.map(({ task }) => ({ task, sourcePath: resolve(`tasks/mini/repos/${task.repo.split('/')[1]}.bundle`) })),
+    parsed.tasks.map(({ task }) => ({
+      task,
+      sourcePath: resolve(`tasks/mini/repos/${task.repo.split('/')[1]}.bundle`),
+    })),
   );
-  env = { ...process.env, DATABASE_URL: stack.pg!.url, SWE_FORGE_DATA: join(stack.dir, 'data'), SWE_FORGE_ARTIFACTS: join(stack.dir, 'artifacts') };
+  env = {
+    ...process.env,
+    DATABASE_URL: stack.pg!.url,
+    SWE_FORGE_DATA: join(stack.dir, 'data'),
+    SWE_FORGE_ARTIFACTS: join(stack.dir, 'artifacts'),
+  };
 });
 afterAll(async () => stack?.stop());
 
 describe('swe-forge rollout / trajectory show', () => {
   it('--json prints one object per rollout and the rows can be shown', async () => {
-    const r = await cli('rollout', '--task', 'mini__textkit-3', '--model', 'scripted-teacher', '--n', '2', '--seed', '3', '--run-id', 'cli-it', '--json');
+    const r = await cli(
+      'rollout',
+      '--task',
+      'mini__textkit-3',
+      '--model',
+      'scripted-teacher',
+      '--n',
+      '2',
+      '--seed',
+      '3',
+      '--run-id',
+      'cli-it',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     for (const [i, l] of lines.entries()) {
-      expect(Object.keys(l)).toEqual(expect.arrayContaining(['task', 'sample', 'exit_reason', 'outcome', 'reward', 'masked', 'turns']));
+      expect(Object.keys(l)).toEqual(
+        expect.arrayContaining(['task', 'sample', 'exit_reason', 'outcome', 'reward', 'masked', 'turns']),
+      );
       expect(l).toMatchObject({ task: 'mini__textkit-3', sample: i, masked: false });
     }
-    const { rows } = await stack.pool!.query('select id, sample, reward from rollouts where run_id = $1 order by sample', ['cli-it']);
+    const { rows } = await stack.pool!.query(
+      'select id, sample, reward from rollouts where run_id = $1 order by sample',
+      ['cli-it'],
+    );
     expect(rows.map((x) => [Number(x.id), x.reward])).toEqual(lines.map((l) => [l.rollout_id, l.reward]));
 
     const shown = await cli('trajectory', 'show', String(lines[0]!.rollout_id), '--json');
@@ -57,7 +86,15 @@ describe('swe-forge rollout / trajectory show', () => {
   });
 
   it('streams the trajectory without --json', async () => {
-    const r = await cli('rollout', '--task', 'mini__intervals-2', '--model', 'scripted-teacher', '--run-id', 'cli-stream');
+    const r = await cli(
+      'rollout',
+      '--task',
+      'mini__intervals-2',
+      '--model',
+      'scripted-teacher',
+      '--run-id',
+      'cli-stream',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/── rollout mini__intervals-2 #0/);
     expect(r.stdout).toMatch(/\[1\] assistant/);

@@ -31,7 +31,10 @@ export async function startRolloutFixture(o: { temporal?: boolean; prefix: strin
     const docker = await connectDocker();
     const parsed = parseTaskJsonl(readFileSync('tasks/mini/tasks.jsonl', 'utf8'));
     await createTaskStore(stack.pool!).importRows(
-      parsed.tasks.map(({ task }) => ({ task, sourcePath: resolve(`tasks/mini/repos/${task.repo.split('/')[1]}.bundle`) })),
+      parsed.tasks.map(({ task }) => ({
+        task,
+        sourcePath: resolve(`tasks/mini/repos/${task.repo.split('/')[1]}.bundle`),
+      })),
     );
     const settings = { ...loadSettings(), artifactsDir: join(stack.dir, 'artifacts') };
     return {
@@ -63,7 +66,11 @@ export function rolloutInput(over: Partial<RolloutInput> & Pick<RolloutInput, 'r
 }
 
 /** The first seed whose scripted plan for (task, sample) satisfies the predicate. */
-export function seedWhere(task: TaskInstance, pred: (p: ScriptedPlan) => boolean, sample = 0): { seed: number; plan: ScriptedPlan } {
+export function seedWhere(
+  task: TaskInstance,
+  pred: (p: ScriptedPlan) => boolean,
+  sample = 0,
+): { seed: number; plan: ScriptedPlan } {
   for (let seed = 0; seed < 10_000; seed++) {
     const plan = planFor(task, seed, sample);
     if (pred(plan)) return { seed, plan };

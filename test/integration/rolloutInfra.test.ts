@@ -12,7 +12,15 @@ import { performRollout } from '../../activities/agent/rollout.ts';
 import { InfraError } from '../../core/errors.ts';
 import { setCreateFaultRate } from '../../infra/sandbox.ts';
 import type { RolloutSummary } from '../../activities/contracts.ts';
-import { containersOfRun, mockActivity, rolloutInput, rolloutRows, seedWhere, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
+import {
+  containersOfRun,
+  mockActivity,
+  rolloutInput,
+  rolloutRows,
+  seedWhere,
+  startRolloutFixture,
+  type RolloutFixture,
+} from './rolloutFixture.ts';
 
 const TASK = 'mini__textkit-3';
 let fx: RolloutFixture;
@@ -62,7 +70,11 @@ describe('infrastructure errors', () => {
         activities: createAgentActivities(fx.deps),
       });
       const killed = onFirstContainer(fx.docker, runId, (c) => c.kill());
-      const handle = await client.workflow.start('rolloutOnceWorkflow', { taskQueue: TASK_QUEUES.rollout, workflowId: `run-${runId}`, args: [input] });
+      const handle = await client.workflow.start('rolloutOnceWorkflow', {
+        taskQueue: TASK_QUEUES.rollout,
+        workflowId: `run-${runId}`,
+        args: [input],
+      });
       const summary = await worker.runUntil(handle.result());
       const killedId = await killed;
       expect(summary).toMatchObject({ exitReason: 'submitted', outcome: 'resolved', reward: 1, masked: false });
@@ -94,7 +106,12 @@ describe('infrastructure errors', () => {
     expect(s.maskReason).toMatch(/infra_error during the rollout/);
     const rows = await rolloutRows(fx.deps, runId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ masked: true, reward: null, exit_reason: 'infra_error', attempt: input.sandbox.infraMaxAttempts });
+    expect(rows[0]).toMatchObject({
+      masked: true,
+      reward: null,
+      exit_reason: 'infra_error',
+      attempt: input.sandbox.infraMaxAttempts,
+    });
     expect(rows[0].mask_reason).toMatch(/container|exec/i);
     expect(await containersOfRun(fx.docker, runId)).toEqual([]);
   });
@@ -132,7 +149,10 @@ describe('infrastructure errors', () => {
     const activities = createAgentActivities(fx.deps);
     setCreateFaultRate(1);
     try {
-      await expect(mockActivity(1).run(activities.runRollout, input)).rejects.toMatchObject({ type: 'InfraError', nonRetryable: false });
+      await expect(mockActivity(1).run(activities.runRollout, input)).rejects.toMatchObject({
+        type: 'InfraError',
+        nonRetryable: false,
+      });
       const s: RolloutSummary = await mockActivity(input.sandbox.infraMaxAttempts).run(activities.runRollout, input);
       expect(s).toMatchObject({ exitReason: 'infra_error', masked: true, reward: null, turns: 0 });
       expect(s.maskReason).toMatch(/injected fault/);
@@ -148,7 +168,10 @@ describe('infrastructure errors', () => {
     const runId = 'it-eval-infra';
     const input = rolloutInput({ runId, taskId: TASK, seed });
     const { rolloutDeps, models } = createRolloutDeps(fx.deps);
-    const deps = { ...rolloutDeps, evaluate: async () => ({ outcome: 'infra_error' as const, message: 'harness timed out after 240s' }) };
+    const deps = {
+      ...rolloutDeps,
+      evaluate: async () => ({ outcome: 'infra_error' as const, message: 'harness timed out after 240s' }),
+    };
     try {
       await expect(performRollout(deps, input, { attempt: 1 })).rejects.toBeInstanceOf(InfraError);
       expect(await rolloutRows(fx.deps, runId)).toHaveLength(0);

@@ -9,10 +9,19 @@ import { createAgentActivities } from '../../activities/agent/activity.ts';
 import { createModelClient } from '../../activities/agent/modelClient.ts';
 import { ContextLengthError, ModelConfigError, ModelUnavailableError } from '../../activities/agent/protocols.ts';
 import { freePort } from '../../infra/net.ts';
-import { containersOfRun, mockActivity, rolloutInput, rolloutRows, startRolloutFixture, type RolloutFixture } from './rolloutFixture.ts';
+import {
+  containersOfRun,
+  mockActivity,
+  rolloutInput,
+  rolloutRows,
+  startRolloutFixture,
+  type RolloutFixture,
+} from './rolloutFixture.ts';
 
 type Handler = (req: IncomingMessage, n: number) => { status: number; body: unknown };
-async function endpoint(handler: Handler): Promise<{ url: string; requests: IncomingMessage[]; close(): Promise<void> }> {
+async function endpoint(
+  handler: Handler,
+): Promise<{ url: string; requests: IncomingMessage[]; close(): Promise<void> }> {
   const requests: IncomingMessage[] = [];
   const server: Server = createServer((req, res) => {
     requests.push(req);
@@ -28,19 +37,34 @@ async function endpoint(handler: Handler): Promise<{ url: string; requests: Inco
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
-const ok = { id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
+const ok = {
+  id: 'x',
+  object: 'chat.completion',
+  created: 0,
+  model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+};
 const error = (message: string) => ({ error: { message, type: 'error' } });
 const endpointCfg = { name: 'm', toolFormat: 'native' as const, temperature: 1, maxTokens: 64 };
 const query = (url: string, over: object = {}) =>
-  createModelClient({ endpoint: endpointCfg, baseUrl: url, maxRetries: 2, ...over }).query([{ role: 'user', content: 'x' }], {});
+  createModelClient({ endpoint: endpointCfg, baseUrl: url, maxRetries: 2, ...over }).query(
+    [{ role: 'user', content: 'x' }],
+    {},
+  );
 
 describe('model client', () => {
   it('retries 5xx with backoff and succeeds when the endpoint recovers', async () => {
-    const ep = await endpoint((_req, n) => (n <= 2 ? { status: 503, body: error('loading') } : { status: 200, body: ok }));
+    const ep = await endpoint((_req, n) =>
+      n <= 2 ? { status: 503, body: error('loading') } : { status: 200, body: ok },
+    );
     try {
       expect((await query(ep.url)).content).toBe('hi');
       expect(ep.requests).toHaveLength(3);
@@ -73,14 +97,18 @@ describe('model client', () => {
     try {
       await expect(query(ep.url)).rejects.toBeInstanceOf(ModelConfigError);
       expect(ep.requests).toHaveLength(1);
-      await expect(query(ep.url, { endpoint: { ...endpointCfg, apiKeyEnv: 'SF_TEST_KEY' }, env: { SF_TEST_KEY: 'sk-test' } })).rejects.toBeInstanceOf(ContextLengthError);
+      await expect(
+        query(ep.url, { endpoint: { ...endpointCfg, apiKeyEnv: 'SF_TEST_KEY' }, env: { SF_TEST_KEY: 'sk-test' } }),
+      ).rejects.toBeInstanceOf(ContextLengthError);
     } finally {
       await ep.close();
     }
   });
 
   it('names the missing API key variable', () => {
-    expect(() => createModelClient({ endpoint: { ...endpointCfg, apiKeyEnv: 'NOPE_KEY' }, baseUrl: 'http://x/v1', env: {} })).toThrow(/NOPE_KEY/);
+    expect(() =>
+      createModelClient({ endpoint: { ...endpointCfg, apiKeyEnv: 'NOPE_KEY' }, baseUrl: 'http://x/v1', env: {} }),
+    ).toThrow(/NOPE_KEY/);
   });
 });
 
@@ -117,8 +145,14 @@ describe('rollout activity with a model endpoint that stays down', () => {
     const activities = createAgentActivities(fx.deps);
     const base = rolloutInput({ runId: 'it-config', taskId: 'mini__textkit-3' });
     const noUrl = { ...base, model: { ...base.model, kind: 'openai' as const, name: 'nowhere' } };
-    await expect(mockActivity().run(activities.runRollout, noUrl)).rejects.toMatchObject({ type: 'ConfigError', nonRetryable: true });
+    await expect(mockActivity().run(activities.runRollout, noUrl)).rejects.toMatchObject({
+      type: 'ConfigError',
+      nonRetryable: true,
+    });
     const unknown = { ...base, taskId: 'mini__nope-1' };
-    await expect(mockActivity().run(activities.runRollout, unknown)).rejects.toMatchObject({ type: 'InputError', nonRetryable: true });
+    await expect(mockActivity().run(activities.runRollout, unknown)).rejects.toMatchObject({
+      type: 'InputError',
+      nonRetryable: true,
+    });
   });
 });

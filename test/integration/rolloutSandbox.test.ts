@@ -11,7 +11,13 @@ import { containersOfRun } from './rolloutFixture.ts';
 const RUN = 'it-sandbox-tools';
 let env: SandboxEnvironment;
 let toolbox: ReturnType<typeof createToolbox>;
-const call = (name: string, args: Record<string, unknown>): ToolCall => ({ id: 'x', index: 0, name, arguments: args, rawArguments: JSON.stringify(args) });
+const call = (name: string, args: Record<string, unknown>): ToolCall => ({
+  id: 'x',
+  index: 0,
+  name,
+  arguments: args,
+  rawArguments: JSON.stringify(args),
+});
 const bash = (command: string, timeoutSec?: number) => toolbox.run(call('bash', { command }), timeoutSec);
 
 beforeAll(async () => {
@@ -23,7 +29,10 @@ beforeAll(async () => {
     baseCommit: 'HEAD',
   });
   toolbox = createToolbox(env, { commandTimeoutSec: 20, outputCapBytes: 16384 });
-  await env.exec('mkdir -p /testbed && cd /testbed && git init -q && git -c user.email=a@b -c user.name=t commit -q --allow-empty -m base', { timeoutSec: 30, outputCapBytes: 4096 });
+  await env.exec(
+    'mkdir -p /testbed && cd /testbed && git init -q && git -c user.email=a@b -c user.name=t commit -q --allow-empty -m base',
+    { timeoutSec: 30, outputCapBytes: 4096 },
+  );
 });
 afterAll(async () => {
   await env?.remove();
@@ -57,10 +66,14 @@ describe('tools in a real container', () => {
   });
 
   it('edits files through the container and diffs them binary-safe', async () => {
-    const created = await toolbox.run(call('file_editor', { command: 'create', path: '/testbed/a.txt', file_text: 'one\ntwo\n' }));
+    const created = await toolbox.run(
+      call('file_editor', { command: 'create', path: '/testbed/a.txt', file_text: 'one\ntwo\n' }),
+    );
     expect(created.observation).toMatch(/Created/);
     await env.exec("printf '\\x00\\x01\\x02' > /testbed/blob.bin", { timeoutSec: 10, outputCapBytes: 1024 });
-    const replaced = await toolbox.run(call('file_editor', { command: 'str_replace', path: '/testbed/a.txt', old_str: 'two', new_str: 'deux' }));
+    const replaced = await toolbox.run(
+      call('file_editor', { command: 'str_replace', path: '/testbed/a.txt', old_str: 'two', new_str: 'deux' }),
+    );
     expect(replaced.observation).toContain('     2\tdeux');
     const diff = await env.diff();
     expect(diff).toContain('+deux');
@@ -72,13 +85,21 @@ describe('tools in a real container', () => {
   });
 
   it('keeps the mode of an executable file it edits', async () => {
-    await env.exec("printf '#!/bin/sh\\necho hi\\n' > /testbed/run.sh && chmod 755 /testbed/run.sh", { timeoutSec: 10, outputCapBytes: 1024 });
-    await toolbox.run(call('file_editor', { command: 'str_replace', path: '/testbed/run.sh', old_str: 'hi', new_str: 'hello' }));
+    await env.exec("printf '#!/bin/sh\\necho hi\\n' > /testbed/run.sh && chmod 755 /testbed/run.sh", {
+      timeoutSec: 10,
+      outputCapBytes: 1024,
+    });
+    await toolbox.run(
+      call('file_editor', { command: 'str_replace', path: '/testbed/run.sh', old_str: 'hi', new_str: 'hello' }),
+    );
     expect((await bash('stat -c %a /testbed/run.sh && /testbed/run.sh')).observation).toBe('755\nhello');
   });
 
   it('refuses to load a huge file into the worker, follows symlinks, lists directories', async () => {
-    await env.exec('head -c 20000000 /dev/zero | tr "\\0" a > /testbed/huge.txt; ln -sf a.txt /testbed/link.txt; mkdir -p /testbed/pkg', { timeoutSec: 30, outputCapBytes: 1024 });
+    await env.exec(
+      'head -c 20000000 /dev/zero | tr "\\0" a > /testbed/huge.txt; ln -sf a.txt /testbed/link.txt; mkdir -p /testbed/pkg',
+      { timeoutSec: 30, outputCapBytes: 1024 },
+    );
     const huge = await toolbox.run(call('file_editor', { command: 'view', path: '/testbed/huge.txt' }));
     expect(huge.observation).toMatch(/20000000 bytes, over the editor's 8388608-byte limit/);
     const link = await toolbox.run(call('file_editor', { command: 'view', path: '/testbed/link.txt' }));

@@ -18,7 +18,10 @@ describe('viewFile', () => {
     expect(viewFile('/t/a.py', src, [0, 2])).toMatchObject({ ok: false, error: expect.stringMatching(/1\.\.6/) });
     expect(viewFile('/t/a.py', src, [3, 99])).toMatchObject({ ok: false });
     expect(viewFile('/t/a.py', src, [4, 2])).toMatchObject({ ok: false });
-    expect(viewFile('/t/a.py', src, ['1', 2])).toMatchObject({ ok: false, error: expect.stringMatching(/two integers/) });
+    expect(viewFile('/t/a.py', src, ['1', 2])).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/two integers/),
+    });
   });
 
   it('views an empty file', () => {
@@ -49,7 +52,10 @@ describe('strReplace', () => {
   });
 
   it('refuses a missing match and an empty old_str', () => {
-    expect(strReplace('/t/a.py', src, 'return y', 'z')).toMatchObject({ ok: false, error: expect.stringMatching(/not found/) });
+    expect(strReplace('/t/a.py', src, 'return y', 'z')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/not found/),
+    });
     expect(strReplace('/t/a.py', src, '', 'z')).toMatchObject({ ok: false, error: expect.stringMatching(/empty/) });
   });
 

@@ -86,7 +86,9 @@ describe('gitInvocations', () => {
 
 describe('isForeignRevision', () => {
   it('tells other revisions from HEAD and paths', () => {
-    expect(['HEAD~1', 'HEAD^2', '@{u}', 'deadbeef', 'refs/heads/x', 'a..b', 'ORIG_HEAD'].every(isForeignRevision)).toBe(true);
+    expect(['HEAD~1', 'HEAD^2', '@{u}', 'deadbeef', 'refs/heads/x', 'a..b', 'ORIG_HEAD'].every(isForeignRevision)).toBe(
+      true,
+    );
     expect(['HEAD', 'src/a.py', '.', 'fix', '../x'].some(isForeignRevision)).toBe(false);
   });
 });

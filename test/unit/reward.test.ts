@@ -34,8 +34,12 @@ describe('shapeReward', () => {
   });
 
   it('rejects an alpha outside [0, 1]', () => {
-    expect(() => shapeReward({ exitReason: 'submitted', forced: false, outcome: 'resolved', alpha: 1.5 })).toThrow(/alpha/);
-    expect(() => shapeReward({ exitReason: 'submitted', forced: false, outcome: 'resolved', alpha: Number.NaN })).toThrow();
+    expect(() => shapeReward({ exitReason: 'submitted', forced: false, outcome: 'resolved', alpha: 1.5 })).toThrow(
+      /alpha/,
+    );
+    expect(() =>
+      shapeReward({ exitReason: 'submitted', forced: false, outcome: 'resolved', alpha: Number.NaN }),
+    ).toThrow();
   });
 
   it('knows which exits are truncations', () => {

@@ -34,7 +34,12 @@ describe('runConfigProblems', () => {
   it('names stages.tts.model when TTS samples from a teacher that is not there', () => {
     const p = problems({
       models: { policy: { name: 'p' } },
-      stages: { distill: { enabled: false }, difficulty: { model: 'policy' }, sweWorld: { kind: 'orm' }, tts: { model: 'teacher' } },
+      stages: {
+        distill: { enabled: false },
+        difficulty: { model: 'policy' },
+        sweWorld: { kind: 'orm' },
+        tts: { model: 'teacher' },
+      },
     });
     expect(p).toEqual([expect.stringMatching(/^stages\.tts\.model: "teacher" but models\.teachers is empty/)]);
   });

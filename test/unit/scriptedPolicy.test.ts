@@ -10,7 +10,11 @@ import { strReplace } from '../../core/editor.ts';
 import { parseTextToolCalls } from '../../core/toolCalls.ts';
 import { goldEditCalls, parseGoldPatch } from '../../infra/scripted-policy/goldEdits.ts';
 import { chooseMode, planFor, stepAt, type ScriptedTask } from '../../infra/scripted-policy/policy.ts';
-import { SCRIPTED_HEADER, startScriptedPolicyServer, type ScriptedPolicyServer } from '../../infra/scripted-policy/server.ts';
+import {
+  SCRIPTED_HEADER,
+  startScriptedPolicyServer,
+  type ScriptedPolicyServer,
+} from '../../infra/scripted-policy/server.ts';
 import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
 
 const tasks = readFileSync('tasks/mini/tasks.jsonl', 'utf8')
@@ -54,9 +58,21 @@ describe('parseGoldPatch / goldEditCalls', () => {
       ['pkg/new.py', 'create'],
       ['pkg/old.py', 'delete'],
     ]);
-    expect(files[0]!.hunks[0]).toEqual({ oldText: 'def f(x):\n    return x\n\ndef g():\n', newText: 'def f(x):\n    return x + 1\n\ndef g():\n', section: 'def f(x):' });
+    expect(files[0]!.hunks[0]).toEqual({
+      oldText: 'def f(x):\n    return x\n\ndef g():\n',
+      newText: 'def f(x):\n    return x + 1\n\ndef g():\n',
+      section: 'def f(x):',
+    });
     expect(goldEditCalls(files, '/testbed')).toEqual([
-      { name: 'file_editor', arguments: { command: 'str_replace', path: '/testbed/pkg/a.py', old_str: files[0]!.hunks[0]!.oldText, new_str: files[0]!.hunks[0]!.newText } },
+      {
+        name: 'file_editor',
+        arguments: {
+          command: 'str_replace',
+          path: '/testbed/pkg/a.py',
+          old_str: files[0]!.hunks[0]!.oldText,
+          new_str: files[0]!.hunks[0]!.newText,
+        },
+      },
       { name: 'file_editor', arguments: { command: 'create', path: '/testbed/pkg/new.py', file_text: 'A = 1\nB = 2' } },
       { name: 'bash', arguments: { command: 'rm /testbed/pkg/old.py' } },
     ]);
@@ -80,7 +96,12 @@ describe('parseGoldPatch / goldEditCalls', () => {
       for (const c of goldEditCalls(changes, repo)) {
         expect(c.arguments.command).toBe('str_replace');
         const path = c.arguments.path as string;
-        const r = strReplace(path, edited.get(path) ?? readFileSync(path, 'utf8'), c.arguments.old_str as string, c.arguments.new_str as string);
+        const r = strReplace(
+          path,
+          edited.get(path) ?? readFileSync(path, 'utf8'),
+          c.arguments.old_str as string,
+          c.arguments.new_str as string,
+        );
         expect(r.ok, r.ok ? '' : r.error).toBe(true);
         if (r.ok) edited.set(path, r.write!);
       }
@@ -141,14 +162,23 @@ describe('scripted policy server over HTTP', () => {
   });
   afterAll(async () => server?.close());
   const client = (episode: object | undefined) =>
-    new OpenAI({ baseURL: server.baseUrl, apiKey: 'EMPTY', maxRetries: 0, defaultHeaders: episode ? { [SCRIPTED_HEADER]: JSON.stringify(episode) } : {} });
+    new OpenAI({
+      baseURL: server.baseUrl,
+      apiKey: 'EMPTY',
+      maxRetries: 0,
+      defaultHeaders: episode ? { [SCRIPTED_HEADER]: JSON.stringify(episode) } : {},
+    });
   const task = tasks[0]!;
   const episode = { task: task.instance_id, seed: 5, sample: 0 };
   const plan = planFor(task, 5, 0);
 
   it('answers with native tool calls when tools are offered, following the plan turn by turn', async () => {
     const tools = TOOL_SPECS as unknown as OpenAI.Chat.Completions.ChatCompletionTool[];
-    const first = await client(episode).chat.completions.create({ model: 'scripted', messages: [{ role: 'user', content: 'fix it' }], tools });
+    const first = await client(episode).chat.completions.create({
+      model: 'scripted',
+      messages: [{ role: 'user', content: 'fix it' }],
+      tools,
+    });
     const step0 = stepAt(plan, 0);
     expect(step0.kind).toBe('call');
     const call = first.choices[0]!.message.tool_calls![0]!;
@@ -157,7 +187,11 @@ describe('scripted policy server over HTTP', () => {
     const second = await client(episode).chat.completions.create({
       model: 'scripted',
       tools,
-      messages: [{ role: 'user', content: 'fix it' }, first.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: 'ok' }],
+      messages: [
+        { role: 'user', content: 'fix it' },
+        first.choices[0]!.message,
+        { role: 'tool', tool_call_id: call.id, content: 'ok' },
+      ],
     });
     const step1 = stepAt(plan, 1);
     const call1 = second.choices[0]!.message.tool_calls?.[0];
@@ -165,7 +199,10 @@ describe('scripted policy server over HTTP', () => {
   });
 
   it('answers in the text format without tools', async () => {
-    const r = await client(episode).chat.completions.create({ model: 'scripted', messages: [{ role: 'user', content: 'fix it' }] });
+    const r = await client(episode).chat.completions.create({
+      model: 'scripted',
+      messages: [{ role: 'user', content: 'fix it' }],
+    });
     const parsed = parseTextToolCalls(r.choices[0]!.message.content);
     const step0 = stepAt(plan, 0);
     expect(parsed.calls[0]!.name).toBe(step0.kind === 'call' && step0.name);
@@ -178,8 +215,14 @@ describe('scripted policy server over HTTP', () => {
 
   it('rejects requests without the episode header, for unknown tasks, and streaming', async () => {
     const msg = [{ role: 'user' as const, content: 'x' }];
-    await expect(client(undefined).chat.completions.create({ model: 's', messages: msg })).rejects.toMatchObject({ status: 400 });
-    await expect(client({ task: 'nope', seed: 1, sample: 0 }).chat.completions.create({ model: 's', messages: msg })).rejects.toMatchObject({ status: 404 });
-    await expect(client(episode).chat.completions.create({ model: 's', messages: msg, stream: true })).rejects.toMatchObject({ status: 400 });
+    await expect(client(undefined).chat.completions.create({ model: 's', messages: msg })).rejects.toMatchObject({
+      status: 400,
+    });
+    await expect(
+      client({ task: 'nope', seed: 1, sample: 0 }).chat.completions.create({ model: 's', messages: msg }),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      client(episode).chat.completions.create({ model: 's', messages: msg, stream: true }),
+    ).rejects.toMatchObject({ status: 400 });
   });
 });

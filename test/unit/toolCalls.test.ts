@@ -65,7 +65,9 @@ describe('parseTextToolCalls', () => {
 
   it('round-trips the canonical rendering', () => {
     const block = formatTextToolCall('file_editor', { command: 'view', path: '/testbed/a.py' });
-    expect(block).toBe('<tool_call>{"name": "file_editor", "arguments": {"command":"view","path":"/testbed/a.py"}}</tool_call>');
+    expect(block).toBe(
+      '<tool_call>{"name": "file_editor", "arguments": {"command":"view","path":"/testbed/a.py"}}</tool_call>',
+    );
     const r = parseTextToolCalls(block);
     expect(r.calls[0]).toMatchObject({ name: 'file_editor', arguments: { command: 'view', path: '/testbed/a.py' } });
   });
@@ -96,7 +98,9 @@ describe('parseTextToolCalls', () => {
   });
 
   it('accepts "parameters" as an alias of "arguments" and a missing arguments field', () => {
-    const r = parseTextToolCalls('<tool_call>{"name": "bash", "parameters": {"command": "ls"}}</tool_call><tool_call>{"name": "submit"}</tool_call>');
+    const r = parseTextToolCalls(
+      '<tool_call>{"name": "bash", "parameters": {"command": "ls"}}</tool_call><tool_call>{"name": "submit"}</tool_call>',
+    );
     expect(r.calls.map((c) => c.arguments)).toEqual([{ command: 'ls' }, {}]);
   });
 
@@ -115,7 +119,9 @@ describe('parseTextToolCalls', () => {
 
   it('parses a 1 MB argument intact', () => {
     const text = 'x'.repeat(1 << 20);
-    const r = parseTextToolCalls(formatTextToolCall('file_editor', { command: 'create', path: '/tmp/big', file_text: text }));
+    const r = parseTextToolCalls(
+      formatTextToolCall('file_editor', { command: 'create', path: '/tmp/big', file_text: text }),
+    );
     expect((r.calls[0]!.arguments.file_text as string).length).toBe(1 << 20);
   });
 });

@@ -2,16 +2,30 @@
 // a model can produce becomes an observation or a recorded error, and the limits end the loop as documented.
 import { describe, expect, it } from 'vitest';
 import { runAgent, type RunAgentInput } from '../../activities/agent/loop.ts';
-import { ContextLengthError, ModelRejectedError, ModelUnavailableError, NotAFileError } from '../../activities/agent/protocols.ts';
+import {
+  ContextLengthError,
+  ModelRejectedError,
+  ModelUnavailableError,
+  NotAFileError,
+} from '../../activities/agent/protocols.ts';
 import type { AgentLimits, Environment, Model, ModelReply } from '../../activities/agent/protocols.ts';
 import { formatTextToolCall } from '../../core/toolCalls.ts';
 
-const limits: AgentLimits = { maxTurns: 20, contextTokens: 131072, wallTimeSec: 3600, commandTimeoutSec: 30, outputCapBytes: 16384, loopThreshold: 3 };
+const limits: AgentLimits = {
+  maxTurns: 20,
+  contextTokens: 131072,
+  wallTimeSec: 3600,
+  commandTimeoutSec: 30,
+  outputCapBytes: 16384,
+  loopThreshold: 3,
+};
 
 type Step = ModelReply | Error | ((turn: number) => ModelReply);
 const native = (name: string, args: unknown, id = `c${Math.random()}`): ModelReply => ({
   content: '',
-  toolCalls: [{ id, type: 'function', function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) } }],
+  toolCalls: [
+    { id, type: 'function', function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) } },
+  ],
   usage: null,
 });
 const text = (content: string): ModelReply => ({ content, usage: null });
@@ -32,7 +46,9 @@ function fakeModel(steps: Step[], toolFormat: 'native' | 'text' = 'native'): Mod
   return m;
 }
 
-function fakeEnv(files: Record<string, string | Buffer> = {}): Environment & { execs: string[]; files: Map<string, string | Buffer> } {
+function fakeEnv(
+  files: Record<string, string | Buffer> = {},
+): Environment & { execs: string[]; files: Map<string, string | Buffer> } {
   const store = new Map(Object.entries(files));
   const execs: string[] = [];
   return {
@@ -76,7 +92,15 @@ describe('runAgent: bad input from the model', () => {
 
   it('an unknown tool and missing fields are observations', async () => {
     const env = fakeEnv();
-    const r = await run(fakeModel([native('run_shell', { cmd: 'ls' }), native('file_editor', { command: 'view' }), native('bash', {}), SUBMIT]), env);
+    const r = await run(
+      fakeModel([
+        native('run_shell', { cmd: 'ls' }),
+        native('file_editor', { command: 'view' }),
+        native('bash', {}),
+        SUBMIT,
+      ]),
+      env,
+    );
     const tools = r.messages.filter((m) => m.role === 'tool').map((m) => m.content);
     expect(tools[0]).toMatch(/unknown tool "run_shell"; the tools are bash, file_editor, search, submit/);
     expect(tools[1]).toMatch(/missing required argument "path"/);
@@ -111,16 +135,27 @@ describe('runAgent: bad input from the model', () => {
 
   it('text-format defects are observations too', async () => {
     const r = await run(
-      fakeModel([text('<tool_call>{"name": "bash", "arguments": {"command": "ls"</tool_call>'), text(`ok ${formatTextToolCall('submit', {})}`)], 'text'),
+      fakeModel(
+        [
+          text('<tool_call>{"name": "bash", "arguments": {"command": "ls"</tool_call>'),
+          text(`ok ${formatTextToolCall('submit', {})}`),
+        ],
+        'text',
+      ),
     );
     expect(r.exitReason).toBe('submitted');
-    expect(r.messages.filter((m) => m.role === 'tool')[0]).toMatchObject({ tool_call_id: 'call_1_0', content: expect.stringMatching(/not valid JSON/) });
+    expect(r.messages.filter((m) => m.role === 'tool')[0]).toMatchObject({
+      tool_call_id: 'call_1_0',
+      content: expect.stringMatching(/not valid JSON/),
+    });
   });
 });
 
 describe('runAgent: limits and exits', () => {
   it('stops at max turns', async () => {
-    const r = await run(fakeModel([(t) => native('bash', { command: `echo ${t}` })]), fakeEnv(), { limits: { ...limits, maxTurns: 5 } });
+    const r = await run(fakeModel([(t) => native('bash', { command: `echo ${t}` })]), fakeEnv(), {
+      limits: { ...limits, maxTurns: 5 },
+    });
     expect(r).toMatchObject({ exitReason: 'max_turns', turns: 5, loopCount: 0 });
   });
 
@@ -176,7 +211,14 @@ describe('runAgent: limits and exits', () => {
 
   it('refuses history commands, counts them, and never runs them', async () => {
     const env = fakeEnv();
-    const r = await run(fakeModel([native('bash', { command: 'git log --oneline' }), native('bash', { command: 'git show HEAD~1' }), SUBMIT]), env);
+    const r = await run(
+      fakeModel([
+        native('bash', { command: 'git log --oneline' }),
+        native('bash', { command: 'git show HEAD~1' }),
+        SUBMIT,
+      ]),
+      env,
+    );
     expect(r.historyAttempts).toBe(2);
     expect(env.execs).toEqual([]);
     expect(r.messages.filter((m) => m.meta?.refused).map((m) => m.meta!.refused)).toEqual(['git log', 'git show']);

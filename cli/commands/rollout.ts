@@ -2,7 +2,6 @@
 // activity (container, agent loop, grading, reward, row + trajectory), streamed as they happen; infrastructure
 // errors are retried here the way Temporal would. `swe-forge trajectory show ID|FILE`: one trajectory.
 import type { Command } from 'commander';
-import type pg from 'pg';
 import { ConfigError, InfraError, InputError } from '../../core/errors.ts';
 import { loadPreset, loadRunConfig } from '../../config/load.ts';
 import { ModelEndpointSchema, type ModelEndpoint, type RunConfig } from '../../config/schema.ts';
@@ -23,7 +22,6 @@ import { formatMessage, formatSummary, summaryJson } from './rolloutFormat.ts';
  * close; the server's goodbye (57P01) then arrives as an 'error' on the pool, and with no listener it kills the
  * process after the command's work is done. Idle-client errors carry no information for a finished command.
  */
-const ignoreIdleErrors = (pool: pg.Pool) => pool.on('error', () => undefined);
 
 const STAGES: RolloutStage[] = ['distill', 'difficulty', 'rl', 'tts', 'eval'];
 
@@ -110,7 +108,6 @@ async function rollouts(opts: RolloutOpts): Promise<void> {
   try {
     await withDatabase(
       async (pool) => {
-        ignoreIdleErrors(pool);
         const { rolloutDeps, models } = createRolloutDeps({ pool, settings, docker });
         try {
           for (let sample = 0; sample < n; sample++) {
@@ -163,7 +160,6 @@ async function show(id: string, opts: { json?: boolean; full?: boolean }): Promi
     return;
   }
   await withDatabase(async (pool) => {
-    ignoreIdleErrors(pool);
     const row = await getRollout(pool, Number(id));
     if (!row) throw new InputError(`no rollout with id ${id}`);
     const messages = row.trajectory_path ? await readTrajectory(row.trajectory_path) : [];

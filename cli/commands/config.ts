@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadRunConfig } from '../../config/load.ts';
+import { loadCheckedConfig } from '../../config/checks.ts';
 import { action, printJson } from '../output.ts';
 
 export function registerConfig(program: Command): void {
@@ -7,12 +7,14 @@ export function registerConfig(program: Command): void {
   config
     .command('check')
     .argument('<file>', 'YAML or JSON run config (may start from `preset: demo|swe-master|swe-gym`)')
-    .option('--json', 'print the validated config as JSON')
-    .description('Validate a run config; errors name the dotted path and expected vs received')
+    .option('--json', 'print { ok, config, checks } as JSON (checks: what each check reports, by name)')
+    .description(
+      'Validate a run config and run every check `swe-forge run` makes; errors name the dotted path and expected vs received',
+    )
     .action(
-      action((file: string, opts: { json?: boolean }) => {
-        const cfg = loadRunConfig(file);
-        if (opts.json) printJson({ ok: true, config: cfg });
+      action(async (file: string, opts: { json?: boolean }) => {
+        const { config: cfg, details } = await loadCheckedConfig(file);
+        if (opts.json) printJson({ ok: true, config: cfg, checks: details });
         else console.log(`${file}: ok (run ${cfg.name}, recipe ${cfg.recipe})`);
       }),
     );

@@ -17,13 +17,14 @@ import { loadSettings } from '../../infra/settings.ts';
 import { withDatabase } from '../database.ts';
 import { progressBar } from '../progress.ts';
 import { action, printJson } from '../output.ts';
+import { intFlag, secondsFlag } from '../flags.ts';
 
 interface EvaluateOpts {
   predictions: string;
   runId?: string;
   ids?: string;
-  concurrency: string;
-  timeout: string;
+  concurrency: number;
+  timeout: number;
   out?: string;
   json?: boolean;
 }
@@ -37,8 +38,8 @@ export function registerEvaluate(program: Command): void {
     )
     .option('--run-id <id>', 'names the report and labels the containers (default: eval-<time>)')
     .option('--ids <ids>', 'evaluate only these instance ids (comma-separated)')
-    .option('--concurrency <n>', 'evaluations at once', String(cpus().length))
-    .option('--timeout <sec>', 'test timeout per instance, seconds', '900')
+    .option('--concurrency <n>', 'evaluations at once', intFlag(1), cpus().length)
+    .option('--timeout <sec>', 'test timeout per instance: seconds, or 15m / 1h', secondsFlag(1), 900)
     .option('--out <dir>', 'where the report and per-instance results go (default: <data>/evaluations/<run-id>)')
     .option('--json', 'print the report as JSON')
     .description('Evaluate model patches against the imported tasks and write a SWE-bench-style report')
@@ -54,7 +55,7 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
   const only = opts.ids ? new Set(opts.ids.split(',').map((s) => s.trim())) : undefined;
   const wanted = predictions.filter((p) => !only || only.has(p.instance_id));
   const docker = await connectDocker(settings.dockerHost);
-  const sandbox = SandboxSchema.parse({ testTimeoutSec: Number(opts.timeout) });
+  const sandbox = SandboxSchema.parse({ testTimeoutSec: opts.timeout });
   const report = await withDatabase(
     async (pool) => {
       const tasks = new Map((await createTaskStore(pool).list()).map((t) => [t.instance_id, t]));
@@ -69,7 +70,7 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
       try {
         await evaluateBatch(docker, items, {
           sandbox,
-          concurrency: Number(opts.concurrency),
+          concurrency: opts.concurrency,
           attempts: sandbox.infraMaxAttempts,
           labels: { run: runId, activity: 'evaluate' },
           onResult: (_i, item, result) => {

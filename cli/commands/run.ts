@@ -3,10 +3,9 @@
 import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TASK_QUEUES, WORKFLOW_TYPES, runWorkflowId } from '../../core/constants.ts';
-import { ConfigError, InputError } from '../../core/errors.ts';
-import { loadRunConfig } from '../../config/load.ts';
+import { InputError } from '../../core/errors.ts';
 import type { RunConfig } from '../../config/schema.ts';
-import { runConfigProblems } from '../../workflows/checks.ts';
+import { loadCheckedConfig } from '../../config/checks.ts';
 import { SA, statusQuery } from '../../workflows/definitions.ts';
 import { action, printJson } from '../output.ts';
 import { progressView } from '../runProgress.ts';
@@ -102,10 +101,8 @@ export function registerRun(program: Command): void {
     .option('--json', 'print {"runId","workflowId"} once started (and the outcome when not detached)')
     .action(
       action(async (opts: { config: string; runId?: string; detach?: boolean; json?: boolean }) => {
-        const config = loadRunConfig(opts.config);
-        const problems = runConfigProblems(config);
-        if (problems.length)
-          throw new ConfigError(`invalid config ${opts.config}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+        // The same checks as `swe-forge config check` (config/checks.ts).
+        const { config } = await loadCheckedConfig(opts.config);
         const runId = opts.runId ?? `${config.name}-${stamp()}`;
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId))
           throw new InputError(`--run-id: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-'`);

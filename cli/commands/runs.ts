@@ -10,6 +10,7 @@ import { SA, pauseSignal, resumeSignal, statusQuery, type PipelineStatus } from 
 import { action, printJson } from '../output.ts';
 import { renderProgress } from '../runProgress.ts';
 import { withClient } from '../temporalClient.ts';
+import { intFlag } from '../flags.ts';
 import { finish, startPipeline, watchRun } from './run.ts';
 
 const runIdOf = (workflowId: string) => workflowId.replace(/^run-/, '');
@@ -80,12 +81,12 @@ export function registerRuns(program: Command): void {
 
   program
     .command('list')
-    .option('--json', 'print one JSON array')
+    .option('--json', 'one JSON object per run, one per line')
     .option('--query <visibility query>', 'extra filter, e.g. \'SweForgeStage="rl"\'')
-    .option('--limit <n>', 'at most this many runs', '50')
+    .option('--limit <n>', 'at most this many runs', intFlag(1), 50)
     .description('Pipeline runs, newest first, with their stage, recipe, model and RL iteration')
     .action(
-      action((opts: { json?: boolean; query?: string; limit: string }) =>
+      action((opts: { json?: boolean; query?: string; limit: number }) =>
         withClient(async (client) => {
           const query = `WorkflowType = "${WORKFLOW_TYPES.pipeline}"${opts.query ? ` AND (${opts.query})` : ''}`;
           const rows: Record<string, unknown>[] = [];
@@ -105,9 +106,9 @@ export function registerRuns(program: Command): void {
               startTime: w.startTime.toISOString(),
               closeTime: w.closeTime?.toISOString() ?? null,
             });
-            if (rows.length >= Number(opts.limit)) break;
+            if (rows.length >= opts.limit) break;
           }
-          if (opts.json) return printJson(rows);
+          if (opts.json) return rows.forEach(printJson);
           if (!rows.length) return console.log('no runs');
           const cols = ['runId', 'status', 'stage', 'recipe', 'model', 'rlIteration', 'startTime'];
           const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '-').length)));

@@ -7,6 +7,7 @@ import { InputError } from '../../core/errors.ts';
 import { loadRunConfig } from '../../config/load.ts';
 import type { EvaluationInput } from '../../workflows/evaluation.ts';
 import { action, printJson } from '../output.ts';
+import { intFlag } from '../flags.ts';
 import { withClient } from '../temporalClient.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -38,7 +39,7 @@ export function registerSchedule(program: Command): void {
     .requiredOption('--cron <expr>', 'cron expression in UTC, e.g. "0 2 * * *"')
     .requiredOption('--config <file>', 'run config: its tasks.eval split is evaluated')
     .option('--run <run>', "evaluate this run's latest checkpoint (default: the newest run with the config's name)")
-    .option('--samples <n>', 'samples per task (Pass@1 and Pass@n)', '1')
+    .option('--samples <n>', 'samples per task (Pass@1 and Pass@n)', intFlag(1), 1)
     .option('--paused', 'create it paused')
     .option('--json', 'print the schedule as JSON')
     .description('Create a schedule that starts evaluationWorkflow')
@@ -46,15 +47,13 @@ export function registerSchedule(program: Command): void {
       action(
         (
           name: string,
-          opts: { cron: string; config: string; run?: string; samples: string; paused?: boolean; json?: boolean },
+          opts: { cron: string; config: string; run?: string; samples: number; paused?: boolean; json?: boolean },
         ) =>
           withClient(async (client) => {
             const config = loadRunConfig(opts.config);
             if (!config.tasks.eval.length)
               throw new InputError(`--config: tasks.eval is empty in ${opts.config}: nothing to evaluate`);
-            const samples = Number(opts.samples);
-            if (!Number.isInteger(samples) || samples < 1)
-              throw new InputError(`--samples: must be a positive integer (got ${opts.samples})`);
+            const samples = opts.samples;
             const args: [EvaluationInput] = [{ config, runId: opts.run, samples }];
             try {
               await client.schedule.create({
@@ -89,7 +88,7 @@ export function registerSchedule(program: Command): void {
 
   schedule
     .command('list')
-    .option('--json', 'print one JSON array')
+    .option('--json', 'one JSON object per schedule, one per line')
     .description('Schedules with their state and next start')
     .action(
       action((opts: { json?: boolean }) =>
@@ -107,7 +106,7 @@ export function registerSchedule(program: Command): void {
               recentActions: d.info.recentActions.length,
             });
           }
-          if (opts.json) return printJson(rows);
+          if (opts.json) return rows.forEach(printJson);
           if (!rows.length) return console.log('no schedules');
           for (const r of rows) {
             console.log(

@@ -15,6 +15,7 @@ import { loadSettings } from '../../infra/settings.ts';
 import { withDatabase } from '../database.ts';
 import { progressBar } from '../progress.ts';
 import { action, printJson } from '../output.ts';
+import { intFlag, secondsFlag } from '../flags.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const idList = (v?: string) =>
@@ -127,17 +128,17 @@ export function registerTasks(program: Command): void {
   tasks
     .command('build')
     .option('--ids <ids>', 'comma-separated instance ids (default: all imported)')
-    .option('--concurrency <n>', 'images built at once', '2')
+    .option('--concurrency <n>', 'images built at once', intFlag(1), 2)
     .option('--json', 'one JSON object per task')
     .description('Build the environment image of each task (cached; labelled)')
     .action(
-      action(async (opts: { ids?: string; concurrency: string; json?: boolean }) => {
+      action(async (opts: { ids?: string; concurrency: number; json?: boolean }) => {
         const list = await withDatabase((p) => createTaskStore(p).list({ ids: idList(opts.ids) }), { create: true });
         const docker = await connectDocker();
         await ensureBaseImage(docker);
         const bar = progressBar(list.length, 'build', { quiet: false });
         let failed = 0;
-        await pool(list, Number(opts.concurrency), async (t: StoredTask) => {
+        await pool(list, opts.concurrency, async (t: StoredTask) => {
           const t0 = Date.now();
           const row = {
             instance_id: t.instance_id,
@@ -168,19 +169,19 @@ export function registerTasks(program: Command): void {
   tasks
     .command('validate')
     .option('--ids <ids>', 'comma-separated instance ids (default: all imported)')
-    .option('--concurrency <n>', 'evaluations at once', String(2))
-    .option('--timeout <sec>', 'test timeout per evaluation, seconds', '900')
+    .option('--concurrency <n>', 'evaluations at once', intFlag(1), 2)
+    .option('--timeout <sec>', 'test timeout per evaluation: seconds, or 15m / 1h', secondsFlag(1), 900)
     .option('--json', 'one JSON object per task')
     .description('Check each task: the gold patch must resolve it and the empty patch must not')
     .action(
-      action(async (opts: { ids?: string; concurrency: string; timeout: string; json?: boolean }) => {
+      action(async (opts: { ids?: string; concurrency: number; timeout: number; json?: boolean }) => {
         const list = await withDatabase((p) => createTaskStore(p).list({ ids: idList(opts.ids) }), { create: true });
         const docker = await connectDocker();
-        const sandbox = SandboxSchema.parse({ testTimeoutSec: Number(opts.timeout) });
+        const sandbox = SandboxSchema.parse({ testTimeoutSec: opts.timeout });
         const bar = progressBar(list.length, 'validate', { quiet: !!opts.json });
         const results = await validateTasks(docker, list, {
           sandbox,
-          concurrency: Number(opts.concurrency),
+          concurrency: opts.concurrency,
           attempts: sandbox.infraMaxAttempts,
           onDone: (v) => {
             bar.tick(`${v.instance_id} ${v.valid ? 'ok' : 'INVALID'}`);

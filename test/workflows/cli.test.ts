@@ -37,6 +37,7 @@ const json = (s: string) =>
   s
     .trim()
     .split('\n')
+    .filter(Boolean)
     .map((l) => JSON.parse(l));
 
 describe('swe-forge run / status / list', () => {
@@ -56,7 +57,7 @@ describe('swe-forge run / status / list', () => {
     const text = await cli('status', 'cli-1');
     expect(text.stdout).toMatch(/^rl +\[#{24}\] 3\/3/m);
     const rows = await eventually('cli-1 in the list', async () => {
-      const l = json((await cli('list', '--json', '--query', 'SweForgeStage="done"')).stdout)[0] as { runId: string }[];
+      const l = json((await cli('list', '--json', '--query', 'SweForgeStage="done"')).stdout) as { runId: string }[];
       return l.some((x) => x.runId === 'cli-1') ? l : undefined;
     });
     expect(rows.find((x) => x.runId === 'cli-1')).toMatchObject({
@@ -162,7 +163,7 @@ describe('swe-forge schedule', () => {
     const c = JSON.parse(created.stdout);
     expect(c).toMatchObject({ scheduleId: 'nightly-eval', cron: '0 2 * * *', paused: false });
     expect(c.nextActionTimes[0]).toMatch(/T02:00:00\.000Z$/);
-    const listed = JSON.parse((await cli('schedule', 'list', '--json')).stdout);
+    const listed = json((await cli('schedule', 'list', '--json')).stdout);
     expect(listed).toEqual([
       expect.objectContaining({
         scheduleId: 'nightly-eval',
@@ -186,9 +187,9 @@ describe('swe-forge schedule', () => {
     expect(evalRow.checkpoint).toBe('cli-1/rl/iter-3/step-3');
     expect(evalRow.metrics).toMatchObject({ tasks: 2, k: 2, pass1: 0.5, passK: 1 });
     expect((await cli('schedule', 'pause', 'nightly-eval')).code).toBe(0);
-    expect(JSON.parse((await cli('schedule', 'list', '--json')).stdout)[0].paused).toBe(true);
+    expect(json((await cli('schedule', 'list', '--json')).stdout)[0].paused).toBe(true);
     expect((await cli('schedule', 'delete', 'nightly-eval')).code).toBe(0);
-    expect(JSON.parse((await cli('schedule', 'list', '--json')).stdout)).toEqual([]);
+    expect(json((await cli('schedule', 'list', '--json')).stdout)).toEqual([]);
     const gone = await cli('schedule', 'trigger', 'nightly-eval');
     expect(gone.code).toBe(2);
     expect(gone.stderr).toMatch(/no schedule nightly-eval/);

@@ -1,6 +1,7 @@
 // The schema of one pipeline run. Every field has a help text and the papers' default; sub-configs are handed
 // to the components that need them (never the whole config).
 import { z } from 'zod';
+import { TrainingSchema } from './trainingSchema.ts';
 
 const positiveInt = () => z.number().int().positive();
 const probability = () => z.number().min(0).max(1);
@@ -206,6 +207,7 @@ export const RunConfigSchema = z
     agent: AgentSchema.prefault({}),
     sandbox: SandboxSchema.prefault({}),
     stages: StagesSchema.prefault({}),
+    training: TrainingSchema.prefault({}).describe('The cluster training runs on and how the model is spread over it.'),
   })
   .strict();
 

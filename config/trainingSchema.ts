@@ -1,0 +1,80 @@
+// `training`: the cluster a run trains on and how the trainer spreads the model over it. The memory plan
+// (config/memoryCheck.ts) reads it to say, per stage, what one GPU holds and whether that fits.
+import { z } from 'zod';
+
+const positiveInt = () => z.number().int().positive();
+
+export const ArchitectureSchema = z
+  .object({
+    hiddenSize: positiveInt(),
+    numLayers: positiveInt(),
+    intermediateSize: positiveInt(),
+    numHeads: positiveInt(),
+    numKvHeads: positiveInt(),
+    vocabSize: positiveInt(),
+    tieEmbeddings: z.boolean().default(false),
+    qkvBias: z.boolean().default(false),
+  })
+  .strict()
+  .describe('Shape of the trained model, when its name is not in core/modelShapes.ts and its config.json is not here.');
+
+export const TrainingSchema = z
+  .object({
+    nodes: positiveInt().default(1).describe('Hosts one training job spans.'),
+    gpusPerNode: positiveInt().default(1).describe('GPUs per host (one trainer process each).'),
+    gpuMemoryGb: z.number().positive().default(80).describe('Memory of one GPU, GiB.'),
+    usableFraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.9)
+      .describe('Share of gpuMemoryGb the plan may fill (the rest: CUDA context, NCCL buffers, fragmentation).'),
+    hostMemoryGb: z
+      .number()
+      .positive()
+      .default(512)
+      .describe('Host memory of one node, GiB (holds what cpuOffload and offloadActivations move off the GPUs).'),
+    hosts: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Fixed host list for torchrun rendezvous (first = rendezvous host); length must equal nodes.'),
+    engine: z
+      .enum(['fsdp', 'ddp'])
+      .default('fsdp')
+      .describe('fsdp: PyTorch FSDP2 shards weights, gradients and optimizer state; ddp: a full copy per GPU.'),
+    microBatchSize: positiveInt()
+      .default(1)
+      .describe('Sequences per GPU per forward; gradient accumulation makes up the global batch.'),
+    gradientCheckpointing: z.boolean().default(true).describe('Keep only each layer input; recompute the rest.'),
+    offloadActivations: z
+      .boolean()
+      .default(false)
+      .describe('With checkpointing, keep the layer inputs in host memory (torch save_on_cpu).'),
+    cpuOffload: z
+      .boolean()
+      .default(false)
+      .describe('FSDP2 CPU offload: sharded weights, gradients and AdamW state in host memory.'),
+    logitChunk: positiveInt()
+      .default(4096)
+      .describe('Tokens per chunk when computing logits and the loss (the full logits never exist at once).'),
+    lora: z
+      .object({
+        enabled: z.boolean().default(false).describe('Train LoRA adapters (peft) instead of every weight.'),
+        rank: positiveInt().default(64).describe('LoRA rank r.'),
+        alpha: z.number().positive().default(128).describe('LoRA alpha (scale alpha / r).'),
+      })
+      .strict()
+      .prefault({}),
+    architecture: ArchitectureSchema.optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.hosts && t.hosts.length !== t.nodes)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hosts'],
+        message: `lists ${t.hosts.length} hosts but nodes is ${t.nodes}`,
+      });
+  });
+
+export type TrainingConfig = z.infer<typeof TrainingSchema>;

@@ -5,7 +5,9 @@
 // and ends as model_error (scored 0, not masked: the environment was fine).
 import { InfraError, InputError } from '../../core/errors.ts';
 import { isTruncation, shapeReward } from '../../core/reward.ts';
+import type { TestStatus } from '../../core/pytestLog.ts';
 import type { TaskInstance } from '../../core/task.ts';
+import { executionRecord } from './executionRecord.ts';
 import type { EvalOutcome, ExitReason, RolloutInput, RolloutSummary, TrajectoryMessage } from '../contracts.ts';
 import { REPO_DIR, SandboxEnvironment } from './environment.ts';
 import { estimateTokens, runAgent } from './loop.ts';
@@ -26,7 +28,15 @@ export interface RolloutDeps {
   model(input: RolloutInput): Promise<Model>;
   /** The task's environment image (built when missing). */
   prepareImage(task: RolloutTask): Promise<string>;
-  evaluate(task: RolloutTask, patch: string, input: RolloutInput): Promise<{ outcome: EvalOutcome; message: string }>;
+  evaluate(task: RolloutTask, patch: string, input: RolloutInput): Promise<Evaluated>;
+}
+
+/** A grading result; tests / logTail (the harness's parsed statuses and log tail) are stored with the row. */
+export interface Evaluated {
+  outcome: EvalOutcome;
+  message: string;
+  tests?: Readonly<Record<string, TestStatus>>;
+  logTail?: string;
 }
 
 export interface RolloutHooks {
@@ -142,6 +152,7 @@ export async function performRollout(
     let outcome: EvalOutcome | null = null;
     let evalMs: number | undefined;
     let patch = phase.patch;
+    let evaluated: Evaluated | undefined;
     if (exitReason === 'submitted' || forced) {
       if (phase.diffError) {
         outcome = 'patch_failed';
@@ -154,7 +165,7 @@ export async function performRollout(
         patch = null;
       } else {
         const t0 = Date.now();
-        const ev = await deps.evaluate(task, patch, input);
+        const ev = (evaluated = await deps.evaluate(task, patch, input));
         evalMs = Date.now() - t0;
         outcome = ev.outcome;
         if (outcome === 'infra_error') {
@@ -201,6 +212,7 @@ export async function performRollout(
       finishedAt: new Date(),
       evalMs,
       attempt: hooks.attempt,
+      ...executionRecord(task, outcome, evaluated),
     });
     return { rolloutId, ...summary };
   } finally {

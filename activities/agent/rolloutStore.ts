@@ -1,6 +1,7 @@
 // The summary row of a rollout in Postgres `rollouts`, upserted on (run_id, stage, task_id, sample): a retried
 // activity overwrites its own row instead of adding a second one.
 import type pg from 'pg';
+import type { TestRecord } from '../../core/testStatuses.ts';
 import type { EvalOutcome, ExitReason, RolloutStage } from '../contracts.ts';
 
 export interface RolloutRecord {
@@ -31,6 +32,9 @@ export interface RolloutRecord {
   finishedAt: Date;
   evalMs?: number;
   attempt: number;
+  /** Every listed test's status from the harness (migration 011); null when nothing was executed. */
+  testStatuses?: TestRecord | null;
+  logTail?: string | null;
 }
 
 const COLUMNS = [
@@ -62,6 +66,8 @@ const COLUMNS = [
   'duration_ms',
   'eval_ms',
   'attempt',
+  'test_statuses',
+  'log_tail',
 ] as const;
 const KEY = new Set(['run_id', 'stage', 'task_id', 'sample']);
 
@@ -106,6 +112,8 @@ export async function upsertRollout(pool: pg.Pool, r: RolloutRecord): Promise<nu
     r.finishedAt.getTime() - r.startedAt.getTime(),
     r.evalMs ?? null,
     r.attempt,
+    r.testStatuses ? JSON.stringify(r.testStatuses) : null,
+    pgText(r.logTail),
   ];
   const { rows } = await pool.query<{ id: string }>(UPSERT, values);
   return Number(rows[0]!.id);
@@ -134,6 +142,8 @@ export interface StoredRollout {
   trajectory_path: string | null;
   duration_ms: number | null;
   attempt: number;
+  test_statuses: TestRecord | null;
+  log_tail: string | null;
 }
 
 export async function getRollout(pool: pg.Pool, id: number): Promise<StoredRollout | undefined> {

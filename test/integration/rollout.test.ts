@@ -44,6 +44,9 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
       attempt: 1,
     });
     expect(rows[0].patch).toContain('rstrip(sep)');
+    const statuses = rows[0].test_statuses as Record<string, string>;
+    expect(Object.values(statuses)).toHaveLength(task.FAIL_TO_PASS.length + task.PASS_TO_PASS.length);
+    expect(new Set(Object.values(statuses))).toEqual(new Set(['PASSED']));
     expect(Number(rows[0].id)).toBe(s.rolloutId);
     const messages = await readTrajectory(s.trajectoryPath);
     expect(messages[0]!.role).toBe('system');
@@ -75,7 +78,14 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
       masked: false,
     });
     const rows = await rolloutRows(fx.deps, 'it-wrong');
-    expect(rows[0].patch).toContain('FIXME');
+    // A plausible wrong fix (issue 14): a mutant of the gold patch, with no marker a verifier could key on.
+    expect(rows[0].patch).toMatch(/^\+.*slug\[:max_length - 1\]/m);
+    expect(rows[0].patch).not.toMatch(/fixme/i);
+    // What execution said is kept with the row: every listed test's status, and the log tail.
+    const statuses = rows[0].test_statuses as Record<string, string>;
+    expect(Object.keys(statuses).sort()).toEqual([...task.FAIL_TO_PASS, ...task.PASS_TO_PASS].sort());
+    expect(task.FAIL_TO_PASS.some((t) => statuses[t] === 'FAILED')).toBe(true);
+    expect(rows[0].log_tail).toMatch(/passed|failed/);
   });
 
   it('refuses history commands and counts the attempts', async () => {

@@ -3,7 +3,9 @@
 // mode — and the server plays the plan one step per turn. With probability scripted_success_p (per task) the
 // mode is `solve` (gold fix through file_editor str_replace calls, run the tests, submit); otherwise one of the
 // failure modes below. Stateless: the step for a turn depends only on the plan and the turn index.
+import { EQUIVALENT_MUTANTS } from './equivalentMutants.ts';
 import { goldEditCalls, parseGoldPatch, type FileChange } from './goldEdits.ts';
+import { applicableMutations, mutatePatch, type MutationKind } from './mutations.ts';
 import { rngFor } from './rng.ts';
 
 export type ScriptedMode = 'solve' | 'wrong_edit' | 'explore' | 'solve_no_submit' | 'malformed';
@@ -27,6 +29,8 @@ export interface ScriptedPlan {
   steps: ScriptedStep[];
   /** Played in a cycle once the steps run out (modes that never submit run into max turns). */
   repeat: ScriptedStep[];
+  /** wrong_edit: which mistake the gold patch was given (infra/scripted-policy/mutations.ts). */
+  mutation?: MutationKind;
 }
 
 export const DEFAULT_SUCCESS_P = 0.5;
@@ -72,22 +76,18 @@ function searchTerm(changes: FileChange[]): string {
   return (changes[0]?.path.split('/').pop() ?? 'main').replace(/\.\w+$/, '');
 }
 
-function wrongEdit(changes: FileChange[], root: string): ScriptedStep {
-  const target = changes.find((f) => f.kind === 'modify' && f.hunks.length);
-  if (!target)
-    return call('I will note the plan in a file.', 'file_editor', {
-      command: 'create',
-      path: `${root}/FIX_NOTES.md`,
-      file_text: 'todo\n',
-    });
-  const old = target.hunks[0]!.oldText;
-  const indent = /^[ \t]*/.exec(old)?.[0] ?? '';
-  return call('I think this is the place; let me adjust it.', 'file_editor', {
-    command: 'str_replace',
-    path: `${root}/${target.path}`,
-    old_str: old,
-    new_str: `${indent}# FIXME: handle the reported case here\n${old}`,
-  });
+/** The wrong fixes the stand-in may play for a task: mutants of its gold patch the tests tell apart. */
+export function wrongEditKinds(task: ScriptedTask): MutationKind[] {
+  const equivalent = EQUIVALENT_MUTANTS[task.instance_id] ?? [];
+  return applicableMutations(task.patch).filter((k) => !equivalent.includes(k));
+}
+
+/** The edits of a wrong fix: the gold patch with one plausible mistake, applied like the gold edits are. */
+function wrongEdits(task: ScriptedTask, kind: MutationKind, root: string): ScriptedStep[] {
+  const mutated = mutatePatch(task.patch, kind)!;
+  return goldEditCalls(parseGoldPatch(mutated), root).map((c) =>
+    call('Now I will make the change.', c.name, c.arguments),
+  );
 }
 
 export function chooseMode(u: number, v: number, p: number): ScriptedMode {
@@ -99,7 +99,10 @@ export function chooseMode(u: number, v: number, p: number): ScriptedMode {
 
 export function planFor(task: ScriptedTask, seed: number, sample: number, root = '/testbed'): ScriptedPlan {
   const rng = rngFor(seed, task.instance_id, sample);
-  const mode = chooseMode(rng(), rng(), successProbability(task));
+  let mode = chooseMode(rng(), rng(), successProbability(task));
+  const wrongKinds = mode === 'wrong_edit' ? wrongEditKinds(task) : [];
+  // A gold patch with no place for a mistake the tests would catch: the episode explores instead.
+  if (mode === 'wrong_edit' && !wrongKinds.length) mode = 'explore';
   const changes = parseGoldPatch(task.patch);
   const testFile = firstTestFile(task);
   const runTests = call('Let me run the relevant tests.', 'bash', {
@@ -124,8 +127,11 @@ export function planFor(task: ScriptedTask, seed: number, sample: number, root =
   switch (mode) {
     case 'solve':
       return { mode, peeksHistory, steps: [...steps, ...edits, runTests, submit], repeat: [submit] };
-    case 'wrong_edit':
-      return { mode, peeksHistory, steps: [...steps, wrongEdit(changes, root), submit], repeat: [submit] };
+    case 'wrong_edit': {
+      const kind = wrongKinds[Math.floor(rng() * wrongKinds.length)]!;
+      const edits = wrongEdits(task, kind, root);
+      return { mode, peeksHistory, mutation: kind, steps: [...steps, ...edits, runTests, submit], repeat: [submit] };
+    }
     case 'solve_no_submit':
       return {
         mode,

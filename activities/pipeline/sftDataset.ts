@@ -3,17 +3,21 @@
 import { join } from 'node:path';
 import type { RunConfig } from '../../config/schema.ts';
 import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
+import type { ToolFormat } from '../agent/protocols.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { createDifficultyActivities } from './difficulty.ts';
 import { writeJsonl } from './jsonl.ts';
 import { fetchRollouts, readTrajectoryMessages } from './rolloutRows.ts';
 import { runDir } from './runs.ts';
+import { forStudent } from './studentFormat.ts';
 import type { FilterSummary } from './types.ts';
 
 export interface BuildSftDatasetInput {
   runId: string;
   filter: RunConfig['stages']['filter'];
   seed: number;
+  /** The policy's tool format: `text` gives teacher trajectories the system prompt a text-format student sees. */
+  toolFormat?: ToolFormat;
 }
 
 export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
@@ -36,7 +40,7 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
         const messages = path ? safeRead(path) : null;
         // A row without its file cannot train anything; count it rather than fail a long run over one file.
         if (!messages?.length) unreadable++;
-        else lines.push({ messages });
+        else lines.push({ messages: forStudent(messages, input.toolFormat ?? 'native') });
       }
       const path = join(runDir(deps.settings.artifactsDir, input.runId), 'datasets', 'sft.jsonl');
       await writeJsonl(path, lines);

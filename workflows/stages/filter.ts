@@ -9,7 +9,12 @@ export async function filterWorkflow(input: StageInput): Promise<FilterSummary> 
 
 async function filterStage({ runId, config }: StageInput, control: Control): Promise<FilterSummary> {
   control.report({ kind: 'stage', stage: 'filter', done: 0, total: 1 });
-  const summary = await pipeline.buildSftDataset({ runId, filter: config.stages.filter, seed: config.seed });
+  const summary = await pipeline.buildSftDataset({
+    runId,
+    filter: config.stages.filter,
+    seed: config.seed,
+    toolFormat: config.models.policy.toolFormat,
+  });
   control.report({ kind: 'stage', stage: 'filter', done: 1, total: 1, note: `${summary.rows} trajectories kept` });
   return summary;
 }

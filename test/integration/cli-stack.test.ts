@@ -1,6 +1,6 @@
 // `swe-forge up --detach` / `down` as a user runs them: real dev server + UI, embedded Postgres, worker processes.
 import { execFile } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,10 +49,30 @@ describe('swe-forge up / down', () => {
     const again = await cli(['up', '--detach', '--json']);
     expect(JSON.parse(again.stdout.trim().split('\n').pop()!).pid).toBe(state.pid);
 
+    // A worker killed with SIGKILL is restarted by `up`, and the restart is recorded.
+    const rollout = state.workers.find((w: { role: string }) => w.role === 'rollout');
+    process.kill(rollout.pid, 'SIGKILL');
+    const stateFile = join(dir, 'stack.json');
+    let after: { workers: { role: string; pid: number; restarts: number; lastExit?: { signal: string } }[] } = state;
+    for (let i = 0; i < 300; i++) {
+      after = JSON.parse(readFileSync(stateFile, 'utf8'));
+      if (after.workers.find((w) => w.role === 'rollout')?.restarts === 1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const restarted = after.workers.find((w) => w.role === 'rollout')!;
+    expect(restarted).toMatchObject({ restarts: 1, lastExit: { signal: 'SIGKILL' } });
+    expect(restarted.pid).not.toBe(rollout.pid);
+    expect(isAlive(restarted.pid)).toBe(true);
+    expect(readFileSync(join(dir, 'logs', 'up.log'), 'utf8')).toMatch(/worker rollout .* exited unexpectedly/);
+
     const down = await cli(['down', '--json']);
     expect(JSON.parse(down.stdout.trim())).toMatchObject({ stopped: true, pid: state.pid });
-    expect(isAlive(state.pid)).toBe(false);
-    for (const w of state.workers) expect(isAlive(w.pid)).toBe(false);
+    // `down` returns only when every process `up` started has exited.
+    expect(state.temporalPid).toBeGreaterThan(0);
+    expect(state.postgresPid).toBeGreaterThan(0);
+    for (const pid of [state.pid, state.temporalPid, state.postgresPid, restarted.pid])
+      expect(isAlive(pid)).toBe(false);
+    for (const w of after.workers) expect(isAlive(w.pid)).toBe(false);
     await expect(fetch(`http://127.0.0.1:${uiPort}/`)).rejects.toThrow();
   });
 

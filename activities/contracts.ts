@@ -2,6 +2,12 @@
 // workers implement them). Types only: workflows import this file. Payloads carry ids, paths and small
 // summaries, never trajectories or tensors.
 import type { RunConfig, ModelEndpoint } from '../config/schema.ts';
+import type {
+  HeldOutReport,
+  MeasureVerifierInput,
+  PrepareVerifierDataInput,
+  VerifierData,
+} from './scoring/verifierTypes.ts';
 
 export type AgentConfig = RunConfig['agent'];
 export type SandboxConfig = RunConfig['sandbox'];
@@ -84,6 +90,8 @@ export interface TrainVerifierInput {
   /** Empty: <artifacts>/runs/<runId>/verifier. Relative: under the worker's artifacts dir. */
   outDir: string;
   cfg: RunConfig['stages']['sweWorld'];
+  /** A second verifier of the run (the baseline): its checkpoint id and default dir carry this name. */
+  name?: string;
 }
 
 export interface ExportOnnxInput {
@@ -199,6 +207,10 @@ export interface GpuActivities {
 /** orchestrator queue, written by the verifier / report owners. */
 export interface ScoringActivities {
   buildVerifierDataset(i: BuildVerifierDatasetInput): Promise<DatasetRef>;
+  /** The sweWorld stage's training rows from the run's executions, split by task (issue 14). */
+  prepareVerifierData(i: PrepareVerifierDataInput): Promise<VerifierData>;
+  /** A verifier checkpoint's accuracy on the held-out executions, scored as TTS scores. */
+  measureVerifier(i: MeasureVerifierInput): Promise<HeldOutReport>;
   scoreCandidates(i: ScoreCandidatesInput): Promise<ScoreCandidatesResult>;
   writeReport(i: WriteReportInput): Promise<ReportRef>;
 }

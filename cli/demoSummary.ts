@@ -1,5 +1,6 @@
 // The table `swe-forge demo` ends with, read from the report's summary.json.
 import type { TtsCurves } from '../core/tts.ts';
+import type { SweWorldSection } from '../activities/report/sweWorld.ts';
 
 export interface ReportSummary {
   runId: string;
@@ -8,6 +9,7 @@ export interface ReportSummary {
   difficulty: { tasks: number; mixed: number };
   rl: { iteration: number; meanReward: number; resolvedRate: number; masked: number; meanTurns: number }[];
   tts: TtsCurves | null;
+  sweWorld?: SweWorldSection | null;
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
@@ -45,4 +47,19 @@ export function printSummary(s: ReportSummary): void {
         `Pass@${s.tts.k[last]}: ${pct(s.tts.passK[last])}`,
     );
   }
+  // The verifier's accuracy on held-out executions, beside TTS@K (what the pick is worth), and the paper's figure.
+  const sw = s.sweWorld;
+  for (const [label, h] of [
+    [sw?.kind ?? 'verifier', sw?.heldOut],
+    [`${sw?.baseline?.kind ?? ''} baseline`, sw?.baseline?.heldOut],
+  ] as const) {
+    if (!h) continue;
+    console.log(
+      `held-out ${label}: reward accuracy ${pct(h.rewardAccuracy)}, test status accuracy ${pct(h.testStatusAccuracy)}, ` +
+        `precision ${pct(h.precision)}, recall ${pct(h.recall)} (n ${h.n}, ${h.tasks} tasks; paper 77.6%)`,
+    );
+  }
+  const b = sw?.tts.baseline;
+  if (sw?.tts.scoredWith) console.log(`TTS scored with ${sw.tts.scoredWith.kind} ${sw.tts.scoredWith.name}`);
+  if (b) console.log(`TTS@K with the ${b.scoredWith.kind} baseline: ${pct(b.ttsAtK)}`);
 }

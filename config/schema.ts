@@ -137,6 +137,20 @@ export const SweWorldSchema = z
     steps: positiveInt().default(200).describe('Training steps.'),
     lr: z.number().positive().default(1e-5).describe('Learning rate.'),
     balance: z.boolean().default(true).describe('Balance resolved / unresolved examples 50/50.'),
+    heldOutFraction: z
+      .number()
+      .min(0)
+      .max(0.9)
+      .default(0.25)
+      .describe(
+        "Share of the run's tasks whose executions are held out of verifier training and measured on (split by task).",
+      ),
+    baseline: z
+      .enum(['orm', 'swe_world'])
+      .optional()
+      .describe(
+        'A second verifier kind trained and measured on the same split, reported next to `kind` (TTS uses `kind`).',
+      ),
   })
   .strict();
 
@@ -145,7 +159,10 @@ export const TtsSchema = z
     enabled: z.boolean().default(true).describe('Run test-time scaling on the evaluation tasks.'),
     k: positiveInt().default(8).describe('Candidates per task (TTS@K).'),
     selector: z.enum(['verifier', 'random', 'fewest_turns']).default('verifier').describe('How one is picked.'),
-    backend: z.enum(['onnx', 'llm']).default('onnx').describe('onnx: in-process scorer; llm: endpoint logprobs.'),
+    backend: z
+      .enum(['onnx', 'llm'])
+      .default('onnx')
+      .describe("onnx: the run's own sweWorld checkpoint, in process; llm: an external judge (models.verifier)."),
     model: z
       .enum(['policy', 'teacher'])
       .default('policy')

@@ -19,9 +19,18 @@ export function runConfigProblems(c: RunConfig): string[] {
     if (s.tts.backend === 'llm' && !c.models.verifier) {
       problems.push('models.verifier: stages.tts.backend "llm" needs a verifier endpoint');
     }
-    if (s.tts.backend === 'onnx' && s.sweWorld.kind !== 'orm') {
+    // TTS scores with what the run trained (issue 14); an external judge is a choice made by name, never a
+    // silent replacement for a verifier the run spent a stage on.
+    if (s.tts.backend === 'onnx' && !s.sweWorld.enabled) {
       problems.push(
-        'stages.tts.backend: the onnx scorer is an ORM; set stages.sweWorld.kind: orm, or use the llm backend',
+        'stages.tts.backend: "onnx" scores with the run\'s own verifier checkpoint; enable stages.sweWorld, or ' +
+          'name an external judge (backend "llm" with models.verifier)',
+      );
+    }
+    if (s.tts.backend === 'llm' && s.sweWorld.enabled) {
+      problems.push(
+        'stages.tts.backend: "llm" scores with the external judge models.verifier, so the verifier stages.sweWorld ' +
+          'trains would be thrown away; use backend "onnx" (the run\'s checkpoint) or disable stages.sweWorld',
       );
     }
   }

@@ -34,7 +34,11 @@ export function createEvaluationActivities({ pool, settings }: Pick<ActivityDeps
         ttsAtK: input.kind === 'tts' ? res.ttsAtK : null,
         pass1: res.pass1,
         passK: res.passK,
+        ...(input.scoredWith ? { scoredWith: input.scoredWith } : {}),
       };
+      const scorer = input.scoredWith
+        ? `; scored with ${input.scoredWith.source === 'run' ? "the run's" : 'the external'} ${input.scoredWith.kind} ${input.scoredWith.name}`
+        : '';
       const dir = join(runDir(settings.artifactsDir, input.runId), 'reports');
       mkdirSync(dir, { recursive: true });
       const reportPath = join(dir, `${input.kind}-${input.evaluationId.replace(/[^A-Za-z0-9._-]/g, '_')}.md`);
@@ -43,7 +47,7 @@ export function createEvaluationActivities({ pool, settings }: Pick<ActivityDeps
         [
           `# ${input.kind === 'tts' ? 'Test-time scaling' : 'Evaluation'}: ${input.runId}`,
           '',
-          `checkpoint: ${input.checkpoint ?? '(base policy)'}; tasks: ${res.tasks}; K = ${input.k}; masked candidates: ${masked}`,
+          `checkpoint: ${input.checkpoint ?? '(base policy)'}; tasks: ${res.tasks}; K = ${input.k}; masked candidates: ${masked}${scorer}`,
           '',
           '| metric | value |',
           '|---|---|',

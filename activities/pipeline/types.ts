@@ -4,6 +4,14 @@ import type { RunConfig, StageName } from '../../config/schema.ts';
 import type { PassRateHistogram } from '../../core/difficulty.ts';
 import type { SftRule } from '../../core/filter.ts';
 import type { CheckpointRef, RolloutStage } from '../contracts.ts';
+import type { HeldOutReport } from '../scoring/verifierTypes.ts';
+
+export interface TtsScorer {
+  source: 'run' | 'external';
+  kind: 'orm' | 'swe_world';
+  /** The checkpoint id (source run) or the judge's model name (source external). */
+  name: string;
+}
 
 export interface DistillSummary {
   rollouts: number;
@@ -48,9 +56,25 @@ export interface SweWorldSummary {
   checkpointId: string;
   path: string;
   onnxDir: string | null;
+  /** The verifier kind TTS scores with (absent in runs recorded before issue 14: orm or swe_world by config). */
+  kind?: 'orm' | 'swe_world';
+  /** Measured on executions of tasks it never trained on (issue 14); absent when nothing was held out. */
+  heldOut?: HeldOutReport;
+  /** stages.sweWorld.baseline: the other kind, trained and measured on the same split. */
+  baseline?: {
+    kind: 'orm' | 'swe_world';
+    checkpointId: string;
+    path: string;
+    onnxDir: string;
+    heldOut?: HeldOutReport;
+  };
 }
 export interface TtsSummary {
   evaluationId: string;
+  /** What scored the candidates: the run's own checkpoint (kind, id) or an external judge by name. */
+  scoredWith?: TtsScorer;
+  /** TTS@K over the same candidates with the baseline verifier (stages.sweWorld.baseline). */
+  baseline?: { scoredWith: TtsScorer; ttsAtK: number | null };
   tasks: number;
   k: number;
   ttsAtK: number | null;
@@ -149,4 +173,6 @@ export interface EvaluationInput {
   selector: 'verifier' | 'random' | 'fewest_turns';
   seed: number;
   scores: { rolloutId: number; score: number }[];
+  /** Which verifier produced `scores` (named in the summary and the Markdown). */
+  scoredWith?: TtsScorer;
 }

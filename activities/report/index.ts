@@ -10,6 +10,7 @@ import { loadReportData } from './data.ts';
 import { buildFigures, ttsCurvesOf } from './figures.ts';
 import { renderMarkdown } from './markdown.ts';
 import { svgToPng } from './png.ts';
+import { sweWorldMarkdown, sweWorldSection } from './sweWorld.ts';
 import { writeTrajectoryPage } from './trajectoryPage.ts';
 
 export interface WriteReportOptions extends WriteReportInput {
@@ -54,10 +55,12 @@ export async function writeReport(
     },
     rl: data.rl,
     tts: curves,
+    sweWorld: sweWorldSection(data),
     masked: data.maskedByReason,
   };
   put('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
   const reportPath = join(dir, 'report.md');
-  put('report.md', renderMarkdown({ data, curves, trajectories }));
+  const md = renderMarkdown({ data, curves, trajectories });
+  put('report.md', [md.trimEnd(), ...sweWorldMarkdown(summary.sweWorld), ''].join('\n'));
   return { reportPath, files: files.sort(), summary };
 }

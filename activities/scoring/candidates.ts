@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
+import type { TestRecord } from '../../core/testStatuses.ts';
 import type { VerifierMessage } from '../../core/verifierPrompt.ts';
 import type { RolloutStage } from '../contracts.ts';
 
@@ -24,6 +25,8 @@ export interface CandidateRow {
   turns: number;
   patch: string;
   trajectoryPath: string | null;
+  /** Every listed test's status from the harness (migration 011); null when nothing was executed. */
+  testStatuses: TestRecord | null;
 }
 
 type Row = {
@@ -37,8 +40,9 @@ type Row = {
   turns: number;
   patch: string | null;
   trajectory_path: string | null;
+  test_statuses: TestRecord | null;
 };
-const COLUMNS = 'id, run_id, stage, task_id, sample, outcome, masked, turns, patch, trajectory_path';
+const COLUMNS = 'id, run_id, stage, task_id, sample, outcome, masked, turns, patch, trajectory_path, test_statuses';
 const toCandidate = (r: Row): CandidateRow => ({
   rolloutId: Number(r.id),
   runId: r.run_id,
@@ -50,6 +54,7 @@ const toCandidate = (r: Row): CandidateRow => ({
   turns: r.turns,
   patch: r.patch ?? '',
   trajectoryPath: r.trajectory_path,
+  testStatuses: r.test_statuses,
 });
 
 /** The rows for these ids, in the order asked; an unknown id is an input error naming it. */

@@ -13,6 +13,7 @@ import type { ActivityDeps } from '../deps.ts';
 import { candidatesById, readMessages, taskTexts } from './candidates.ts';
 import { createLlmVerifier } from './llm.ts';
 import { ormText, sweWorldPrompt } from './render.ts';
+import { judgeCandidates } from './simulate.ts';
 
 /** Optional knobs beyond the shared contract (all default sensibly). */
 export interface ScoreCandidatesOptions extends ScoreCandidatesInput {
@@ -27,7 +28,7 @@ export interface ScoreCandidatesOptions extends ScoreCandidatesInput {
 /** Loaded ONNX verifiers per worker process, keyed by dir and file time so a re-export is picked up. */
 export type OnnxCache = Map<string, Promise<OnnxVerifier>>;
 
-function onnxVerifier(cache: OnnxCache, dir: string, device?: OnnxDevice): Promise<OnnxVerifier> {
+export function onnxVerifier(cache: OnnxCache, dir: string, device?: OnnxDevice): Promise<OnnxVerifier> {
   let stamp: number;
   try {
     stamp = statSync(resolve(dir, 'model.onnx')).mtimeMs;
@@ -90,27 +91,32 @@ export async function scoreCandidates(
     pool,
     cands.map((c) => c.taskId),
   );
-  const kind = input.backend === 'onnx' ? 'orm' : (input.kind ?? 'orm');
-  const texts = cands.map((c) =>
-    kind === 'orm'
-      ? ormText(c, tasks.get(c.taskId)!, readMessages(c.trajectoryPath).messages, input.limits)
-      : sweWorldPrompt(c, tasks.get(c.taskId)!, input.limits),
-  );
+  const kind = input.kind ?? 'orm';
   let scores: number[];
   let verifierName: string;
   if (input.backend === 'onnx') {
     if (!input.verifierDir)
       throw new InputError('verifierDir: required for the onnx backend (the export-onnx output dir)');
     const v = await onnxVerifier(cache, input.verifierDir, input.device);
-    scores = await v.scoreTexts(texts, {
-      batchSize: input.batchSize,
-      onBatch: progress,
-      signal: ctx?.cancellationSignal,
-    });
+    // orm: one text per candidate; swe_world: one per listed test, graded into a reward (simulate.ts).
+    const judged = await judgeCandidates(
+      kind,
+      cands,
+      tasks,
+      (texts) =>
+        v.scoreTexts(texts, { batchSize: input.batchSize, onBatch: progress, signal: ctx?.cancellationSignal }),
+      { ormLimits: input.limits },
+    );
+    scores = judged.map((j) => j.score);
     verifierName = resolve(input.verifierDir);
   } else {
     if (!input.verifier)
       throw new InputError('verifier: an endpoint is required for the llm backend (models.verifier)');
+    const texts = cands.map((c) =>
+      kind === 'orm'
+        ? ormText(c, tasks.get(c.taskId)!, readMessages(c.trajectoryPath).messages, input.limits)
+        : sweWorldPrompt(c, tasks.get(c.taskId)!, input.limits),
+    );
     const llm = createLlmVerifier({ endpoint: input.verifier, kind, api: input.api, samples: input.samples });
     let done = 0;
     let undecided = 0;

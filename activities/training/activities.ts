@@ -138,7 +138,8 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
     },
 
     async trainVerifier(i: TrainVerifierInput): Promise<CheckpointRef> {
-      const outDir = i.outDir ? artifact(i.outDir) : trainingPaths.verifier(settings.artifactsDir, i.runId);
+      const dir = trainingPaths.verifier(settings.artifactsDir, i.runId);
+      const outDir = i.outDir ? artifact(i.outDir) : i.name ? `${dir}-${i.name}` : dir;
       const config = verifierTrainerConfig({
         cfg: i.cfg,
         kind: i.kind,
@@ -151,7 +152,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         { command: 'train-verifier', config, configDir: outDir, what },
         // The stage column is the RunConfig stage (what latestCheckpoint filters on); the id keeps "verifier" so it
         // never meets the ids of an SFT run in the same stage (trainSft with stage sweWorld).
-        { runId: i.runId, stage: 'sweWorld', stageKey: 'verifier' },
+        { runId: i.runId, stage: 'sweWorld', stageKey: i.name ? `verifier-${i.name}` : 'verifier' },
       );
       return expectRef(what, r);
     },

@@ -45,12 +45,22 @@ describe('runConfigProblems', () => {
   });
 
   it('refuses a verifier the TTS stage cannot use, when there are tasks to scale on', () => {
-    expect(problems({ stages: { tts: { backend: 'llm' } } })).toEqual([expect.stringMatching(/^models\.verifier:/)]);
-    expect(problems({ stages: { sweWorld: { kind: 'swe_world' }, tts: { backend: 'onnx' } } })).toEqual([
-      expect.stringMatching(/^stages\.tts\.backend: the onnx scorer is an ORM/),
+    expect(problems({ stages: { sweWorld: { enabled: false }, tts: { backend: 'llm' } } })).toEqual([
+      expect.stringMatching(/^models\.verifier:/),
     ]);
+    // The run's own checkpoint scores TTS, whichever kind it is (issue 14) ...
+    expect(problems({ stages: { sweWorld: { kind: 'swe_world' }, tts: { backend: 'onnx' } } })).toEqual([]);
+    expect(problems({ stages: { sweWorld: { enabled: false }, tts: { backend: 'onnx' } } })).toEqual([
+      expect.stringMatching(/^stages\.tts\.backend: "onnx" scores with the run's own verifier/),
+    ]);
+    // ... and a stage that trains a verifier TTS would then ignore is refused.
+    const ignored = problems({
+      models: { ...base.models, verifier: { name: 'judge', baseUrl: 'http://judge:8000/v1' } },
+      stages: { sweWorld: { kind: 'swe_world' }, tts: { backend: 'llm' } },
+    });
+    expect(ignored).toEqual([expect.stringMatching(/^stages\.tts\.backend: "llm" .* thrown away/)]);
     expect(
-      problems({ tasks: { eval: [] }, stages: { sweWorld: { kind: 'swe_world' }, tts: { backend: 'onnx' } } }),
+      problems({ tasks: { eval: [] }, stages: { sweWorld: { enabled: false }, tts: { backend: 'onnx' } } }),
     ).toEqual([]);
     expect(problems({ stages: { sweWorld: { kind: 'swe_world' }, tts: { selector: 'fewest_turns' } } })).toEqual([]);
   });

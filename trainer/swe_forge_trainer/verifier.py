@@ -77,7 +77,7 @@ def run_orm(cfg, rt, job) -> None:
         batch["verdict"] = torch.tensor([verdicts[i] for i in idx])
         return batch
 
-    job.state = {"kind": "orm", "yes_token_id": yes_id, "no_token_id": no_id}
+    job.state = {"kind": cfg.kind, "yes_token_id": yes_id, "no_token_id": no_id}
     ckpt, metrics = train(job, total, batch_fn, orm_loss, module=scorer)
     stats = {
         "rows": len(labels),
@@ -113,9 +113,17 @@ def run_swe_world(cfg, rt, job) -> None:
     events.emit("done", checkpoint=ckpt, metrics={**metrics, **stats})
 
 
+def scorer_rows(path: str) -> bool:
+    """SWE-World as a per-test scorer: {text,label} rows, one per recorded test status (label 1 = passed), trained
+    exactly like the ORM (P(YES) at the last token); {prompt,target} rows train the generative report writer."""
+    rows = data.read_jsonl(path, "train-verifier.data")
+    return bool(rows) and "text" in rows[0]
+
+
 def run(cfg) -> None:
     STOP.defer()
     rt = init_runtime(cfg.device, "train-verifier.device")
     seed_everything(cfg.seed)
     job = prepare(rt, "train-verifier", cfg)
-    (run_orm if cfg.kind == "orm" else run_swe_world)(cfg, rt, job)
+    per_test = cfg.kind == "swe_world" and scorer_rows(cfg.data)
+    (run_orm if cfg.kind == "orm" or per_test else run_swe_world)(cfg, rt, job)

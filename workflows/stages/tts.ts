@@ -1,6 +1,7 @@
 // Test-time scaling: K candidates per evaluation task with the latest policy, verifier scores, the best picked;
 // TTS@K next to Pass@1 and Pass@K over the same candidates.
-import type { StageInput, TtsSummary } from '../../activities/pipeline/types.ts';
+import { patched } from '@temporalio/workflow';
+import type { StageInput, TtsScorer, TtsSummary } from '../../activities/pipeline/types.ts';
 import { pipeline, scoring } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
@@ -40,17 +41,43 @@ async function ttsStage({ runId, config }: StageInput, control: Control): Promis
     checkpoint = weights?.checkpointId ?? null;
     tally = await withPolicy(runId, config, weights, 'tts', run);
   }
+  // Since issue 14: the baseline verifier scores the same candidates first (so the primary's scores are the
+  // latest stored), and every evaluation names the verifier it scored with.
+  const named = patched('tts-scored-with');
+  const baseline = named && verifier?.baseline ? verifier.baseline : undefined;
+  const baselineEval = baseline
+    ? await pipeline.recordEvaluation({
+        evaluationId: `${runId}:tts-${baseline.scoredWith.kind}`,
+        runId,
+        stage: 'tts',
+        kind: 'tts',
+        checkpoint,
+        k: t.k,
+        selector: t.selector,
+        seed: config.seed,
+        scoredWith: baseline.scoredWith,
+        scores: (
+          await scoring.scoreCandidates({
+            runId,
+            backend: 'onnx',
+            verifierDir: baseline.onnxDir,
+            kind: baseline.scoredWith.kind,
+            rolloutIds: tally.rolloutIds,
+          })
+        ).scores,
+      })
+    : undefined;
   const { scores } = verifier
     ? await scoring.scoreCandidates({
         runId,
         backend: t.backend,
         verifierDir: verifier.onnxDir,
         verifier: config.models.verifier,
-        kind: config.stages.sweWorld.kind,
+        kind: named ? verifier.scoredWith.kind : config.stages.sweWorld.kind,
         rolloutIds: tally.rolloutIds,
       })
     : { scores: [] };
-  return pipeline.recordEvaluation({
+  const summary = await pipeline.recordEvaluation({
     evaluationId,
     runId,
     stage: 'tts',
@@ -60,14 +87,25 @@ async function ttsStage({ runId, config }: StageInput, control: Control): Promis
     selector: t.selector,
     seed: config.seed,
     scores,
+    ...(named && verifier ? { scoredWith: verifier.scoredWith } : {}),
   });
+  return baselineEval
+    ? { ...summary, baseline: { scoredWith: baseline!.scoredWith, ttsAtK: baselineEval.ttsAtK } }
+    : summary;
 }
 
-async function verifierFor(runId: string, config: StageInput['config']): Promise<{ onnxDir?: string }> {
+interface TtsVerifier {
+  onnxDir?: string;
+  scoredWith: TtsScorer;
+  baseline?: { onnxDir: string; scoredWith: TtsScorer };
+}
+
+async function verifierFor(runId: string, config: StageInput['config']): Promise<TtsVerifier> {
+  const kind = config.stages.sweWorld.kind;
   if (config.stages.tts.backend === 'llm') {
     if (!config.models.verifier)
       throw failure('ConfigError', 'models.verifier: stages.tts.backend "llm" needs a verifier endpoint');
-    return {};
+    return { scoredWith: { source: 'external', kind, name: config.models.verifier.name } };
   }
   const sw = await pipeline.getStageResult({ runId, stage: 'sweWorld' });
   if (!sw?.onnxDir) {
@@ -76,5 +114,12 @@ async function verifierFor(runId: string, config: StageInput['config']): Promise
       'stages.tts.selector: "verifier" with the onnx backend needs the sweWorld stage (enable it, or pick another selector)',
     );
   }
-  return { onnxDir: sw.onnxDir };
+  const b = sw.baseline;
+  return {
+    onnxDir: sw.onnxDir,
+    scoredWith: { source: 'run', kind: sw.kind ?? kind, name: sw.checkpointId },
+    ...(b
+      ? { baseline: { onnxDir: b.onnxDir, scoredWith: { source: 'run', kind: b.kind, name: b.checkpointId } } }
+      : {}),
+  };
 }

@@ -173,6 +173,31 @@ export function createStubs(o: StubOptions) {
       writeFileSync(path, '{"messages":[],"label":1}\n');
       return { datasetId: `${i.runId}:${i.kind}`, path, rows: 1, stats: {} };
     },
+    async prepareVerifierData(i) {
+      record('prepareVerifierData', i);
+      const path = join(o.artifactsDir, 'runs', i.runId, 'datasets', `verifier-${i.kind}.jsonl`);
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, '{"text":"t","label":1}\n');
+      const train = { datasetId: `${i.runId}/verifier-${i.kind}`, path, rows: 1, stats: {} };
+      return { train, trainTasks: ['t-1'], heldOut: { taskIds: ['t-2'], rolloutIds: [1, 2] } };
+    },
+    async measureVerifier(i) {
+      record('measureVerifier', i);
+      return {
+        kind: i.kind,
+        checkpointId: i.checkpointId,
+        heldOutTasks: i.heldOutTasks,
+        n: i.rolloutIds.length,
+        tasks: i.heldOutTasks.length,
+        positives: 1,
+        rewardAccuracy: 0.5,
+        precision: 1,
+        recall: 0.5,
+        testStatusAccuracy: i.kind === 'swe_world' ? 0.75 : null,
+        testsN: i.kind === 'swe_world' ? 4 : 0,
+        calibration: { brier: 0.25, ece: 0.1, bins: [] },
+      };
+    },
     async scoreCandidates(i) {
       record('scoreCandidates', i);
       // The stub verifier prefers later rollouts: deterministic, and not always right.

@@ -1,0 +1,34 @@
+// Inputs and outputs of the sweWorld stage's data and measurement activities (types only: workflows import them).
+import type { HeldOutMetrics } from '../../core/verifierMetrics.ts';
+import type { DatasetRef } from '../contracts.ts';
+
+export interface PrepareVerifierDataInput {
+  runId: string;
+  kind: 'orm' | 'swe_world';
+  balance: boolean;
+  /** Share of the run's tasks whose executions are held out of training and measured on (0: none). */
+  heldOutFraction: number;
+}
+
+export interface VerifierData {
+  train: DatasetRef;
+  trainTasks: string[];
+  /** Executions (rollouts with a recorded test run) of the held-out tasks. */
+  heldOut: { taskIds: string[]; rolloutIds: number[] };
+}
+
+export interface MeasureVerifierInput {
+  runId: string;
+  kind: 'orm' | 'swe_world';
+  /** export-onnx output of the checkpoint being measured. */
+  verifierDir: string;
+  checkpointId: string;
+  rolloutIds: number[];
+  heldOutTasks: string[];
+}
+
+export interface HeldOutReport extends HeldOutMetrics {
+  kind: 'orm' | 'swe_world';
+  checkpointId: string;
+  heldOutTasks: string[];
+}

@@ -1,0 +1,195 @@
+// SWE-World (SWE-Master) as an execution simulator. Its input is what execution would see: the issue, the
+// candidate patch, the modified files' content around each hunk (after the patch), and each test to run with its
+// source. Its output is a simulated report, one status per listed test, and the reward is derived from that report
+// by THE harness's grading function (gradeTests via core/testStatuses.ts) — there is no separate reward head that
+// could disagree with the report. The model behind it is a scorer asked once per listed test (P(YES) = passes);
+// the same text trains it (one row per recorded test status) and queries it. Pure: no I/O.
+import { clip, keepEnd } from './verifierPrompt.ts';
+import type { Grade } from './grading.ts';
+import { gradeRecord, type TestLists, type TestRecord } from './testStatuses.ts';
+
+export const SWE_WORLD_TEST_QUESTION =
+  'Simulate running this test with the candidate patch and the test patch applied. Does it pass? Answer YES or NO.\nAnswer:';
+
+export interface SweWorldCase extends TestLists {
+  problemStatement: string;
+  /** The candidate's diff. */
+  patch: string;
+  /** The task's test patch (the new tests' source lives here). */
+  testPatch: string;
+}
+
+export interface SweWorldLimits {
+  maxChars: number;
+  issueChars: number;
+  diffChars: number;
+  filesChars: number;
+  testChars: number;
+}
+export const DEFAULT_SWE_WORLD_LIMITS: SweWorldLimits = {
+  maxChars: 12_000,
+  issueChars: 2_500,
+  diffChars: 4_000,
+  filesChars: 3_000,
+  testChars: 1_500,
+};
+
+interface Hunk {
+  path: string;
+  start: number;
+  /** The post-patch side: context and added lines, as the file reads after the patch. */
+  after: string[];
+}
+
+/** Each hunk's post-patch text with its line numbers: the modified files' content around the hunks. */
+export function patchedHunks(patch: string): Hunk[] {
+  const out: Hunk[] = [];
+  let path = '';
+  let cur: Hunk | undefined;
+  for (const line of patch.split('\n')) {
+    const file = /^\+\+\+ (?:"?b\/)?(.*?)"?$/.exec(line);
+    if (line.startsWith('diff --git ')) cur = undefined;
+    else if (file && !cur) path = file[1] === '/dev/null' ? '' : file[1]!;
+    const head = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+    if (head) {
+      cur = { path, start: Number(head[1]), after: [] };
+      if (path) out.push(cur);
+    } else if (cur && (line.startsWith(' ') || line.startsWith('+') || line === '')) cur.after.push(line.slice(1));
+  }
+  for (const h of out) while (h.after.length && h.after[h.after.length - 1] === '') h.after.pop();
+  return out;
+}
+
+/** `path::Class::test_name[param]` -> { file, name } (the function whose source defines the test). */
+export function testLocation(id: string): { file: string; name: string } {
+  const [file = '', ...parts] = id.split('::');
+  const last = (parts[parts.length - 1] ?? '').replace(/\[.*$/s, '');
+  return { file, name: last };
+}
+
+const indentOf = (line: string) => /^\s*/.exec(line)![0].length;
+
+/** Source of the test functions the test patch adds or changes, keyed `file::name`. */
+export function testSources(testPatch: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const h of patchedHunks(testPatch)) {
+    const lines = h.after;
+    for (let i = 0; i < lines.length; i++) {
+      const m = /^(\s*)(?:async\s+)?def\s+(\w+)\s*\(/.exec(lines[i]!);
+      if (!m) continue;
+      // Decorators just above (parametrize lists) belong to the test; the body is what is indented deeper.
+      const indent = m[1]!.length;
+      let from = i;
+      for (let j = i - 1; j >= 0 && lines[j]!.trim(); j--) {
+        if (indentOf(lines[j]!) < indent) break;
+        if (indentOf(lines[j]!) === indent && !/^\s*[@)\]]/.test(lines[j]!)) break;
+        if (indentOf(lines[j]!) === indent && lines[j]!.trim().startsWith('@')) from = j;
+      }
+      let to = i + 1;
+      while (to < lines.length && (!lines[to]!.trim() || indentOf(lines[to]!) > indent)) to++;
+      const body = lines.slice(from, to).join('\n').trimEnd();
+      out.set(`${h.path}::${m[2]}`, body);
+    }
+  }
+  return out;
+}
+
+function filesSection(patch: string, maxChars: number): string {
+  const hunks = patchedHunks(patch);
+  if (!hunks.length) return '(none: the candidate changes nothing)';
+  const text = hunks
+    .map(
+      (h) => `### ${h.path} (lines ${h.start}-${h.start + h.after.length - 1}, after the patch)\n${h.after.join('\n')}`,
+    )
+    .join('\n\n');
+  return clip(text, maxChars);
+}
+
+/** The shared part of every per-test question about one candidate. */
+export function renderSweWorldContext(c: SweWorldCase, limits: Partial<SweWorldLimits> = {}): string {
+  const l = { ...DEFAULT_SWE_WORLD_LIMITS, ...limits };
+  const patch = c.patch.trim() ? '```diff\n' + clip(c.patch.trimEnd(), l.diffChars) + '\n```' : '(no changes)';
+  return [
+    `## Issue\n${clip(c.problemStatement.trim(), l.issueChars)}`,
+    `## Candidate patch\n${patch}`,
+    `## Modified files around the hunks\n${filesSection(c.patch, l.filesChars)}`,
+  ].join('\n\n');
+}
+
+/** One listed test's question: the shared context, then the test's name, list and source, then the question. */
+export function renderSweWorldTestText(
+  context: string,
+  testId: string,
+  sources: ReadonlyMap<string, string>,
+  list: 'FAIL_TO_PASS' | 'PASS_TO_PASS',
+  limits: Partial<SweWorldLimits> = {},
+): string {
+  const l = { ...DEFAULT_SWE_WORLD_LIMITS, ...limits };
+  const { file, name } = testLocation(testId);
+  const source = sources.get(`${file}::${name}`);
+  const body = source
+    ? '```python\n' + clip(source, l.testChars) + '\n```'
+    : `(defined in ${file}; the test patch does not change it)`;
+  const tail = `## Test to run (${list})\n${testId}\n${body}\n\n## Question\n${SWE_WORLD_TEST_QUESTION}`;
+  return keepEnd(`${context}\n\n${tail}`, l.maxChars);
+}
+
+/** Every listed test's question for one candidate, in list order (FAIL_TO_PASS first). */
+export function sweWorldTexts(
+  c: SweWorldCase,
+  limits: Partial<SweWorldLimits> = {},
+): { testId: string; text: string }[] {
+  const context = renderSweWorldContext(c, limits);
+  const sources = testSources(c.testPatch);
+  return [
+    ...c.failToPass.map((t) => ({
+      testId: t,
+      text: renderSweWorldTestText(context, t, sources, 'FAIL_TO_PASS', limits),
+    })),
+    ...c.passToPass.map((t) => ({
+      testId: t,
+      text: renderSweWorldTestText(context, t, sources, 'PASS_TO_PASS', limits),
+    })),
+  ];
+}
+
+export interface SimulatedReport {
+  /** One status per listed test: PASSED when the simulator's P(pass) >= 0.5. */
+  tests: TestRecord;
+  grade: Grade;
+  /** gradeTests(report).resolved: the reward the harness would give a real log with these statuses. */
+  reward: 0 | 1;
+  /**
+   * Ranking score: the least confident pass. It is > 0.5 exactly when every test is predicted to pass, i.e.
+   * exactly when reward is 1, so ranking by it never contradicts the reward.
+   */
+  score: number;
+}
+
+export function simulateReport(lists: TestLists, pPass: Readonly<Record<string, number>>): SimulatedReport {
+  const tests: TestRecord = {};
+  for (const id of [...lists.failToPass, ...lists.passToPass])
+    tests[id] = (pPass[id] ?? 0) >= 0.5 ? 'PASSED' : 'FAILED';
+  const grade = gradeRecord(lists, tests);
+  const ps = [...lists.failToPass, ...lists.passToPass].map((id) => pPass[id] ?? 0);
+  return { tests, grade, reward: grade.resolved ? 1 : 0, score: ps.length ? Math.min(...ps) : 1 };
+}
+
+/** The report as text (the generative simulator's target, and what a served simulator is asked to write). */
+export function renderReport(lists: TestLists, tests: Readonly<TestRecord>): string {
+  const ids = [...lists.failToPass, ...lists.passToPass];
+  const reward = gradeRecord(lists, tests).resolved ? 1 : 0;
+  return `${ids.map((id) => `${id} ${tests[id] ?? 'MISSING'}`).join('\n')}\nREWARD: ${reward}`;
+}
+
+/** Statuses a written report gives the listed tests (a test it does not mention is MISSING, i.e. failed). */
+export function parseReport(lists: TestLists, report: string): TestRecord {
+  const out: TestRecord = {};
+  const lines = report.split('\n').map((l) => l.trim());
+  for (const id of [...lists.failToPass, ...lists.passToPass]) {
+    const line = [...lines].reverse().find((l) => l.startsWith(`${id} `));
+    const m = line ? /\b(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\s*$/.exec(line) : null;
+    out[id] = m ? (m[1] as TestRecord[string]) : 'MISSING';
+  }
+  return out;
+}

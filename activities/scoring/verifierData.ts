@@ -36,8 +36,8 @@ export async function prepareVerifierData(
   );
   const held = new Set(split.heldOut);
   const train = all.filter((c) => !held.has(c.taskId));
-  const executed = (c: CandidateRow) => executedRecord(c, tasks.get(c.taskId)!) !== null;
-  const heldOut = all.filter((c) => held.has(c.taskId) && executed(c));
+  // Measured on real executions only: an empty diff's result is known without running anything.
+  const heldOut = all.filter((c) => held.has(c.taskId) && c.testStatuses !== null);
   const label = (c: CandidateRow): 0 | 1 => (c.outcome === 'resolved' ? 1 : 0);
   let rows: { text: string; label: 0 | 1 }[];
   const stats: Record<string, number> = { candidates: train.length, trainTasks: split.train.length };

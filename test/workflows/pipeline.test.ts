@@ -167,6 +167,20 @@ describe('pipelineWorkflow', () => {
     expect(result.stages.report!.reportPath).toMatch(/report\.md$/);
   });
 
+  it('sweWorld measures its checkpoint on held-out executions, and TTS names the checkpoint it scored with', async () => {
+    const prep = env.stubs.named('prepareVerifierData')[0]!.input as { heldOutFraction: number };
+    expect(prep.heldOutFraction).toBe(0.25);
+    const measured = env.stubs.named('measureVerifier')[0]!.input as { verifierDir: string; rolloutIds: number[] };
+    expect(measured.verifierDir).toBe(result.stages.sweWorld!.onnxDir);
+    expect(measured.rolloutIds).toEqual([1, 2]); // the stub's held-out executions
+    expect(result.stages.sweWorld!.heldOut).toMatchObject({ n: 2, rewardAccuracy: 0.5 });
+    expect(result.stages.tts!.scoredWith).toEqual({
+      source: 'run',
+      kind: result.stages.sweWorld!.kind,
+      name: result.stages.sweWorld!.checkpointId,
+    });
+  });
+
   it('answers the status query, also through the temporal CLI', async () => {
     const s = await handle.query(statusQuery);
     const masked = await q<{ n: number }>('select count(*)::int as n from rollouts where run_id = $1 and masked');

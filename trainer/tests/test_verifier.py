@@ -62,6 +62,22 @@ def test_swe_world_trains_on_the_target_only(tiny_model, tmp_path, capfd):
     assert events[-1]["metrics"]["rows_dropped_target_too_long"] == 1
 
 
+def test_swe_world_per_test_rows_train_the_scorer(tiny_model, tmp_path, capfd):
+    """SWE-World as a simulator: {text,label} rows (one per recorded test status) train the P(YES) scorer that
+    export-onnx exports and TTS queries once per listed test; the checkpoint says it is a swe_world model."""
+    rows = [{"text": f"Test t{i}: the patch fixes it. Passes? Answer:", "label": 1} for i in range(3)]
+    rows += [{"text": f"Test t{i}: the patch breaks it. Passes? Answer:", "label": 0} for i in range(7)]
+    data = write_jsonl(tmp_path / "tests.jsonl", rows)
+    raw = {"kind": "swe_world", "model": tiny_model, "data": str(data), "out_dir": str(tmp_path / "sw"), "steps": 25,
+           "lr": 3e-3, "batch_size": 6, "max_seq_len": 64, "seed": 0, "device": "cpu"}  # fmt: skip
+    done = run_inprocess(verifier, "train-verifier", raw, capfd)[-1]
+    assert done["metrics"]["rows_used"] == 6 and done["metrics"]["positives"] == 3  # balanced PASSED / FAILED
+    state = json.load(open(os.path.join(done["checkpoint"], "trainer_state.json")))
+    assert state["kind"] == "swe_world"
+    scores = score(done["checkpoint"], capfd, texts=[r["text"] for r in rows])
+    assert min(scores[:3]) > 0.8 and max(scores[3:]) < 0.2
+
+
 def test_score_is_p_yes_at_the_last_token(tiny_model, capfd):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

@@ -7,6 +7,8 @@
 import OpenAI from 'openai';
 import type { ModelEndpoint } from '../../config/schema.ts';
 import { InputError } from '../../core/errors.ts';
+import { parseReport } from '../../core/sweWorld.ts';
+import { gradeRecord, type TestLists } from '../../core/testStatuses.ts';
 import { parseReward } from '../../core/verifierPrompt.ts';
 import { classifyModelError, resolveApiKey } from '../agent/modelClient.ts';
 
@@ -98,7 +100,11 @@ export function createLlmVerifier(o: LlmVerifierOptions) {
 
   return {
     /** One candidate's score; `text` is the ORM text or the SWE-World prompt, matching `kind`. */
-    async score(text: string, signal?: AbortSignal): Promise<LlmScore> {
+    /**
+     * swe_world with `lists`: the written report's statuses are graded by the harness's grading function (a test
+     * it does not mention counts as failed); without them, its final REWARD line (reports of older prompts).
+     */
+    async score(text: string, signal?: AbortSignal, lists?: TestLists): Promise<LlmScore> {
       try {
         if (o.kind === 'orm') {
           const p = await orm(text, signal);
@@ -106,7 +112,8 @@ export function createLlmVerifier(o: LlmVerifierOptions) {
         }
         const rewards: number[] = [];
         for (let i = 0; i < (o.samples ?? 1); i++) {
-          const r = parseReward(await report(text, signal));
+          const written = await report(text, signal);
+          const r = lists ? (gradeRecord(lists, parseReport(lists, written)).resolved ? 1 : 0) : parseReward(written);
           if (r !== null) rewards.push(r);
         }
         if (!rewards.length) return { score: 0.5, undecided: true };

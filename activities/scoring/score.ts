@@ -120,8 +120,12 @@ export async function scoreCandidates(
     const llm = createLlmVerifier({ endpoint: input.verifier, kind, api: input.api, samples: input.samples });
     let done = 0;
     let undecided = 0;
-    scores = await mapLimit(texts, input.concurrency ?? 4, async (text) => {
-      const r = await llm.score(text, ctx?.cancellationSignal);
+    const listsOf = (i: number) => {
+      const t = tasks.get(cands[i]!.taskId)!;
+      return kind === 'swe_world' ? { failToPass: t.failToPass, passToPass: t.passToPass } : undefined;
+    };
+    scores = await mapLimit(texts, input.concurrency ?? 4, async (text, i) => {
+      const r = await llm.score(text, ctx?.cancellationSignal, listsOf(i));
       if (r.undecided) undecided++;
       progress(++done, texts.length);
       return r.score;

@@ -239,7 +239,7 @@ describe('llm verifier backend', () => {
     expect(requests[0]!.body).toMatchObject({ logprobs: true, top_logprobs: 20, max_tokens: 1 });
   });
 
-  it('swe_world: the score is the simulated report’s REWARD', async () => {
+  it('swe_world: the score is the harness grading of the written report, not its REWARD line', async () => {
     requests.length = 0;
     const res = await scoreCandidates({ pool: stack.pool! }, new Map(), {
       runId: RUN,
@@ -248,7 +248,8 @@ describe('llm verifier backend', () => {
       verifier: endpoint(),
       rolloutIds: [ids.tts1!],
     });
-    expect(res.scores).toEqual([{ rolloutId: ids.tts1, score: 1 }]);
+    // The fake report says `REWARD: 1` but never mentions t.py::test_b (PASS_TO_PASS): graded, that is a failure.
+    expect(res.scores).toEqual([{ rolloutId: ids.tts1, score: 0 }]);
     expect(requests[0]!.body).toMatchObject({ max_tokens: 256, temperature: 0 });
     expect(String(requests[0]!.body.prompt)).toContain('## Simulated test report');
   });

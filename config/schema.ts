@@ -151,6 +151,13 @@ export const SweWorldSchema = z
       .describe(
         'A second verifier kind trained and measured on the same split, reported next to `kind` (TTS uses `kind`).',
       ),
+    reverseReasoning: z
+      .boolean()
+      .default(false)
+      .describe(
+        "swe_world: the first teacher explains each recorded report (SWE-Master's reverse reasoning); the chains go, " +
+          'marked, into the report rows for a generative simulator (datasets/verifier-swe_world-reports.jsonl).',
+      ),
   })
   .strict();
 

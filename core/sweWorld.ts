@@ -153,6 +153,34 @@ export function sweWorldTexts(
   ];
 }
 
+export const SWE_WORLD_REPORT_INSTRUCTION =
+  'Simulate running the tests above with the candidate patch and the test patch applied. Write one line per test, ' +
+  'in the order listed: the test id, a space, then PASSED or FAILED. End with REWARD: 1 if every test passes, else REWARD: 0.';
+
+/** The generative simulator's prompt: the shared context, every listed test with its source, the instruction. */
+export function renderSweWorldReportPrompt(c: SweWorldCase, limits: Partial<SweWorldLimits> = {}): string {
+  const l = { ...DEFAULT_SWE_WORLD_LIMITS, ...limits };
+  const sources = testSources(c.testPatch);
+  const shown = new Set<string>();
+  const block = (list: string, ids: readonly string[]) =>
+    `${list}:\n${ids.length ? ids.map((t) => `- ${t}`).join('\n') : '(none)'}`;
+  const code: string[] = [];
+  for (const id of [...c.failToPass, ...c.passToPass]) {
+    const { file, name } = testLocation(id);
+    const src = sources.get(`${file}::${name}`);
+    if (src && !shown.has(`${file}::${name}`)) code.push('```python\n' + clip(src, l.testChars) + '\n```');
+    shown.add(`${file}::${name}`);
+  }
+  const tests = `## Tests to run\n${block('FAIL_TO_PASS', c.failToPass)}\n${block('PASS_TO_PASS', c.passToPass)}`;
+  const text = [
+    renderSweWorldContext(c, limits),
+    tests,
+    `## Source of the new or changed tests\n${code.length ? clip(code.join('\n\n'), l.testChars * 3) : '(none)'}`,
+    `## Simulated test report\n${SWE_WORLD_REPORT_INSTRUCTION}\n`,
+  ].join('\n\n');
+  return keepEnd(text, l.maxChars);
+}
+
 export interface SimulatedReport {
   /** One status per listed test: PASSED when the simulator's P(pass) >= 0.5. */
   tests: TestRecord;

@@ -4,13 +4,22 @@
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.ts';
 import { hashSeed } from '../../core/sampling.ts';
-import { sweWorldTexts } from '../../core/sweWorld.ts';
+import type { ModelEndpoint } from '../../config/schema.ts';
+import { renderReport, renderSweWorldReportPrompt, sweWorldTexts } from '../../core/sweWorld.ts';
 import { verdicts } from '../../core/testStatuses.ts';
 import { heldOutMetrics, splitByTask, type HeldOutItem } from '../../core/verifierMetrics.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { candidatesById, readMessages, taskTexts, trainingCandidates, type CandidateRow } from './candidates.ts';
+import {
+  candidatesById,
+  readMessages,
+  taskTexts,
+  trainingCandidates,
+  type CandidateRow,
+  type TaskText,
+} from './candidates.ts';
 import { balanceLabels, VERIFIER_TRAINING_STAGES } from './dataset.ts';
 import { runArtifactsDir, writeJsonlAtomic } from './files.ts';
+import { addReverseReasoning } from './reasoning.ts';
 import { ormText } from './render.ts';
 import { executedRecord, judgeCandidates, sweWorldCase, type TextScorer } from './simulate.ts';
 import type { HeldOutReport, MeasureVerifierInput, PrepareVerifierDataInput, VerifierData } from './verifierTypes.ts';
@@ -64,6 +73,15 @@ export async function prepareVerifierData(
         rows.push({ text: q.text, label: actual[q.testId] ? 1 : 0 });
     }
     stats.candidatesWithoutRecord = unknown;
+    // The same executions as {prompt,target} report rows, for a generative simulator served by vLLM; with a
+    // teacher, SWE-Master's reverse-reasoning chains are added in front of each report, marked (reasoning.ts).
+    const reports = await reportRows(train, tasks, i.reasoner);
+    await writeJsonlAtomic(
+      join(runArtifactsDir(settings.artifactsDir, i.runId), 'datasets', 'verifier-swe_world-reports.jsonl'),
+      reports,
+    );
+    stats.reportRows = reports.length;
+    stats.reasoningRows = reports.filter((r) => r.reasoning === 'teacher').length;
   }
   if (!rows.length)
     throw new InputError(`runId: run ${i.runId}: no ${i.kind} training rows outside the held-out tasks`);
@@ -83,6 +101,21 @@ export async function prepareVerifierData(
     trainTasks: split.train,
     heldOut: { taskIds: split.heldOut, rolloutIds: heldOut.map((c) => c.rolloutId) },
   };
+}
+
+async function reportRows(
+  train: readonly CandidateRow[],
+  tasks: ReadonlyMap<string, TaskText>,
+  reasoner: ModelEndpoint | undefined,
+) {
+  const rows = train.flatMap((c) => {
+    const task = tasks.get(c.taskId)!;
+    const record = executedRecord(c, task);
+    if (!record) return [];
+    const lists = { failToPass: task.failToPass, passToPass: task.passToPass };
+    return [{ prompt: renderSweWorldReportPrompt(sweWorldCase(c, task)), target: renderReport(lists, record) }];
+  });
+  return reasoner ? addReverseReasoning(rows, reasoner) : rows.map((r) => ({ ...r, reasoning: 'none' as const }));
 }
 
 /** The held-out metrics of one verifier checkpoint, scored by `scorer` (the same one TTS uses). */

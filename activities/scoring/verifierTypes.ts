@@ -1,5 +1,6 @@
 // Inputs and outputs of the sweWorld stage's data and measurement activities (types only: workflows import them).
 import type { HeldOutMetrics } from '../../core/verifierMetrics.ts';
+import type { ModelEndpoint } from '../../config/schema.ts';
 import type { DatasetRef } from '../contracts.ts';
 
 export interface PrepareVerifierDataInput {
@@ -8,6 +9,8 @@ export interface PrepareVerifierDataInput {
   balance: boolean;
   /** Share of the run's tasks whose executions are held out of training and measured on (0: none). */
   heldOutFraction: number;
+  /** swe_world: a teacher that writes reverse-reasoning chains into the report rows (stages.sweWorld.reverseReasoning). */
+  reasoner?: ModelEndpoint;
 }
 
 export interface VerifierData {

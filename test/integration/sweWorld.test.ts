@@ -3,9 +3,13 @@
 // held-out tasks (the same for SWE-World and the ORM), and the metrics come from grading the simulated reports.
 // The scorer here is a FAKE (a function of the text, no model): the point is the bookkeeping, not a model.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REASONING_CLOSE, REASONING_OPEN } from '../../activities/scoring/reasoning.ts';
 import { measureVerifier, prepareVerifierData } from '../../activities/scoring/verifierData.ts';
+import { ModelEndpointSchema } from '../../config/schema.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 const RUN = 'sweworld-split-run';
@@ -97,5 +101,66 @@ describe('measureVerifier', () => {
       texts.map((t) => (t.includes('+good') && t.includes('(FAIL_TO_PASS)') ? 0.9 : 0.2)),
     );
     expect(strict).toMatchObject({ rewardAccuracy: 0.5, precision: null, recall: 0 });
+  });
+});
+
+describe('report rows for a generative simulator', () => {
+  it('targets are the recorded reports, graded; a teacher chain goes in front, marked, when one is configured', async () => {
+    const deps = { pool: stack.pool!, settings };
+    const plain = await prepareVerifierData(deps, {
+      runId: RUN,
+      kind: 'swe_world',
+      balance: true,
+      heldOutFraction: 0.25,
+    });
+    const file = join(settings.artifactsDir, 'runs', RUN, 'datasets', 'verifier-swe_world-reports.jsonl');
+    const rows = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(plain.train.stats).toMatchObject({ reportRows: 18, reasoningRows: 0 });
+    expect(rows.map((r) => r.target)).toContain(`${F} FAILED\n${P} PASSED\nREWARD: 0`);
+    expect(rows.map((r) => r.target)).toContain(`${F} PASSED\n${P} PASSED\nREWARD: 1`);
+    // A FAKE teacher (a test stand-in answering every request with one sentence), no model behind it.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        const message = { role: 'assistant', content: 'The patch changes m.py, so test_f now sees the new value.' };
+        res.end(
+          JSON.stringify({
+            id: 'f',
+            object: 'chat.completion',
+            created: 0,
+            model: 't',
+            choices: [{ index: 0, message, finish_reason: 'stop' }],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const reasoner = ModelEndpointSchema.parse({
+        name: 'teacher',
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+      });
+      const taught = await prepareVerifierData(deps, {
+        runId: RUN,
+        kind: 'swe_world',
+        balance: true,
+        heldOutFraction: 0.25,
+        reasoner,
+      });
+      expect(taught.train.stats).toMatchObject({ reportRows: 18, reasoningRows: 18 });
+      const chained = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(chained[0].reasoning).toBe('teacher');
+      expect(chained[0].target.startsWith(`${REASONING_OPEN}\nThe patch changes m.py`)).toBe(true);
+      expect(chained[0].target.endsWith(`${REASONING_CLOSE}\n${rows[0].target}`)).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -59,6 +59,9 @@ async function trainAndMeasure(input: StageInput, kind: 'orm' | 'swe_world', bas
     kind,
     balance: sw.balance,
     heldOutFraction: sw.heldOutFraction,
+    ...(kind === 'swe_world' && sw.reverseReasoning && config.models.teachers[0]
+      ? { reasoner: config.models.teachers[0] }
+      : {}),
   });
   const ref: CheckpointRef = await training.trainVerifier({
     runId,

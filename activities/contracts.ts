@@ -24,7 +24,10 @@ export interface RolloutInput {
   sample: number;
   /** The endpoint to sample from; baseUrl already resolved (e.g. the policy server of the current checkpoint). */
   model: ModelEndpoint;
-  /** Checkpoint id or model name the samples come from (recorded on the row). */
+  /**
+   * The checkpoint id the workflow asked for (trainer policies) or the model name. The row records what the
+   * endpoint reports in its replies' `model` field instead; this is only the fallback when no reply came.
+   */
   policyVersion?: string;
   agent: AgentConfig;
   sandbox: SandboxConfig;
@@ -115,12 +118,17 @@ export interface MakeTinyModelInput {
 export interface PolicyServerInput {
   /** Checkpoint dir (trainer kind) or model path (vLLM on CUDA workers). */
   checkpoint: string;
+  /** Which server (one per served name per worker): started, or swapped to `checkpoint`. */
   servedName: string;
+  /** The model name the engine serves the checkpoint under: its checkpoint id (default servedName). */
+  modelName?: string;
 }
 
 export interface PolicyServerRef {
   baseUrl: string;
   pid: number;
+  /** What the engine's GET /models lists: the name of the checkpoint it has loaded. */
+  model?: string;
 }
 
 export interface ScoreCandidatesInput {
@@ -153,14 +161,25 @@ export interface TrajectoryMessage {
   tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
   tool_call_id?: string;
   name?: string;
-  /** usage: the endpoint's token counts for the reply (assistant messages; absent when it reported none). */
+  /**
+   * usage: the endpoint's token counts for the reply (assistant messages; absent when it reported none). model:
+   * the `model` the endpoint reported in its reply (which checkpoint answered). sampled: the completion's token
+   * ids and their log-probs as the sampler drew them (policy endpoints that return them; GRPO's pi_old).
+   */
   meta?: {
     turn?: number;
     ms?: number;
     refused?: string;
     error?: string;
     usage?: { prompt: number; completion: number };
+    model?: string;
+    sampled?: SampledTokens;
   };
+}
+
+export interface SampledTokens {
+  tokenIds: number[];
+  logprobs: number[];
 }
 
 export interface BuildVerifierDatasetInput {

@@ -1,6 +1,6 @@
 // The table `swe-forge demo` ends with, read from the report's summary.json.
 import type { TtsCurves } from '../core/tts.ts';
-import type { SweWorldSection } from '../activities/report/sweWorld.ts';
+import { majority, type SweWorldSection } from '../activities/report/sweWorld.ts';
 
 export interface ReportSummary {
   runId: string;
@@ -56,7 +56,8 @@ export function printSummary(s: ReportSummary): void {
     if (!h) continue;
     console.log(
       `held-out ${label}: reward accuracy ${pct(h.rewardAccuracy)}, test status accuracy ${pct(h.testStatusAccuracy)}, ` +
-        `precision ${pct(h.precision)}, recall ${pct(h.recall)} (n ${h.n}, ${h.tasks} tasks; paper 77.6%)`,
+        `precision ${pct(h.precision)}, recall ${pct(h.recall)} (n ${h.n}, ${h.tasks} tasks, majority class ` +
+        `${pct(majority(h))}; paper 77.6%)`,
     );
   }
   const b = sw?.tts.baseline;

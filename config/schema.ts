@@ -126,6 +126,26 @@ export const RlSchema = z
     klCoef: z.literal(0).default(0).describe('KL coefficient: SWE-Master drops the KL term, so only 0 is accepted.'),
     lMax: positiveInt().default(81920).describe('Constant length normalisation L_max (loss / (G * L_max)).'),
     lr: z.number().positive().default(1e-6).describe('Learning rate.'),
+    ppoEpochs: positiveInt().default(1).describe("Passes over each iteration's batch (the ratio moves from the 2nd)."),
+    miniBatches: positiveInt()
+      .default(1)
+      .describe("Optimizer steps per epoch: the batch's groups split this many ways (1 = one step, the paper)."),
+    oldLogprobs: z
+      .enum(['sampler', 'recomputed'])
+      .default('sampler')
+      .describe('pi_old of the ratio: the log-probs the serving engine sampled with, or recomputed by the trainer.'),
+    tisCap: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('Truncated importance sampling: weight tokens by min(pi_trainer / pi_sampler, tisCap); 0 = off.'),
+    offPolicy: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Allow RL with a policy that is not served from its checkpoints (kind openai / scripted): off-policy ' +
+          "updates from a fixed endpoint's samples. Refused unless set; the report says so.",
+      ),
     continueAsNewEvery: positiveInt().default(10).describe('Continue-as-new every this many iterations.'),
   })
   .strict();

@@ -1,5 +1,6 @@
 // Reward shaping (SWE-Master): resolved -> 1; a forced submission that resolves -> alpha; anything else -> 0;
-// an infrastructure failure -> masked (null), so a broken container is never scored as a model failure.
+// an infrastructure failure or a model endpoint that stays down -> masked (null), so a broken container or an
+// outage is never scored as a model failure.
 // The unions mirror activities/contracts.ts (core imports nothing outside core); TypeScript checks they agree
 // where the rollout activity passes its values in.
 
@@ -13,6 +14,8 @@ export interface RewardInput {
   /** Evaluation outcome, or null when nothing was evaluated (e.g. a model error ended the trajectory). */
   outcome: RewardOutcome | null;
   alpha: number;
+  /** The model endpoint stayed down past its retries: an outage, not the model's failure (masked). */
+  unavailable?: boolean;
 }
 
 export interface ShapedReward {
@@ -33,6 +36,7 @@ export function shapeReward(input: RewardInput): ShapedReward {
   const { exitReason, forced, outcome, alpha } = input;
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`alpha must be in [0, 1] (received ${alpha})`);
   if (exitReason === 'infra_error') return { reward: null, masked: true, maskReason: 'infra_error during the rollout' };
+  if (input.unavailable) return { reward: null, masked: true, maskReason: 'policy_unavailable' };
   if (outcome === 'infra_error') return { reward: null, masked: true, maskReason: 'infra_error during evaluation' };
   if (outcome !== 'resolved') return { reward: 0, masked: false };
   return { reward: forced ? alpha : 1, masked: false };

@@ -14,6 +14,14 @@ export function runConfigProblems(c: RunConfig): string[] {
   if (s.difficulty.enabled && s.difficulty.model === 'teacher' && c.models.teachers.length === 0) {
     problems.push('stages.difficulty.model: "teacher" but models.teachers is empty');
   }
+  // GRPO updates a checkpoint; only a trainer policy is served from it, so anything else samples stale weights.
+  if (s.rl.enabled && c.models.policy.kind !== 'trainer' && !s.rl.offPolicy) {
+    problems.push(
+      `models.policy.kind: stages.rl is enabled but a "${c.models.policy.kind}" policy is a fixed endpoint that ` +
+        'never serves the checkpoints GRPO produces (off-policy updates); use kind "trainer", or set ' +
+        'stages.rl.offPolicy: true to train off-policy on purpose',
+    );
+  }
   // TTS runs only on held-out tasks: without any, its verifier settings never matter.
   if (s.tts.enabled && s.tts.selector === 'verifier' && c.tasks.eval.length > 0) {
     if (s.tts.backend === 'llm' && !c.models.verifier) {

@@ -32,7 +32,8 @@ export async function servePolicy(
   label: string,
 ): Promise<ServedPolicy> {
   const policy = config.models.policy;
-  if (policy.kind !== 'trainer') return { model: policy, policyVersion: weights?.checkpointId ?? policy.name };
+  // A fixed endpoint serves what it serves: its rows are stamped with its name, never with a checkpoint it lacks.
+  if (policy.kind !== 'trainer') return { model: policy, policyVersion: policy.name };
   if (!weights) {
     throw failure(
       'ConfigError',
@@ -40,8 +41,15 @@ export async function servePolicy(
     );
   }
   const servedName = servedNameOf(runId, label);
-  const { baseUrl } = await policyServers.ensurePolicyServer({ checkpoint: weights.path, servedName });
-  return { model: { ...policy, name: servedName, baseUrl }, policyVersion: weights.checkpointId, servedName };
+  // The engine serves the checkpoint under its id (docs/training.md, "Policy serving contract"): requests name it,
+  // and every reply's `model` says which checkpoint answered (the rollout row records that, not this).
+  const ref = await policyServers.ensurePolicyServer({
+    checkpoint: weights.path,
+    servedName,
+    modelName: weights.checkpointId,
+  });
+  const name = ref.model ?? weights.checkpointId;
+  return { model: { ...policy, name, baseUrl: ref.baseUrl }, policyVersion: weights.checkpointId, servedName };
 }
 
 /** Stops a server started by servePolicy, even while the workflow is being cancelled. */

@@ -116,7 +116,8 @@ export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
     const assistant: TrajectoryMessage = {
       role: 'assistant',
       content: reply.content,
-      meta: { turn, ms: now() - t0, usage },
+      // model: which checkpoint the endpoint says answered; sampled: token ids and log-probs GRPO trains on.
+      meta: { turn, ms: now() - t0, usage, model: reply.model, sampled: reply.sampled },
     };
     if (model.toolFormat === 'native' && nativeCalls.length) {
       assistant.tool_calls = nativeCalls.map((c) => asToolCallRecord(c, c.id!));

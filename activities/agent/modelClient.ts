@@ -14,6 +14,7 @@ import {
   type ModelReply,
 } from './protocols.ts';
 import { TOOL_SPECS } from './toolSpecs.ts';
+import { SAMPLED_TOKENS_REQUEST, sampledTokens } from './sampledTokens.ts';
 import { toWireMessages } from './wire.ts';
 
 export const DEFAULT_MODEL_RETRIES = 4;
@@ -29,6 +30,11 @@ export interface ModelClientOptions {
   headers?: Record<string, string>;
   /** Sent as the request seed (vLLM / SGLang honour it), so sampling is reproducible where supported. */
   seed?: number;
+  /**
+   * Ask for the sampled token ids and their log-probs (`logprobs: true`, vLLM's `return_token_ids: true`), for
+   * policy endpoints GRPO trains from. Off for teachers: hosted APIs may reject the extra field.
+   */
+  sampledTokens?: boolean;
 }
 
 export function resolveApiKey(endpoint: Pick<ModelEndpoint, 'name' | 'apiKeyEnv'>, env: NodeJS.ProcessEnv): string {
@@ -84,6 +90,7 @@ export function createModelClient(o: ModelClientOptions): Model {
             temperature: endpoint.temperature,
             max_tokens: endpoint.maxTokens,
             ...(o.seed !== undefined ? { seed: o.seed } : {}),
+            ...(o.sampledTokens ? SAMPLED_TOKENS_REQUEST : {}),
             ...(native
               ? {
                   tools: TOOL_SPECS as unknown as OpenAI.Chat.Completions.ChatCompletionTool[],
@@ -106,6 +113,8 @@ export function createModelClient(o: ModelClientOptions): Model {
           ? { promptTokens: res.usage.prompt_tokens, completionTokens: res.usage.completion_tokens }
           : null,
         finishReason: choice.finish_reason ?? undefined,
+        model: typeof res.model === 'string' && res.model ? res.model : undefined,
+        sampled: o.sampledTokens ? sampledTokens(choice) : undefined,
       };
     },
   };

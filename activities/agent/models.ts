@@ -57,6 +57,8 @@ export function createModelResolver(o: ModelResolverOptions) {
         env: o.env,
         maxRetries: o.maxRetries,
         seed: sampleSeed(input),
+        // Policy servers the pipeline runs report token ids and log-probs (docs/training.md, serving contract).
+        sampledTokens: m.kind === 'trainer',
       });
     },
     async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // The three small protocols of the scaffold (mini-swe-agent style): a Model answers a message list, an
 // Environment runs one independent command at a time, and the agent loop (loop.ts) ties them together.
 // Tests plug in a fake Model or Environment; production uses modelClient.ts and environment.ts.
-import type { ExitReason, TrajectoryMessage } from '../contracts.ts';
+import type { ExitReason, SampledTokens, TrajectoryMessage } from '../contracts.ts';
 import type { NativeToolCall } from '../../core/toolCalls.ts';
 
 export type ToolFormat = 'native' | 'text';
@@ -18,6 +18,10 @@ export interface ModelReply {
   /** null when the endpoint reports none (then the loop estimates). */
   usage: TokenUsage | null;
   finishReason?: string;
+  /** The `model` field of the response: the name the engine serves (a policy server's: its checkpoint id). */
+  model?: string;
+  /** The completion's token ids and log-probs, when the endpoint returned both (see docs/training.md). */
+  sampled?: SampledTokens;
 }
 
 export interface Model {

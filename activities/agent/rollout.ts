@@ -2,7 +2,7 @@
 // task image, the agent loop, the diff, grading in a fresh container, reward shaping, the trajectory file and
 // the summary row. Infrastructure failures throw InfraError while attempts remain (the caller retries) and give
 // a masked result on the last attempt; a model endpoint that stays down does the same with ModelUnavailableError
-// and ends as model_error (scored 0, not masked: the environment was fine).
+// and ends as model_error, masked as policy_unavailable (an outage is not the model's failure).
 import { InfraError, InputError } from '../../core/errors.ts';
 import { isTruncation, shapeReward } from '../../core/reward.ts';
 import type { TestStatus } from '../../core/pytestLog.ts';
@@ -14,6 +14,7 @@ import { estimateTokens, runAgent } from './loop.ts';
 import { buildPrompts } from './prompts.ts';
 import { DiffUnavailableError, ModelUnavailableError, type AgentResult, type Model } from './protocols.ts';
 import { upsertRollout } from './rolloutStore.ts';
+import { answeredBy } from './provenance.ts';
 import { trajectoryPath, writeTrajectory } from './trajectoryStore.ts';
 import type Docker from 'dockerode';
 import type pg from 'pg';
@@ -175,7 +176,9 @@ export async function performRollout(
       }
     }
     if (hooks.signal?.aborted) throw hooks.signal.reason;
-    const shaped = shapeReward({ exitReason, forced, outcome, alpha: input.alpha });
+    // An endpoint down past its retries says nothing about the model: masked as policy_unavailable, not scored 0.
+    const unavailable = phase.failure?.kind === 'model';
+    const shaped = shapeReward({ exitReason, forced, outcome, alpha: input.alpha, unavailable });
     const path = trajectoryPath(deps.artifactsDir, input);
     await writeTrajectory(path, messages);
     const tokens = agent?.tokens ?? messages.reduce((n, m) => n + estimateTokens(m.content), 0);
@@ -200,7 +203,7 @@ export async function performRollout(
       runId: input.runId,
       stage: input.stage,
       model: input.model.name,
-      policyVersion: input.policyVersion,
+      policyVersion: answeredBy(messages, input),
       seed: input.seed,
       // prompt + completion = the trajectory's length: the environment's part plus what the model generated.
       promptTokens: Math.max(0, tokens - completionTokens),

@@ -6,8 +6,10 @@ import { rlSampleRange } from '../../core/sampling.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { createCheckpointActivities } from './checkpoints.ts';
 import { writeJsonl } from './jsonl.ts';
-import { fetchRollouts, readTrajectoryMessages } from './rolloutRows.ts';
-import { runDir } from './runs.ts';
+import { iterationProvenance } from './rlIterations.ts';
+import { grpoConversation, readTrajectory, type GrpoConversation } from './grpoRows.ts';
+import { fetchRollouts } from './rolloutRows.ts';
+import { runDir, validateConfig } from './runs.ts';
 import type { GrpoBatchRef, RlIterationMetrics, RlResumePoint } from './types.ts';
 
 interface IterationInput {
@@ -19,11 +21,11 @@ interface IterationInput {
 const iterName = (i: number) => `iter-${String(i).padStart(4, '0')}`;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
 
-function tryRead(path: string | null): unknown[] | null {
+function tryRead(path: string | null, toolFormat: 'native' | 'text'): GrpoConversation | null {
   if (!path) return null;
   try {
-    const m = readTrajectoryMessages(path);
-    return m.length ? m : null;
+    const m = readTrajectory(path);
+    return m.length ? grpoConversation(m, toolFormat) : null;
   } catch {
     return null;
   }
@@ -35,8 +37,12 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
   return {
     async buildGrpoBatch(input: IterationInput): Promise<GrpoBatchRef> {
       const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
+      const stored = await pool.query<{ config: unknown }>('select config from runs where run_id = $1', [input.runId]);
+      const toolFormat = stored.rows[0]
+        ? validateConfig(stored.rows[0].config, `of run ${input.runId} (stored)`).models.policy.toolFormat
+        : 'text';
       // Read first: a member whose trajectory is gone is masked before advantages are computed, so G stays honest.
-      const messages = rows.map((r) => (r.masked ? null : tryRead(r.trajectoryPath)));
+      const messages = rows.map((r) => (r.masked ? null : tryRead(r.trajectoryPath, toolFormat)));
       const members = rows.map((r, i) => ({
         group: r.taskId,
         reward: r.reward,
@@ -44,7 +50,8 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       }));
       const { advantages, stats } = batchAdvantages(members);
       const lines = rows.map((r, i) => ({
-        messages: messages[i] ?? [],
+        messages: messages[i]?.messages ?? [],
+        ...(messages[i]?.tools ? { tools: messages[i]!.tools } : {}),
         advantage: advantages[i]!.advantage,
         masked: advantages[i]!.masked,
         group: r.taskId,
@@ -79,6 +86,7 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
     ): Promise<RlIterationMetrics> {
       const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
       const live = rows.filter((r) => !r.masked);
+      const { served, grpo } = await iterationProvenance(pool, input.runId, input.iteration, input.groupSize);
       const m: RlIterationMetrics = {
         iteration: input.iteration,
         rollouts: rows.length,
@@ -88,10 +96,11 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
         meanTurns: mean(live.map((r) => r.turns)),
       };
       await pool.query(
-        `insert into rl_iterations (run_id, iteration, checkpoint_id, mean_reward, resolved_rate, masked, mean_turns, metrics)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)
+        `insert into rl_iterations (run_id, iteration, checkpoint_id, mean_reward, resolved_rate, masked, mean_turns, metrics, served_checkpoint)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          on conflict (run_id, iteration) do update set checkpoint_id = excluded.checkpoint_id, mean_reward = excluded.mean_reward,
-           resolved_rate = excluded.resolved_rate, masked = excluded.masked, mean_turns = excluded.mean_turns, metrics = excluded.metrics`,
+           resolved_rate = excluded.resolved_rate, masked = excluded.masked, mean_turns = excluded.mean_turns, metrics = excluded.metrics,
+           served_checkpoint = excluded.served_checkpoint`,
         [
           input.runId,
           input.iteration,
@@ -100,7 +109,8 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
           m.resolvedRate,
           m.masked,
           m.meanTurns,
-          { rollouts: rows.length, ...input.extra },
+          { rollouts: rows.length, ...input.extra, ...(grpo ? { grpo } : {}) },
+          served,
         ],
       );
       return m;

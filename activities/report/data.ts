@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
 import type { CandidateRow } from '../../core/tts.ts';
 import { loadTrainingData, type TrainingData } from './training.ts';
+import { readRlIterations, type RlIterationView } from '../pipeline/rlIterations.ts';
 
 export interface ReportData extends TrainingData {
   run: {
@@ -37,6 +38,8 @@ export interface ReportData extends TrainingData {
   /** TTS candidates with their latest verifier score. */
   tts: (CandidateRow & { score: number | null })[];
   samples: { id: number; stage: string; taskId: string; sample: number; outcome: string | null; masked: boolean }[];
+  /** Per RL iteration: checkpoint served (engine-reported) and produced, and the GRPO step's figures. */
+  rlSteps?: RlIterationView[];
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -54,6 +57,7 @@ export async function loadReportData(pool: pg.Pool, runId: string, maxSamples = 
   if (!run) throw new InputError(`runId: no run ${JSON.stringify(runId)} in the database (see \`swe-forge list\`)`);
   return {
     ...(await loadTrainingData(pool, runId, run.config)),
+    rlSteps: await readRlIterations(pool, runId),
     run: {
       runId,
       recipe: run.recipe,

@@ -117,6 +117,7 @@ export function renderMarkdown({ data: d, curves, trajectories }: MarkdownInput)
         )
       : 'No RL iterations in this run.',
   );
+  out.push(...rlStepLines(d));
 
   out.push('', '## Masked rollouts', '', figure('masked', 'masked rollouts by reason'), '');
   out.push('Masked rollouts are infrastructure errors: left out of every rate and reward, never scored as 0.', '');
@@ -181,4 +182,52 @@ export function renderMarkdown({ data: d, curves, trajectories }: MarkdownInput)
   );
   out.push('', '---', 'Written by `swe-forge report`. Figures are SVG with a PNG rendering beside each.', '');
   return out.join('\n');
+}
+
+/** Per GRPO step: which checkpoint answered the rollouts (as the engine said) and what the step did to the ratio. */
+function rlStepLines(d: ReportData): string[] {
+  const rl = (d.run.config?.stages as { rl?: { offPolicy?: boolean } } | undefined)?.rl;
+  const policy = (d.run.config?.models as { policy?: { kind?: string } } | undefined)?.policy;
+  const out: string[] = [];
+  if (rl?.offPolicy && policy?.kind !== 'trainer')
+    out.push(
+      '',
+      `**Off-policy RL** (stages.rl.offPolicy): the rollouts came from the fixed "${policy?.kind ?? 'openai'}" ` +
+        'endpoint, not from the checkpoints GRPO produced.',
+    );
+  const steps = d.rlSteps ?? [];
+  if (!steps.length) return out;
+  out.push(
+    '',
+    "Served: the checkpoint the serving engine reported answering the iteration's rollouts; produced: the step's " +
+      'output. Clip low / high: tokens whose ratio the clip bound (no gradient); KL: sampler vs trainer.',
+    '',
+    table(
+      [
+        'iteration',
+        'served',
+        'produced',
+        'clip low',
+        'clip high',
+        'ratio mean',
+        'ratio max',
+        'sampler KL',
+        'grad norm',
+        'mismatched turns',
+      ],
+      steps.map((s) => [
+        s.iteration,
+        s.servedCheckpoint ?? '—',
+        s.stepSkipped ? `${s.producedCheckpoint ?? '—'} (no update)` : (s.producedCheckpoint ?? '—'),
+        pct(s.clipFractionLow),
+        pct(s.clipFractionHigh),
+        num(s.ratioMean),
+        num(s.ratioMax),
+        num(s.samplerKl, 4),
+        num(s.gradNorm),
+        s.tokenMismatchTurns === null ? '—' : `${s.tokenMismatchTurns} / ${s.sampledTurns ?? '—'}`,
+      ]),
+    ),
+  );
+  return out;
 }

@@ -32,6 +32,10 @@ export function sweWorldSection(d: Pick<ReportData, 'stages'>): SweWorldSection 
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)} %`);
 
+/** The accuracy of a verifier that always answers the majority outcome: what an accuracy must beat. */
+export const majority = (h: Pick<HeldOutReport, 'n' | 'positives'>) =>
+  h.n ? Math.max(h.positives, h.n - h.positives) / h.n : null;
+
 function row(label: string, h: HeldOutReport | null): string[] {
   if (!h) return [label, '—', '—', '—', '—', '—', '—', 'not measured (nothing held out)'];
   return [
@@ -42,7 +46,7 @@ function row(label: string, h: HeldOutReport | null): string[] {
     pct(h.recall),
     h.calibration.brier === null ? '—' : h.calibration.brier.toFixed(3),
     h.calibration.ece === null ? '—' : h.calibration.ece.toFixed(3),
-    `${h.n} executions of ${h.tasks} held-out tasks (${h.positives} resolved)`,
+    `${h.n} executions of ${h.tasks} held-out tasks (${h.positives} resolved; always-the-majority scores ${pct(majority(h))})`,
   ];
 }
 

@@ -66,7 +66,9 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
     // The server reads its config once at start-up, so the file goes as soon as the server is up (or gave up).
     const dir = mkdtempSync(join(tmpdir(), 'swe-forge-serve-'));
     const configPath = join(dir, 'serve.json');
-    writeFileSync(configPath, JSON.stringify(serveTrainerConfig({ ...i, host: env.serveHost })));
+    // The engine serves the checkpoint under its id, so a rollout can ask which weights answered (policy_version).
+    const config = serveTrainerConfig({ ...i, servedName: i.modelName ?? i.servedName, host: env.serveHost });
+    writeFileSync(configPath, JSON.stringify(config));
     let listening: (url: string) => void = () => undefined;
     const ready = new Promise<string>((r) => (listening = r));
     const handle = startProcess(
@@ -93,7 +95,9 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
 
   async function startVllm(i: PolicyServerInput): Promise<Served> {
     const port = await freePort();
-    const argv = policyServerArgv(env.vllmCmd, { checkpoint: i.checkpoint, name: i.servedName, port });
+    // Weight update on CUDA = restart from the new checkpoint, served under its id (docs/training.md).
+    const name = i.modelName ?? i.servedName;
+    const argv = policyServerArgv(env.vllmCmd, { checkpoint: i.checkpoint, name, port });
     const handle = startProcess(
       {
         argv: withParentDeathSignal(settings.pythonBin, argv),
@@ -104,10 +108,10 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
     );
     log.info(`policy server ${i.servedName}: ${argv.join(' ')}`, { pid: handle.pid });
     const ready = (async () => {
-      // vLLM has no event protocol: it is ready when its model list answers.
+      // vLLM has no event protocol: it is ready when its model list names the checkpoint it was started with.
       for (;;) {
         const ok = await fetch(`http://127.0.0.1:${port}/v1/models`).then(
-          (r) => r.ok,
+          async (r) => r.ok && ((await r.json()) as { data?: { id?: string }[] }).data?.some((m) => m.id === name),
           () => false,
         );
         if (ok) return `http://${advertised}:${port}/v1`;
@@ -131,18 +135,20 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
       return oneAtATime(i.servedName, async () => {
         const current = servers.get(i.servedName);
         if (current && current.checkpoint === i.checkpoint && current.handle.isRunning()) {
-          return { baseUrl: current.baseUrl, pid: current.handle.pid };
+          return { baseUrl: current.baseUrl, pid: current.handle.pid, model: i.modelName ?? i.servedName };
         }
+        const swapStarted = Date.now(); // weight swap = old server down + new one answering (docs/training.md)
         await stop(i.servedName);
         const useVllm = env.policyServer === 'vllm' || (env.policyServer === 'auto' && (await deps.gpus()) > 0);
         const served = await (useVllm ? startVllm(i) : startTrainerServe(i));
         servers.set(i.servedName, served);
         log.info(`policy server ${i.servedName} ready`, {
+          swapMs: Date.now() - swapStarted,
           baseUrl: served.baseUrl,
           pid: served.handle.pid,
           checkpoint: i.checkpoint,
         });
-        return { baseUrl: served.baseUrl, pid: served.handle.pid };
+        return { baseUrl: served.baseUrl, pid: served.handle.pid, model: i.modelName ?? i.servedName };
       });
     },
 

@@ -69,6 +69,10 @@ export function grpoTrainerConfig(o: {
     l_max: o.rl.lMax,
     group_size: o.rl.groupSize,
     lr: o.rl.lr,
+    ppo_epochs: o.rl.ppoEpochs,
+    mini_batches: o.rl.miniBatches,
+    old_logprobs: o.rl.oldLogprobs,
+    tis_cap: o.rl.tisCap,
   };
 }
 

@@ -9,6 +9,7 @@ import type { PipelineInput } from '../../workflows/pipeline.ts';
 import { SA, pauseSignal, resumeSignal, statusQuery, type PipelineStatus } from '../../workflows/definitions.ts';
 import { action, printJson } from '../output.ts';
 import { renderProgress } from '../runProgress.ts';
+import { rlStatus } from '../rlStatus.ts';
 import { withClient } from '../temporalClient.ts';
 import { intFlag } from '../flags.ts';
 import { finish, startPipeline, watchRun } from './run.ts';
@@ -71,6 +72,7 @@ export function registerRuns(program: Command): void {
               execution: status,
               status: s instanceof Error ? null : s,
               ...(s instanceof Error ? { error: s.message } : {}),
+              rl: await rlStatus(runId),
             });
           console.log(`${handle.workflowId}: ${status}`);
           if (s instanceof Error) throw new InputError(`status: ${s.message}`);

@@ -1,8 +1,8 @@
 // Scenario 6, part 2: bad input reaching the rollout activity (runRollout, as a rollout worker runs it, on real
 // Docker and Postgres) from a FAKE model endpoint that misbehaves on purpose: a fork bomb, invalid tool-call
 // JSON, an unknown tool, an empty reply, a 1 MB reply, 500s that stop, an endpoint that is down, and an unknown
-// task. Model mistakes cost a turn, never the rollout; an endpoint that stays down ends as model_error (0, not
-// masked) on the last attempt; bad ids fail at once.
+// task. Model mistakes cost a turn, never the rollout; an endpoint that stays down ends as model_error, masked as
+// policy_unavailable, on the last attempt; bad ids fail at once.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -173,12 +173,12 @@ it(
 );
 
 it(
-  'a model endpoint that is down: retryable, then model_error scored 0 (not masked) on the last attempt',
+  'a model endpoint that is down: retryable, then model_error masked as policy_unavailable on the last attempt',
   { timeout: 180_000 },
   async () => {
     await scenario(
       '6.12 model endpoint down',
-      'attempt 1 fails retryably (ModelUnavailable, no row); the last attempt ends as model_error, reward 0, not masked',
+      'attempt 1 fails retryably (ModelUnavailable, no row); the last attempt ends as model_error, masked policy_unavailable',
       FILE,
       async ({ saw }) => {
         const down = `http://127.0.0.1:${await freePort()}/v1`;
@@ -190,7 +190,8 @@ it(
         saw(
           `attempt 1: ${(first as ApplicationFailure).type} (retryable); attempt ${sandbox.infraMaxAttempts}: ${last.exitReason}, reward ${last.reward}, masked ${last.masked}`,
         );
-        expect(last).toMatchObject({ exitReason: 'model_error', reward: 0, masked: false });
+        expect(last).toMatchObject({ exitReason: 'model_error', reward: null, masked: true });
+        expect(last.maskReason).toMatch(/^policy_unavailable: /);
         expect((await row(7))?.error).toMatch(/unreachable/);
       },
     );

@@ -55,14 +55,14 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
     expect(await containersOfRun(fx.docker, runId)).toEqual([]);
   });
 
-  it('a forced submission of the correct fix earns alpha', async () => {
+  it('a forced submission of the correct fix earns alpha (the configured one, here 0.3)', async () => {
     const task = fx.tasks.get(TASK)!;
     const { seed, plan } = seedWhere(task, (p) => p.mode === 'solve_no_submit');
     const runId = 'it-forced';
     // Enough turns to make the edits, then truncation: the diff is force-submitted.
     const input = rolloutInput({ runId, taskId: TASK, seed });
-    const s = await run({ ...input, agent: { ...input.agent, maxTurns: plan.steps.length + 2 } });
-    expect(s).toMatchObject({ exitReason: 'max_turns', forced: true, outcome: 'resolved', reward: 0.5, masked: false });
+    const s = await run({ ...input, alpha: 0.3, agent: { ...input.agent, maxTurns: plan.steps.length + 2 } });
+    expect(s).toMatchObject({ exitReason: 'max_turns', forced: true, outcome: 'resolved', reward: 0.3, masked: false });
     expect(s.turns).toBe(plan.steps.length + 2);
   });
 

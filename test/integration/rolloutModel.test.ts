@@ -1,6 +1,6 @@
 // Model endpoint failures: the client retries 5xx and refused connections, classifies what is left, and the
 // rollout activity turns a persistent outage into a retryable failure, then (last attempt) a model_error row
-// that is scored 0 and not masked. Real HTTP servers on 127.0.0.1, real Docker and Postgres.
+// masked as policy_unavailable (an outage is not the model's failure). Real HTTP servers, Docker and Postgres.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
@@ -124,7 +124,7 @@ describe('rollout activity with a model endpoint that stays down', () => {
     await fx?.stop();
   });
 
-  it('fails retryably before the last attempt, then ends as model_error (0, not masked)', async () => {
+  it('fails retryably before the last attempt, then ends as model_error masked policy_unavailable', async () => {
     const activities = createAgentActivities(fx.deps, { modelRetries: 1 });
     const base = rolloutInput({ runId: 'it-model-down', taskId: 'mini__textkit-3' });
     const input = { ...base, model: { ...base.model, kind: 'openai' as const, name: 'down', baseUrl: ep.url } };
@@ -134,7 +134,8 @@ describe('rollout activity with a model endpoint that stays down', () => {
     expect(await rolloutRows(fx.deps, 'it-model-down')).toHaveLength(0);
 
     const last = await mockActivity(input.sandbox.infraMaxAttempts).run(activities.runRollout, input);
-    expect(last).toMatchObject({ exitReason: 'model_error', reward: 0, masked: false, outcome: null });
+    expect(last).toMatchObject({ exitReason: 'model_error', reward: null, masked: true, outcome: null });
+    expect(last.maskReason).toMatch(/^policy_unavailable: .*HTTP 502/);
     const rows = await rolloutRows(fx.deps, 'it-model-down');
     expect(rows).toHaveLength(1);
     expect(rows[0].error).toMatch(/HTTP 502/);

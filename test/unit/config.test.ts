@@ -27,7 +27,10 @@ describe('presets', () => {
   it('swe-master carries the papers defaults', () => {
     const cfg = loadPreset('swe-master');
     expect(cfg.stages.difficulty.n).toBe(8);
-    expect(cfg.stages.filter).toMatchObject({ keep: 'mixed', perInstanceCap: 2, order: 'fewest_turns' });
+    // SWE-Master keeps every success of a mixed instance (cap 9 never binds); the cap of 2 is SWE-Gym's.
+    expect(cfg.stages.filter).toMatchObject({ keep: 'mixed', perInstanceCap: 9, order: 'fewest_turns' });
+    expect(cfg.stages.difficulty.model).toBe('teacher');
+    expect(cfg.models.policy.kind).toBe('trainer'); // RL on-policy: the gpu worker serves each checkpoint
     expect(cfg.stages.rl).toMatchObject({ groupSize: 4, alpha: 0.5, epsLow: 0.2, epsHigh: 0.28, klCoef: 0 });
     expect(cfg.agent.maxTurns).toBe(150);
     expect(cfg.stages.tts.k).toBe(8);
@@ -35,7 +38,8 @@ describe('presets', () => {
 
   it('swe-gym keeps all tasks and skips RL', () => {
     const cfg = loadPreset('swe-gym');
-    expect(cfg.stages.filter.keep).toBe('all');
+    expect(cfg.stages.filter).toMatchObject({ keep: 'all', perInstanceCap: 2 });
+    expect(cfg.stages.distill.samplesPerTask).toBeGreaterThan(2); // so the cap binds
     expect(cfg.stages.rl.enabled).toBe(false);
     expect(cfg.stages.sweWorld.kind).toBe('orm');
   });

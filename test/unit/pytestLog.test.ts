@@ -111,3 +111,20 @@ describe('summaryNodeId without -v lines to lean on', () => {
     expect(summaryNodeId('FAILED', 't.py::test_x[a] - b] - msg', known)).toBe('t.py::test_x[a] - b]');
   });
 });
+
+describe('a test that passed its call and errored in teardown', () => {
+  // pytest -rA prints PASSED for the call and ERROR for the teardown of the same id; -v prints both on progress
+  // lines. Whichever comes first, ERROR outranks PASSED, so such a test never counts as passing.
+  const T = 't.py::test_x';
+  it('the summary lists it PASSED then ERROR, or ERROR then PASSED', () => {
+    const head = '============ test session starts ============\n';
+    const summary = (a: string, b: string) =>
+      `${head}========= short test summary info =========\n${a} ${T}\n${b} ${T} - RuntimeError: teardown\n`;
+    expect(parsePytestLog(summary('PASSED', 'ERROR')).tests[T]).toBe('ERROR');
+    expect(parsePytestLog(summary('ERROR', 'PASSED')).tests[T]).toBe('ERROR');
+  });
+  it('the -v lines say PASSED then ERROR', () => {
+    const r = parsePytestLog(`============ test session starts ============\n${T} PASSED [ 50%]\n${T} ERROR [ 50%]\n`);
+    expect(r.tests[T]).toBe('ERROR');
+  });
+});

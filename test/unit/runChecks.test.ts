@@ -6,7 +6,7 @@ import { runConfigProblems } from '../../workflows/checks.ts';
 const base = {
   name: 'r',
   tasks: { eval: ['e-1'] },
-  models: { teachers: [{ name: 't' }], policy: { name: 'p' } },
+  models: { teachers: [{ name: 't' }], policy: { name: 'p', kind: 'trainer' } },
 };
 const problems = (over: Record<string, unknown>) => runConfigProblems(parseRunConfig({ ...base, ...over }));
 
@@ -18,14 +18,14 @@ describe('runConfigProblems', () => {
   });
 
   it('names the field when distillation or difficulty has no teacher', () => {
-    const p = problems({ models: { policy: { name: 'p' } }, stages: { sweWorld: { kind: 'orm' } } });
+    const p = problems({ models: { policy: { name: 'p', kind: 'trainer' } }, stages: { sweWorld: { kind: 'orm' } } });
     expect(p).toEqual([
       expect.stringMatching(/^models\.teachers: distillation needs at least one teacher/),
       expect.stringMatching(/^stages\.difficulty\.model: "teacher" but models\.teachers is empty/),
     ]);
     expect(
       problems({
-        models: { policy: { name: 'p' } },
+        models: { policy: { name: 'p', kind: 'trainer' } },
         stages: { distill: { enabled: false }, difficulty: { model: 'policy' }, sweWorld: { kind: 'orm' } },
       }),
     ).toEqual([]);
@@ -33,7 +33,7 @@ describe('runConfigProblems', () => {
 
   it('names stages.tts.model when TTS samples from a teacher that is not there', () => {
     const p = problems({
-      models: { policy: { name: 'p' } },
+      models: { policy: { name: 'p', kind: 'trainer' } },
       stages: {
         distill: { enabled: false },
         difficulty: { model: 'policy' },

@@ -74,6 +74,10 @@ describe('trainer config translation', () => {
       l_max: 81920,
       group_size: 4,
       lr: 1e-6,
+      ppo_epochs: 1,
+      mini_batches: 1,
+      old_logprobs: 'sampler',
+      tis_cap: 0,
     });
   });
 

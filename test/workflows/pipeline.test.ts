@@ -257,13 +257,18 @@ describe('pipelineWorkflow', () => {
         difficulty: { enabled: false },
         filter: { enabled: false },
         sft: { enabled: false },
-        rl: { enabled: false },
+        // alpha is not 0.5 here: every rollout must carry the configured one (the reward of a forced submission).
+        rl: { enabled: false, alpha: 0.3 },
         sweWorld: { enabled: false },
         tts: { enabled: false },
         report: { enabled: false },
       },
     };
     const r = await runPipeline(env, 'minimal-1', cfg as RunConfigInput);
+    const rollouts = env.stubs.named('runRollout').map((c) => c.input as { runId: string; alpha: number });
+    const mine = rollouts.filter((i) => i.runId === 'minimal-1');
+    expect(mine.length).toBeGreaterThan(0);
+    expect(new Set(mine.map((i) => i.alpha))).toEqual(new Set([0.3]));
     expect(r.result.disabled).toEqual(['difficulty', 'filter', 'sft', 'rl', 'sweWorld', 'tts', 'report']);
     expect(await childTypes(r.handle)).toEqual(['distillWorkflow']);
     expect(r.result.stages.distill).toMatchObject({ rollouts: 5 });

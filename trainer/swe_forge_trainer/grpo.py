@@ -2,6 +2,10 @@
 
 loss = -(1 / (n_groups * G * L_max)) * sum_i sum_t min(rho_it * A_i, clip(rho_it, 1 - eps_low, 1 + eps_high) * A_i)
 over assistant tokens only, no KL term. Advantages come precomputed (leave-one-out) from the TypeScript side.
+
+rho = pi_theta / pi_old, pi_old the sampler's log-probs (the rollout's `meta.sampled`) or recomputed; the groups
+split into `mini_batches` optimizer steps per epoch, `ppo_epochs` epochs, so from the second update on the ratio
+moves away from 1 and the clip acts. Assistant turns are trained on the token ids the sampler drew.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import torch
 
 from . import checkpoints, data, events
 from .config import ConfigError, Field, device_field, existing_file, model_dir, non_negative, positive
+from .grpo_loss import ClipStats, clipped_objective, pi_old, sampler_kl, tis_weight
+from .rollout_tokens import encode_rollout
 from .runtime import STOP, Terminated, init_runtime, load_model, load_tokenizer, seed_everything
 
 log = events.log
@@ -21,7 +27,7 @@ log = events.log
 SPEC = {
     "model": Field("str", help="current policy directory (a checkpoint or the SFT model)", check=model_dir),
     "out_dir": Field("str", help="the new checkpoint goes to out_dir/checkpoints/step-N"),
-    "batch": Field("str", help="JSONL of {messages, advantage, masked, group}", check=existing_file),
+    "batch": Field("str", help="JSONL of {messages, advantage, masked, group, tools?}", check=existing_file),
     "eps_low": Field("float", 0.2, "lower clip range", non_negative),
     "eps_high": Field("float", 0.28, "upper clip range (clip-higher)", non_negative),
     "l_max": Field("int", help="constant length normaliser L_max (max response tokens)", check=positive),
@@ -29,7 +35,13 @@ SPEC = {
     "lr": Field("float", 1e-6, "AdamW learning rate", positive),
     "weight_decay": Field("float", 0.0, "AdamW weight decay", non_negative),
     "grad_clip": Field("float", 1.0, "max global grad norm (0 = off)", non_negative),
-    "ppo_epochs": Field("int", 1, "optimizer steps over the same batch", positive),
+    "ppo_epochs": Field("int", 1, "passes over the same batch", positive),
+    "mini_batches": Field("int", 1, "optimizer steps per epoch (the batch's groups split this many ways)", positive),
+    "old_logprobs": Field(
+        "enum", "sampler", "pi_old: the sampler's log-probs (recomputed where absent) or recomputed",
+        choices=("sampler", "recomputed"),
+    ),  # fmt: skip
+    "tis_cap": Field("float", 0.0, "truncated importance sampling cap on pi_trainer/pi_sampler (0 = off)", non_negative),
     "micro_batch_size": Field("int", 1, "rows per forward/backward (gradient accumulation)", positive),
     "max_seq_len": Field("int", None, "cut longer trajectories at the end (default: no cut)", positive),
     "keep_checkpoints": Field("int", 2, "keep the newest N checkpoints in out_dir (0 = all)", non_negative),
@@ -53,11 +65,16 @@ def read_batch(cfg) -> tuple[list[dict], int]:
             raise ConfigError(f"{where}.advantage must be a finite number")
         if not isinstance(row.get("group"), str):
             raise ConfigError(f"{where}.group must be a string")
+        tools = row.get("tools")
+        if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
+            raise ConfigError(f"{where}.tools must be a list of tool specs")
         used.append(
             {
                 "messages": data.check_messages(row.get("messages"), where),
                 "advantage": float(adv),
                 "group": row["group"],
+                "tools": tools or None,
+                "where": where,
             }
         )
     sizes: dict[str, int] = {}
@@ -78,10 +95,22 @@ def token_logprobs(model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
     return lp, labels != data.IGNORE
 
 
-def clipped_objective(ratio, adv, mask, eps_low: float, eps_high: float, denom: float) -> torch.Tensor:
-    """The loss of one micro-batch: -(1/denom) * sum over unmasked tokens of the clipped surrogate."""
-    surrogate = torch.minimum(ratio * adv, ratio.clamp(1 - eps_low, 1 + eps_high) * adv)
-    return -(surrogate * mask).sum() / denom
+def mini_batches(used: list[dict], n: int) -> list[list[int]]:
+    """Row indices per mini-batch: whole groups, in batch order, n near-equal shares (fewer if fewer groups)."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(used):
+        groups.setdefault(r["group"], []).append(i)
+    order = list(groups.values())
+    n = min(n, len(order))
+    return [[i for g in order[k * len(order) // n : (k + 1) * len(order) // n] for i in g] for k in range(n)]
+
+
+def sampler_tensor(examples, width_of: list[int]) -> torch.Tensor:
+    width = max(width_of)
+    out = torch.full((len(examples), width), float("nan"))
+    for r, ex in enumerate(examples):
+        out[r, : len(ex.sampler_logprobs)] = torch.tensor(ex.sampler_logprobs, dtype=torch.float)
+    return out[:, 1:]  # aligned with the shifted labels: position k predicts token k+1
 
 
 def _reduce_grads(model, rt) -> None:
@@ -91,6 +120,15 @@ def _reduce_grads(model, rt) -> None:
         if p.grad is None:
             p.grad = torch.zeros_like(p)
         torch.distributed.all_reduce(p.grad)
+
+
+def _reduce_stats(s: ClipStats, rt) -> ClipStats:
+    out = ClipStats(*(rt.all_reduce_sum(getattr(s, k)) for k in ("tokens", "clip_low", "clip_high", "ratio_sum")))
+    out.kl_sum = rt.all_reduce_sum(s.kl_sum)
+    t = torch.tensor([s.ratio_max], device=rt.device)
+    torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+    out.ratio_max = float(t.item())
+    return out
 
 
 def run(cfg) -> None:
@@ -124,60 +162,84 @@ def run(cfg) -> None:
     if resume_opt and checkpoints.load_optimizer(cfg.model, optimizer):
         for group in optimizer.param_groups:
             group["lr"] = cfg.lr
-    mine = used[rt.rank :: rt.world_size]
-    examples = [data.encode_chat(tokenizer, r["messages"], cfg.max_seq_len) for r in mine]
-    advantages = [r["advantage"] for r in mine]
-    n_groups = len({r["group"] for r in used})
-    denom = n_groups * cfg.group_size * cfg.l_max
-    chunks = [
-        list(range(i, min(i + cfg.micro_batch_size, len(examples))))
-        for i in range(0, len(examples), cfg.micro_batch_size)
-    ]
-    batches = [data.collate([examples[i] for i in c], tokenizer.pad_token_id) for c in chunks]
-    batches = [{k: v.to(rt.device) for k, v in b.items()} for b in batches]
-    adv = [torch.tensor([advantages[i] for i in c], device=rt.device).unsqueeze(1) for c in chunks]
-    longest = max((sum(1 for x in e.labels if x != data.IGNORE) for e in examples), default=0)
+    plan, counts, longest = [], {"sampled_turns": 0, "mismatch_turns": 0, "assistant_turns": 0}, 0
+    for share in mini_batches(used, cfg.mini_batches):
+        # The loss of a mini-batch is normalised by its own groups, so one mini-batch = the paper's loss exactly.
+        denom = len({used[i]["group"] for i in share}) * cfg.group_size * cfg.l_max
+        mine, micro = share[rt.rank :: rt.world_size], []
+        for c in range(0, len(mine), cfg.micro_batch_size):
+            rows = [used[i] for i in mine[c : c + cfg.micro_batch_size]]
+            exs = [encode_rollout(tokenizer, r["messages"], r["tools"], cfg.max_seq_len, r["where"]) for r in rows]
+            for e in exs:
+                longest = max(longest, sum(1 for x in e.labels if x != data.IGNORE))
+                for k in counts:
+                    counts[k] += getattr(e, k)
+            b = data.collate(exs, tokenizer.pad_token_id)
+            b["sampler"] = sampler_tensor(exs, [len(e.ids) for e in exs])
+            b["adv"] = torch.tensor([r["advantage"] for r in rows]).unsqueeze(1)
+            micro.append({k: v.to(rt.device) for k, v in b.items()})
+        plan.append((denom, micro))
+    counts = {k: int(rt.all_reduce_sum(float(v))) for k, v in counts.items()}
     if longest > cfg.l_max:
         log.warning("a trajectory has %d assistant tokens > l_max=%d", longest, cfg.l_max)
+    if counts["mismatch_turns"]:
+        log.warning("%d sampled turns re-tokenise differently (trained on the sampled ids)", counts["mismatch_turns"])
 
     model.train()  # Qwen has no dropout, so train mode keeps log-probs deterministic and allows grad checkpointing
+    kl_sum = kl_tokens = 0.0
     with torch.no_grad(), rt.autocast():
-        old = [token_logprobs(model, b)[0].detach() for b in batches]
-    metrics: dict = {}
+        for _, micro in plan:
+            for b in micro:
+                lp, mask = token_logprobs(model, b)
+                b["old"] = pi_old(lp.detach(), b["sampler"], cfg.old_logprobs)
+                b["weight"] = tis_weight(lp.detach(), b["sampler"], cfg.tis_cap)
+                s, n = sampler_kl(lp.detach(), b["sampler"], mask)
+                kl_sum, kl_tokens = kl_sum + s, kl_tokens + n
+    kl_sum, kl_tokens = rt.all_reduce_sum(kl_sum), rt.all_reduce_sum(kl_tokens)
+    total, losses, norms = ClipStats(), [], []
     for epoch in range(cfg.ppo_epochs):
         if STOP.should_stop(rt):
-            raise Terminated()  # nothing applied yet in this epoch; the input policy is unchanged on disk
-        optimizer.zero_grad(set_to_none=True)
-        began = time.perf_counter()
-        loss_sum = clipped = kl_sum = tokens = 0.0
-        for b, a, o in zip(batches, adv, old):
-            with rt.autocast():
-                lp, mask = token_logprobs(model, b)
-            ratio = torch.exp(lp - o)
-            loss = clipped_objective(ratio, a, mask, cfg.eps_low, cfg.eps_high, denom)
-            loss.backward()
-            with torch.no_grad():
-                m = mask.float()
-                outside = ((ratio < 1 - cfg.eps_low) | (ratio > 1 + cfg.eps_high)).float()
+            raise Terminated()  # an interrupted step saves nothing; the input policy is unchanged on disk
+        began, epoch_stats, epoch_loss = time.perf_counter(), ClipStats(), 0.0
+        for denom, micro in plan:
+            optimizer.zero_grad(set_to_none=True)
+            stats, loss_sum = ClipStats(), 0.0
+            for b in micro:
+                with rt.autocast():
+                    lp, mask = token_logprobs(model, b)
+                ratio = torch.exp(lp - b["old"])
+                loss = clipped_objective(ratio, b["adv"], mask, cfg.eps_low, cfg.eps_high, denom, b["weight"])
+                loss.backward()
                 loss_sum += loss.item()
-                clipped += (outside * m).sum().item()
-                kl_sum += (((ratio - 1) - torch.log(ratio)) * m).sum().item()
-                tokens += m.sum().item()
-        if rt.distributed:
-            _reduce_grads(model, rt)
-            loss_sum, clipped, kl_sum, tokens = (rt.all_reduce_sum(x) for x in (loss_sum, clipped, kl_sum, tokens))
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip or float("inf"))
-        optimizer.step()
-        metrics = {
-            "loss": loss_sum,
-            "clip_fraction": clipped / max(tokens, 1),
-            "approx_kl": kl_sum / max(tokens, 1),
-            "grad_norm": float(grad_norm),
-            "tokens": int(tokens),
-        }
-        seen = rt.all_reduce_sum(float(sum(b["attention_mask"].sum().item() for b in batches)))
+                stats.add(ratio.detach(), b["adv"], mask, cfg.eps_low, cfg.eps_high)
+            if rt.distributed:
+                _reduce_grads(model, rt)
+                loss_sum, stats = rt.all_reduce_sum(loss_sum), _reduce_stats(stats, rt)
+            norms.append(float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip or float("inf"))))
+            optimizer.step()
+            epoch_stats.merge(stats)
+            epoch_loss += loss_sum
+        total.merge(epoch_stats)
+        losses.append(epoch_loss)
+        seen = rt.all_reduce_sum(float(sum(b["attention_mask"].sum().item() for _, m in plan for b in m)))
         speed = seen / max(time.perf_counter() - began, 1e-9)
-        events.emit("progress", step=epoch + 1, total_steps=cfg.ppo_epochs, loss=loss_sum, tokens_per_s=speed)
+        events.emit(
+            "progress", step=epoch + 1, total_steps=cfg.ppo_epochs, loss=epoch_loss, tokens_per_s=speed,
+            grad_norm=norms[-1], **epoch_stats.summary(),
+        )  # fmt: skip
+    metrics = {
+        **total.summary(),
+        "loss": losses[0],  # against pi_old before any update: the loss as the batch defines it
+        "loss_last_epoch": losses[-1],
+        "sampler_kl": kl_sum / max(kl_tokens, 1.0),
+        "sampler_tokens": int(kl_tokens),
+        "grad_norm": sum(norms) / len(norms),
+        "grad_norm_max": max(norms),
+        "updates": len(norms),
+        "tokens": int(total.tokens / cfg.ppo_epochs),
+        "old_logprobs_sampler": cfg.old_logprobs == "sampler",
+        **counts,
+    }
     path = None
     if rt.main:
         state = {"command": "grpo-step", "source_model": os.path.abspath(cfg.model), "seed": cfg.seed}
@@ -188,5 +250,6 @@ def run(cfg) -> None:
     events.emit(
         "done",
         checkpoint=path,
-        metrics={**metrics, **base, "groups": n_groups, "step": step, "ppo_epochs": cfg.ppo_epochs},
+        metrics={**metrics, **base, "groups": len({r["group"] for r in used}), "step": step,
+                 "ppo_epochs": cfg.ppo_epochs},  # fmt: skip
     )

@@ -2,6 +2,8 @@
 
 It returns the model's raw text; tool calls stay inside `content` in the project's `<tool_call>{...}</tool_call>`
 format, which the TypeScript agent parses. Real CUDA workers should serve checkpoints with vLLM (README).
+The prompt is `rollout_tokens.render` (tools included), the rendering GRPO trains on; with `logprobs: true` the
+reply carries the sampled token ids and their log-probs (docs/training.md, "Policy serving contract").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import torch
 
 from . import data, events
+from .rollout_tokens import render
 from .config import ConfigError, Field, device_field, model_dir, non_negative, positive
 from .runtime import init_runtime, load_model, load_tokenizer
 
@@ -48,7 +51,8 @@ class Engine:
         messages = data.check_messages(body.get("messages"), "request")
         max_new = int(body.get("max_completion_tokens") or body.get("max_tokens") or self.cfg.max_new_tokens)
         temperature = float(body.get("temperature", self.cfg.temperature) or 0.0)
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        tools = body.get("tools") or None
+        text = render(self.tokenizer, messages, tools, True)
         ids = torch.tensor([self.tokenizer.encode(text, add_special_tokens=False)], device=self.rt.device)
         window = int(getattr(self.model.config, "max_position_embeddings", 0) or 0)
         if window and ids.shape[1] + max_new > window:
@@ -63,9 +67,13 @@ class Engine:
             out = self.model.generate(
                 ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new, use_cache=True,
                 eos_token_id=sorted(self.eos), pad_token_id=self.tokenizer.pad_token_id,
+                return_dict_in_generate=True, output_logits=True,
                 **(sampling if temperature > 0 else {"do_sample": False}),
             )  # fmt: skip
-        new = out[0, ids.shape[1] :].tolist()
+        new = out.sequences[0, ids.shape[1] :].tolist()
+        # The model's own log-probs (raw logits, before temperature / top-k), as vLLM's default raw_logprobs mode
+        # reports them and as the trainer computes them: pi_old for GRPO.
+        lps = [torch.log_softmax(step[0].float(), -1)[t].item() for step, t in zip(out.logits, new)]
         finish = "stop" if new and new[-1] in self.eos else "length"
         content = self.tokenizer.decode(new, skip_special_tokens=True)
         stops = body.get("stop") or []
@@ -77,13 +85,19 @@ class Engine:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.name,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish,
+                         **(sampled_fields(self.tokenizer, new, lps) if body.get("logprobs") else {})}],
             "usage": {
                 "prompt_tokens": ids.shape[1],
                 "completion_tokens": len(new),
                 "total_tokens": ids.shape[1] + len(new),
             },
         }
+
+
+def sampled_fields(tokenizer, ids: list[int], lps: list[float]) -> dict:
+    content = [{"token": tokenizer.decode([t]), "logprob": lp} for t, lp in zip(ids, lps)]
+    return {"logprobs": {"content": content}, "token_ids": ids}
 
 
 def make_handler(engine: Engine):

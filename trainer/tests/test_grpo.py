@@ -3,7 +3,7 @@ import os
 import torch
 from conftest import CONVERSATIONS, run_inprocess, write_jsonl
 
-from swe_forge_trainer import data, grpo
+from swe_forge_trainer import data, grpo, grpo_loss, rollout_tokens
 from swe_forge_trainer.runtime import Runtime, load_model, load_tokenizer
 
 CPU = Runtime(device=torch.device("cpu"))
@@ -37,11 +37,50 @@ def test_objective_matches_a_hand_computed_example():
     got = grpo.clipped_objective(ratio, adv, mask, 0.2, 0.28, denom=1 * 4 * 10)
     assert abs(got.item() - expected) < 1e-6
 
+    # The clip acts (no gradient) where it sets the term: 1.5 with A > 0 (high bound), 0.5 with A < 0 (low bound).
+    # 0.5 with A > 0 is outside the range but keeps its gradient (min picks the unclipped 0.5).
+    stats = grpo_loss.ClipStats()
+    stats.add(ratio, adv, mask, 0.2, 0.28)
+    s = stats.summary()
+    assert (s["clip_fraction_low"], s["clip_fraction_high"], s["clip_fraction"]) == (1 / 5, 1 / 5, 2 / 5)
+    assert abs(s["ratio_mean"] - (0.5 + 1 + 1.5 + 0.5 + 1) / 5) < 1e-6 and s["ratio_max"] == 1.5
+
+
+def test_pi_old_and_truncated_importance_weights_by_hand():
+    nan = float("nan")
+    recomputed = torch.tensor([[-1.0, -2.0, -3.0]])
+    sampler = torch.tensor([[-1.5, nan, -2.0]])
+    # sampler: its log-probs where reported, the recomputation elsewhere; recomputed: always the trainer's.
+    assert torch.equal(grpo_loss.pi_old(recomputed, sampler, "sampler"), torch.tensor([[-1.5, -2.0, -2.0]]))
+    assert torch.equal(grpo_loss.pi_old(recomputed, sampler, "recomputed"), recomputed)
+    # TIS: min(pi_trainer / pi_sampler, cap) = min(e^0.5, 2), 1 (not sampled), min(e^-1, 2).
+    w = grpo_loss.tis_weight(recomputed, sampler, 2.0)
+    assert torch.allclose(w, torch.tensor([[min(2.0, 1.6487213), 1.0, 0.3678794]]), atol=1e-6)
+    assert grpo_loss.tis_weight(recomputed, sampler, 0.0) is None
+    w = grpo_loss.tis_weight(recomputed, torch.tensor([[-3.0, nan, nan]]), 2.0)
+    assert w[0, 0].item() == 2.0  # e^2 truncated at the cap
+    # KL(sampler || trainer), k3 over the two sampled tokens: (e^x - 1) - x with x = 0.5 and -1.
+    total, n = grpo_loss.sampler_kl(recomputed, sampler, torch.ones(1, 3))
+    assert n == 2 and abs(total - ((1.6487213 - 1 - 0.5) + (0.3678794 - 1 + 1))) < 1e-5
+    # The weight multiplies each token's clipped term: ratio 1, A = 1, w = 2 -> -(2 + 1 + 1) / 4.
+    got = grpo_loss.clipped_objective(torch.ones(1, 3), torch.ones(1, 1), torch.ones(1, 3), 0.2, 0.28, 4.0,
+                                      torch.tensor([[2.0, 1.0, 1.0]]))  # fmt: skip
+    assert abs(got.item() + 1.0) < 1e-6
+
+
+def test_mini_batches_hold_whole_groups_in_batch_order():
+    used = [{"group": g} for g in ["a", "a", "b", "b", "c", "c"]]
+    assert grpo.mini_batches(used, 1) == [[0, 1, 2, 3, 4, 5]]
+    assert grpo.mini_batches(used, 2) == [[0, 1], [2, 3, 4, 5]]
+    assert grpo.mini_batches(used, 3) == [[0, 1], [2, 3], [4, 5]]
+    assert grpo.mini_batches(used, 9) == [[0, 1], [2, 3], [4, 5]]  # never more than there are groups
+
 
 def test_step_raises_positive_and_lowers_negative_trajectories(tiny_model, tmp_path, capfd):
     batch = write_jsonl(tmp_path / "batch.jsonl", [row(0, 1.0), row(2, -1.0), row(3, 0.5, masked=True)])
     before = {i: sequence_logprob(tiny_model, CONVERSATIONS[i]) for i in (0, 2)}
-    events = run_inprocess(grpo, "grpo-step", grpo_config(tiny_model, batch, tmp_path / "rl"), capfd)
+    cfg = grpo_config(tiny_model, batch, tmp_path / "rl", ppo_epochs=2, lr=0.005)
+    events = run_inprocess(grpo, "grpo-step", cfg, capfd)
     done = events[-1]
     assert done["event"] == "done" and done["checkpoint"].endswith("checkpoints/step-000001")
     after = {i: sequence_logprob(done["checkpoint"], CONVERSATIONS[i]) for i in (0, 2)}
@@ -49,9 +88,15 @@ def test_step_raises_positive_and_lowers_negative_trajectories(tiny_model, tmp_p
 
     m = done["metrics"]
     assert (m["rows_used"], m["rows_masked"], m["groups"], m["tokens"]) == (2, 1, 1, before[0][1] + before[2][1])
-    # First epoch: old log-probs come from the same weights, so rho = 1 and the loss is -sum(A * n_i) / (G L_max).
+    # First epoch: no sampler log-probs in these rows, so pi_old is recomputed from the same weights: rho = 1 and
+    # the loss is -sum(A * n_i) / (G L_max), nothing clipped. The second epoch's ratio has moved: the clip acts.
     assert abs(m["loss"] - (-(1.0 * before[0][1] - 1.0 * before[2][1]) / (1 * 4 * 256))) < 1e-6
-    assert m["clip_fraction"] == 0.0 and abs(m["approx_kl"]) < 1e-6 and m["grad_norm"] > 0
+    epochs = [e for e in events if e["event"] == "progress"]
+    assert [e["step"] for e in epochs] == [1, 2]
+    assert epochs[0]["clip_fraction"] == 0.0 and abs(epochs[0]["ratio_mean"] - 1) < 1e-6
+    assert epochs[1]["clip_fraction"] > 0 and epochs[1]["ratio_max"] > 1.28
+    assert m["clip_fraction"] == (epochs[0]["clip_fraction"] + epochs[1]["clip_fraction"]) / 2
+    assert m["updates"] == 2 and m["grad_norm"] > 0 and m["sampler_tokens"] == 0
 
     # The next step continues from the saved optimizer state, and a retried step is not applied twice.
     again = grpo_config(done["checkpoint"], batch, tmp_path / "rl")
@@ -89,3 +134,72 @@ def test_zero_advantage_rows_change_no_weight(tiny_model, tmp_path, capfd):
     done = run_inprocess(grpo, "grpo-step", grpo_config(tiny_model, batch, tmp_path / "z"), capfd)[-1]
     wa, w0 = weights(done["checkpoint"]), weights(tiny_model)
     assert all(torch.equal(wa[k], w0[k]) for k in wa)
+
+
+@torch.no_grad()
+def with_sampled(model_dir, messages, shift):
+    """The conversation with every assistant turn's token ids and the trainer's own log-probs minus `shift` as
+    meta.sampled: a sampler whose probabilities differ from the trainer's by a known factor e^shift."""
+    tok, model = load_tokenizer(model_dir), load_model(model_dir, CPU).eval()
+    ex = rollout_tokens.encode_rollout(tok, messages, None, None, "t")
+    lp, mask = grpo.token_logprobs(model, data.collate([ex], tok.pad_token_id))
+    trained = [float(x) for x, m in zip(lp[0].tolist(), mask[0].tolist()) if m]
+    full, spans = rollout_tokens.assistant_spans(tok, messages, None)
+    out, k = [dict(m) for m in messages], 0
+    for i, start, end in spans:
+        ids = tok(full[start:end], add_special_tokens=False)["input_ids"]
+        out[i]["meta"] = {"sampled": {"tokenIds": ids, "logprobs": [x - shift for x in trained[k : k + len(ids)]]}}
+        k += len(ids)
+    assert k == len(trained)
+    return out
+
+
+def test_sampler_logprobs_are_pi_old_and_change_the_loss(tiny_model, tmp_path, capfd):
+    # The sampler gave each token e^-0.5 of the trainer's probability: rho = e^0.5 = 1.6487 > 1 + 0.28 from the
+    # first update on. A > 0 (row 0): the high clip sets 1.28 * A per token; A < 0 (row 2): min picks rho * A.
+    rows = [
+        {**row(0, 1.0), "messages": with_sampled(tiny_model, CONVERSATIONS[0], 0.5)},
+        {**row(2, -1.0), "messages": with_sampled(tiny_model, CONVERSATIONS[2], 0.5)},
+    ]
+    batch = write_jsonl(tmp_path / "sampled.jsonl", rows)
+    n0, n2 = sequence_logprob(tiny_model, CONVERSATIONS[0])[1], sequence_logprob(tiny_model, CONVERSATIONS[2])[1]
+    denom, rho = 1 * 4 * 256, 1.6487212707
+
+    m = run_inprocess(grpo, "grpo-step", grpo_config(tiny_model, batch, tmp_path / "s"), capfd)[-1]["metrics"]
+    assert abs(m["loss"] - (-(1.28 * n0 - rho * n2) / denom)) < 1e-5
+    assert m["clip_fraction_high"] == n0 / (n0 + n2) and m["clip_fraction_low"] == 0
+    assert abs(m["ratio_mean"] - rho) < 1e-4 and abs(m["sampler_kl"] - (rho - 1 - 0.5)) < 1e-4
+    assert (m["sampled_turns"], m["mismatch_turns"], m["sampler_tokens"]) == (4, 0, n0 + n2)
+
+    # The same rows with pi_old recomputed: the sampler's numbers are ignored, rho = 1, the plain loss.
+    cfg = grpo_config(tiny_model, batch, tmp_path / "r", old_logprobs="recomputed")
+    m = run_inprocess(grpo, "grpo-step", cfg, capfd)[-1]["metrics"]
+    assert abs(m["loss"] - (-(n0 - n2) / denom)) < 1e-5 and m["clip_fraction"] == 0
+
+    # Recomputed pi_old with truncated importance sampling: each token weighted by min(e^0.5, 2) = 1.6487.
+    cfg = grpo_config(tiny_model, batch, tmp_path / "t", old_logprobs="recomputed", tis_cap=2.0)
+    m = run_inprocess(grpo, "grpo-step", cfg, capfd)[-1]["metrics"]
+    assert abs(m["loss"] - (-rho * (n0 - n2) / denom)) < 1e-5
+
+
+def test_trains_on_the_sampled_ids_and_counts_a_mismatch(tiny_model, tmp_path, capfd):
+    tok = load_tokenizer(tiny_model)
+    messages = with_sampled(tiny_model, CONVERSATIONS[2], 0.0)
+    sampled = messages[2]["meta"]["sampled"]
+    other = next(t for t in range(300, 400) if t not in sampled["tokenIds"] and t not in tok.all_special_ids)
+    sampled["tokenIds"] = [other] + sampled["tokenIds"][1:]  # the sampler drew a token the text re-tokenises away
+    ex = rollout_tokens.encode_rollout(tok, messages, None, None, "t")
+    assert (ex.sampled_turns, ex.mismatch_turns) == (1, 1)
+    assert [x for x in ex.labels if x != data.IGNORE] == sampled["tokenIds"]  # what the sampler drew, not the text
+    batch = write_jsonl(tmp_path / "mismatch.jsonl", [{**row(2, 1.0), "messages": messages}, row(0, -1.0)])
+    m = run_inprocess(grpo, "grpo-step", grpo_config(tiny_model, batch, tmp_path / "m"), capfd)[-1]["metrics"]
+    assert (m["sampled_turns"], m["mismatch_turns"], m["assistant_turns"]) == (1, 1, 4)
+
+
+def test_two_mini_batches_are_two_updates_per_epoch(tiny_model, tmp_path, capfd):
+    rows = [row(0, 1.0, "g1"), row(1, -1.0, "g1"), row(2, 1.0, "g2"), row(3, -1.0, "g2")]
+    batch = write_jsonl(tmp_path / "mb.jsonl", rows)
+    cfg = grpo_config(tiny_model, batch, tmp_path / "mb", mini_batches=2, ppo_epochs=2)
+    m = run_inprocess(grpo, "grpo-step", cfg, capfd)[-1]["metrics"]
+    # The second mini-batch of epoch 1 already meets updated weights: its ratio is off 1.
+    assert m["updates"] == 4 and m["groups"] == 2 and m["ratio_max"] > 1

@@ -2,6 +2,8 @@ import json
 import signal
 import urllib.request
 
+import pytest
+
 from conftest import EventReader, start_cli, write_config
 
 
@@ -67,3 +69,37 @@ def test_serve_answers_a_chat_completion_over_http(tiny_model, tmp_path):
         code = proc.wait(timeout=30)
     assert code == 0
     assert reader.events[-1]["event"] == "done"
+
+
+def test_serve_reports_sampled_tokens_that_the_trainer_reproduces(tiny_model, tmp_path):
+    """The serving contract (docs/training.md): `logprobs: true` gives token ids and their log-probs; the trainer,
+    rendering the same conversation with the sampled turn, computes the same log-probs for those ids."""
+    import torch
+
+    from swe_forge_trainer import data, grpo, rollout_tokens
+    from swe_forge_trainer.runtime import Runtime, load_model, load_tokenizer
+
+    raw = {"model": tiny_model, "port": 0, "max_new_tokens": 6, "temperature": 1.0, "model_name": "run/rl/iter-1/step-1"}
+    proc = start_cli("serve", write_config(tmp_path, raw))
+    try:
+        url = EventReader(proc).wait_for(lambda e: e["event"] == "listening")["url"]
+        messages = [{"role": "system", "content": "You are an agent."}, {"role": "user", "content": "Fix the bug."}]
+        body = {"model": "run/rl/iter-1/step-1", "messages": messages, "max_tokens": 6, "logprobs": True, "seed": 3}
+        reply = http(url + "/chat/completions", body)[1]
+        assert reply["model"] == "run/rl/iter-1/step-1"  # the engine names the checkpoint it has loaded
+        choice = reply["choices"][0]
+        ids, lps = choice["token_ids"], [c["logprob"] for c in choice["logprobs"]["content"]]
+        assert len(ids) == len(lps) == reply["usage"]["completion_tokens"] and all(x <= 0 for x in lps)
+        assert "logprobs" not in http(url + "/chat/completions", {**body, "logprobs": False})[1]["choices"][0]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+    tok, model = load_tokenizer(tiny_model), load_model(tiny_model, Runtime(device=torch.device("cpu"))).eval()
+    turn = {"role": "assistant", "content": choice["message"]["content"],
+            "meta": {"sampled": {"tokenIds": ids, "logprobs": lps}}}  # fmt: skip
+    ex = rollout_tokens.encode_rollout(tok, messages + [turn], None, None, "t")
+    with torch.no_grad():
+        lp, mask = grpo.token_logprobs(model, data.collate([ex], tok.pad_token_id))
+    trained = [x for x, m in zip(lp[0].tolist(), mask[0].tolist()) if m]
+    assert trained[: len(ids)] == pytest.approx(lps, abs=1e-4)

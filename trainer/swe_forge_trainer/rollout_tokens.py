@@ -1,0 +1,135 @@
+"""One prompt rendering for serving and training, and RL rows encoded on the token ids the sampler produced.
+
+`render` is what the trainer's `serve` feeds the model and what GRPO trains on: the chat template with the tool
+specs the policy saw (`tools=`), tool-call arguments parsed from their JSON strings first (templates such as
+Qwen2.5's apply `tojson` to them, which would encode a string twice; vLLM parses them the same way).
+
+`encode_rollout` builds a trajectory's sequence from the rendering, with every assistant turn replaced by the
+token ids the policy sampled (`meta.sampled.tokenIds`), so training never re-tokenises what the model wrote; the
+sampler's log-probs ride along as pi_old candidates. A turn whose re-rendered text tokenises differently from
+what was sampled is a *mismatch* (counted: later turns saw the re-rendered text in their prompt).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+from .config import ConfigError
+from .data import IGNORE, Example
+
+NAN = float("nan")
+
+
+def _parsed_arguments(call: dict) -> dict:
+    fn = call.get("function") if isinstance(call.get("function"), dict) else None
+    if not fn or not isinstance(fn.get("arguments"), str):
+        return call
+    try:
+        args = json.loads(fn["arguments"])
+    except json.JSONDecodeError:
+        return call  # malformed arguments stay the string the model wrote
+    return {**call, "function": {**fn, "arguments": args}} if isinstance(args, dict) else call
+
+
+def template_messages(messages: list[dict]) -> list[dict]:
+    """Messages as chat templates expect them: no trainer-only keys, tool-call arguments as objects."""
+    out = []
+    for m in messages:
+        m = {k: v for k, v in m.items() if k != "meta"}
+        if m.get("tool_calls"):
+            m["tool_calls"] = [_parsed_arguments(c) for c in m["tool_calls"]]
+        out.append(m)
+    return out
+
+
+def render(tokenizer, messages: list[dict], tools: list | None, generation_prompt: bool) -> str:
+    kwargs = {"tools": tools} if tools else {}
+    return tokenizer.apply_chat_template(
+        template_messages(messages), tokenize=False, add_generation_prompt=generation_prompt, **kwargs
+    )
+
+
+def assistant_spans(tokenizer, messages: list[dict], tools: list | None) -> tuple[str, list[tuple[int, int, int]]]:
+    """(full text, [(message index, start, end)]) of every assistant turn, end token included.
+
+    Needs a template that renders a conversation's prefixes as prefixes of the full text (Qwen2.5's, ChatML's
+    and the tiny model's do); the span is what rendering messages[:i+1] adds after messages[:i] + generation prompt.
+    """
+    full = render(tokenizer, messages, tools, False)
+    spans = []
+    for i, m in enumerate(messages):
+        if m["role"] != "assistant":
+            continue
+        before = render(tokenizer, messages[:i], tools, True) if i else ""
+        through = render(tokenizer, messages[: i + 1], tools, False)
+        if not (full.startswith(through) and through.startswith(before)):
+            raise ConfigError(
+                f"the chat template does not render message {i} as a prefix of the conversation; "
+                "the assistant-only loss mask cannot be computed with this template"
+            )
+        spans.append((i, len(before), len(through.rstrip())))
+    return full, spans
+
+
+def sampled_of(message: dict, where: str) -> tuple[list[int], list[float]] | None:
+    s = (message.get("meta") or {}).get("sampled")
+    if s is None:
+        return None
+    ids, lps = s.get("tokenIds") if isinstance(s, dict) else None, s.get("logprobs") if isinstance(s, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in ids):
+        raise ConfigError(f"{where}.meta.sampled.tokenIds must be a list of integers")
+    if not isinstance(lps, list) or len(lps) != len(ids) or not all(isinstance(x, (int, float)) for x in lps):
+        raise ConfigError(f"{where}.meta.sampled.logprobs must be numbers, one per token id")
+    return (ids, [float(x) for x in lps]) if ids else None
+
+
+@dataclass
+class RolloutExample(Example):
+    """An Example plus pi_old from the sampler per position (NaN: not sampled, recompute it)."""
+
+    sampler_logprobs: list[float] = field(default_factory=list)
+    sampled_turns: int = 0
+    mismatch_turns: int = 0
+    assistant_turns: int = 0
+
+
+def encode_rollout(tokenizer, messages: list[dict], tools: list | None, max_seq_len: int | None, where: str):
+    full, spans = assistant_spans(tokenizer, messages, tools)
+    special = set(tokenizer.all_special_ids)
+    enc = lambda text: tokenizer(text, add_special_tokens=False)["input_ids"]  # noqa: E731
+    ex = RolloutExample([], [], sampler_logprobs=[], assistant_turns=len(spans))
+
+    def add(ids: list[int], trained: bool, lps: list[float] | None = None) -> None:
+        ex.ids += ids
+        ex.labels += ids if trained else [IGNORE] * len(ids)
+        ex.sampler_logprobs += lps if lps is not None else [NAN] * len(ids)
+
+    pos = 0
+    for i, start, end in spans:
+        add(enc(full[pos:start]), False)
+        rendered = enc(full[start:end])
+        sampled = sampled_of(messages[i], f"{where}.messages[{i}]")
+        if sampled is None:
+            add(rendered, True)
+        else:
+            ids, lps = sampled
+            ex.sampled_turns += 1
+            strip = lambda t: t[:-1] if t and t[-1] in special else t  # noqa: E731
+            if strip(ids) != strip(rendered):
+                ex.mismatch_turns += 1
+            add(ids, True, lps)
+            if rendered and rendered[-1] in special and ids[-1] != rendered[-1]:
+                add(rendered[-1:], False)  # the template closes a turn the sampler cut short: not the model's token
+        pos = end
+    add(enc(full[pos:]), False)
+    if max_seq_len is not None and len(ex.ids) > max_seq_len:
+        ex.truncated = True
+        ex.ids, ex.labels = ex.ids[:max_seq_len], ex.labels[:max_seq_len]
+        ex.sampler_logprobs = ex.sampler_logprobs[:max_seq_len]
+    return ex
+
+
+def is_missing(x: float) -> bool:
+    return math.isnan(x)

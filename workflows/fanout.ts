@@ -104,18 +104,22 @@ export async function runWindowed(spec: RolloutBatchSpec, control: Control): Pro
           'InputError',
         );
       try {
-        const s = await runRollout({
-          runId: spec.runId,
-          stage: spec.stage,
-          taskId: item.taskId,
-          sample: item.sample,
-          model: m.model,
-          policyVersion: m.policyVersion,
-          agent: spec.agent,
-          sandbox: spec.sandbox,
-          alpha: spec.alpha,
-          seed: hashSeed(spec.seed, spec.stage, item.taskId, item.sample),
-        });
+        // The summary names the rollout in the UI's event history (the input alone is a JSON blob there).
+        const summary = `${spec.stage} rollout ${item.taskId} #${item.sample} (${m.model.name})`;
+        const s = await runRollout.executeWithOptions({ summary }, [
+          {
+            runId: spec.runId,
+            stage: spec.stage,
+            taskId: item.taskId,
+            sample: item.sample,
+            model: m.model,
+            policyVersion: m.policyVersion,
+            agent: spec.agent,
+            sandbox: spec.sandbox,
+            alpha: spec.alpha,
+            seed: hashSeed(spec.seed, spec.stage, item.taskId, item.sample),
+          },
+        ]);
         if (s.masked) tally.masked++;
         else {
           tally.scored++;

@@ -3,6 +3,8 @@
 import {
   CancellationScope,
   isCancellation,
+  patched,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -14,6 +16,7 @@ import { pipeline } from './activities.ts';
 import { runConfigProblems } from './checks.ts';
 import { installControl } from './control.ts';
 import { SA, statusQuery } from './definitions.ts';
+import { currentDetails, stageSummary } from './details.ts';
 import { errorMessage, failure } from './errors.ts';
 import { applyProgress, newStatus, renderStatus, type StatusState } from './status.ts';
 import { difficultyWorkflow } from './stages/difficulty.ts';
@@ -26,7 +29,8 @@ import { sweWorldWorkflow } from './stages/sweWorld.ts';
 import { ttsWorkflow } from './stages/tts.ts';
 
 export interface PipelineInput {
-  runId: string;
+  /** Optional: the run id is taken from the Workflow ID (run-<runId>, or the whole ID without that prefix). */
+  runId?: string;
   /** A full run config as JSON; defaults fill what is left out. */
   config: RunConfigInput;
 }
@@ -73,18 +77,32 @@ function noteSummary(st: StatusState, stage: StageName, summary: AnyStageSummary
   if (stage === 'rl' && 'iterations' in summary) st.rlIteration = summary.iterations;
 }
 
+/**
+ * The run id is the Workflow ID less its `run-` prefix, whatever the input says: a run started from the Web UI
+ * with only a config, or with a runId that disagrees with its Workflow ID, is still the run the CLI finds
+ * (`swe-forge status ID` looks up run-ID, then ID). Histories from before this rule keep the input's.
+ */
+function runIdOf(input: PipelineInput): string | undefined {
+  if (!patched('run-id-from-workflow-id')) return input.runId;
+  return workflowInfo().workflowId.replace(/^run-/, '');
+}
+
 export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
-  const { runId } = input;
+  const runId = runIdOf(input);
   if (typeof runId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) {
     throw failure('InputError', `runId: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-'`);
   }
   const st = newStatus(runId, workflowInfo().workflowId);
+  // The UI's "current details": not in the history, so setting it never affects replay.
+  const show = () => setCurrentDetails(currentDetails(renderStatus(st, control.paused)));
   const control = installControl((p) => {
     applyProgress(st, p);
     if (p.kind === 'stage' && p.rlIteration !== undefined)
       upsertSearchAttributes([{ key: SA.rlIteration, value: p.rlIteration }]);
+    show();
   });
   setHandler(statusQuery, () => renderStatus(st, control.paused));
+  show();
   const config = await resolveConfig(input.config);
   const problems = runConfigProblems(config);
   if (problems.length) throw failure('ConfigError', `invalid config:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -120,15 +138,18 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     st.stage = stage;
     st.states[stage] = 'running';
     upsertSearchAttributes([{ key: SA.stage, value: stage }]);
+    show();
     try {
       const run = STAGE_WORKFLOWS[stage] as (i: StageInput) => Promise<AnyStageSummary>;
       const summary = await control.runChild(run, {
         workflowId: stageWorkflowId(runId, stage),
         args: [{ runId, config }],
+        staticSummary: stageSummary(runId, stage),
       });
       await pipeline.putStageResult({ runId, stage, summary });
       st.states[stage] = 'completed';
       noteSummary(st, stage, summary);
+      show();
       Object.assign(result.stages, { [stage]: summary });
     } catch (err) {
       const message = errorMessage(err);
@@ -141,12 +162,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
       st.states[stage] = 'failed';
       st.outcome = 'failed';
       st.lastError = `${stage}: ${message}`;
+      show();
       await pipeline.setRunStatus({ runId, status: 'failed', error: st.lastError });
       throw failure('StageFailed', `stage ${stage} failed: ${message}`, err);
     }
   }
   st.stage = 'done';
   st.outcome = 'completed';
+  show();
   upsertSearchAttributes([{ key: SA.stage, value: 'done' }]);
   await pipeline.setRunStatus({ runId, status: 'completed' });
   return result;

@@ -7,6 +7,7 @@ import { InputError } from '../../core/errors.ts';
 import type { RunConfig } from '../../config/schema.ts';
 import { loadCheckedConfig } from '../../config/checks.ts';
 import { SA, statusQuery } from '../../workflows/definitions.ts';
+import { runDetails, runSummary } from '../../workflows/details.ts';
 import { action, printJson } from '../output.ts';
 import { progressView } from '../runProgress.ts';
 import { withClient } from '../temporalClient.ts';
@@ -64,6 +65,9 @@ export async function startPipeline(client: Client, runId: string, config: RunCo
       taskQueue: TASK_QUEUES.orchestrator,
       workflowId: runWorkflowId(runId),
       args: [{ runId, config }],
+      // What the Web UI's workflow list and detail page show before anyone runs a query.
+      staticSummary: runSummary(runId, config),
+      staticDetails: runDetails(config),
       // Set at start so `temporal workflow list --query` finds the run before its first workflow task.
       typedSearchAttributes: [
         { key: SA.stage, value: 'starting' },

@@ -17,7 +17,16 @@ import { finish, startPipeline, watchRun } from './run.ts';
 const runIdOf = (workflowId: string) => workflowId.replace(/^run-/, '');
 
 async function execution(client: Client, runId: string): Promise<{ handle: WorkflowHandle; status: string }> {
-  const handle = client.workflow.getHandle(runWorkflowId(runId));
+  try {
+    return await describeRun(client.workflow.getHandle(runWorkflowId(runId)), runId);
+  } catch (err) {
+    // A run started from the Web UI under a Workflow ID without the run- prefix: its run id is that ID.
+    if (!(err instanceof InputError) || !/^RUN: no run/.test(err.message)) throw err;
+    return describeRun(client.workflow.getHandle(runId), runId);
+  }
+}
+
+async function describeRun(handle: WorkflowHandle, runId: string): Promise<{ handle: WorkflowHandle; status: string }> {
   try {
     const d = await handle.describe();
     if (d.type !== WORKFLOW_TYPES.pipeline)

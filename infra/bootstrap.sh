@@ -83,10 +83,10 @@ fi
 # npm packages, reinstalled only when package-lock.json changes.
 want_npm=$(sha256sum package-lock.json | cut -c1-16)
 if [ "$(cat node_modules/.swe-forge-lock 2>/dev/null)" != "$want_npm" ]; then
-  # `npm install --no-save` rather than `npm ci`: this npm leaves other platforms' optional packages out of a
-  # lockfile written without registry URLs, and `npm ci` then rejects the lockfile as out of sync.
-  say "npm install (from package-lock.json)"
-  ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install --no-save --no-audit --no-fund --loglevel=error >"$CACHE/npm.log" 2>&1 ||
+  # `npm ci`: exactly the committed lockfile, which lists every platform's optional packages (esbuild, rollup,
+  # swc); without them `npm ci` refuses it as out of sync. `npm install --package-lock-only` puts back any lost.
+  say "npm ci (from package-lock.json)"
+  ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm ci --no-audit --no-fund --loglevel=error >"$CACHE/npm.log" 2>&1 ||
     { tail -30 "$CACHE/npm.log" >&2; exit 1; }
   echo "$want_npm" >node_modules/.swe-forge-lock
 fi

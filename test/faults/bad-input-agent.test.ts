@@ -191,7 +191,7 @@ it(
           `attempt 1: ${(first as ApplicationFailure).type} (retryable); attempt ${sandbox.infraMaxAttempts}: ${last.exitReason}, reward ${last.reward}, masked ${last.masked}`,
         );
         expect(last).toMatchObject({ exitReason: 'model_error', reward: null, masked: true });
-        expect(last.maskReason).toMatch(/^policy_unavailable: /);
+        expect(last).toMatchObject({ maskReason: expect.stringMatching(/^policy_unavailable: /) });
         expect((await row(7))?.error).toMatch(/unreachable/);
       },
     );

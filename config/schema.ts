@@ -52,6 +52,13 @@ export const AgentSchema = z
     commandTimeoutSec: positiveInt().default(120).describe('Timeout of one bash action, seconds.'),
     outputCapBytes: positiveInt().default(16384).describe('Observation cap; head and tail are kept.'),
     loopThreshold: positiveInt().default(3).describe('An action repeated more than this many times counts as a loop.'),
+    exploitAction: z
+      .enum(['zero', 'mask', 'flag'])
+      .default('zero')
+      .describe(
+        'A rollout that read future history, edited the graded tests or tried the network: zero scores it 0, mask ' +
+          'drops it from training, flag only records it. Flagged rollouts never enter SFT data.',
+      ),
     systemPrompt: z.string().optional().describe('Override of the system prompt template.'),
     instancePrompt: z.string().optional().describe('Override of the task prompt template ({{problem_statement}}).'),
   })
@@ -65,6 +72,12 @@ export const SandboxSchema = z
     network: z.boolean().default(false).describe('Give rollout containers a network (off: no network at all).'),
     testTimeoutSec: positiveInt().default(900).describe('Timeout of one evaluation test run, seconds.'),
     infraMaxAttempts: positiveInt().default(3).describe('Attempts for an infrastructure error before masking.'),
+    heartbeatSec: positiveInt()
+      .max(60)
+      .default(4)
+      .describe(
+        'A rollout heartbeats this often; it counts as dead after 4 missed beats and another worker takes it over.',
+      ),
   })
   .strict();
 

@@ -66,8 +66,14 @@ const GLOBAL_WITH_VALUE = new Set([
 ]);
 
 const SEPARATOR = /[;&|`\n)]/;
-const GIT_WORD = /(^|[\s;&|(`'"$={}/])git(?=\s)/g;
+const GIT_WORD = /(^|[\s;&|(`'"$={}/\\])git(?=\s)/g;
 const GIT_INTERNALS = /\.git\/(logs|refs|packed-refs|ORIG_HEAD|FETCH_HEAD|objects|rr-cache)\b/;
+/** History files named on their own (after `cd .git`, or found with `find`): no working-tree file has these names. */
+const HISTORY_FILES = /(^|[\s/'"])(packed-refs|ORIG_HEAD|FETCH_HEAD)\b/;
+/** Changing into the git directory: whatever follows reads its internals by relative path. */
+const CD_GIT = /\b(cd|pushd)\s+(["']?)(\S*\/)?\.git(\/\S*)?\2(?=$|[\s;&|)])/;
+/** Inline programs of an interpreter (`python3 -c`, `perl -e`, `node -e`): their strings may spell a git call. */
+const INLINE_CODE = /\b(python[0-9.]*|perl|ruby|node|php)\s+(?:-\S+\s+)*-[ce]\s/;
 
 const unquote = (t: string) => t.replace(/^['"]+|['"]+$/g, '');
 
@@ -123,13 +129,57 @@ export function gitInvocations(command: string): { sub: string; args: string[] }
   return found;
 }
 
-export function checkHistoryAccess(command: string): GuardVerdict {
+/** Shell variables (and aliases) set to git, e.g. `g=git; $g log` -> `git log` (with the names it replaced). */
+export function expandGitVariables(command: string): string | undefined {
+  const names = [
+    ...command.matchAll(
+      /(?:^|[\s;&|(])(?:alias\s+|export\s+|local\s+)?([A-Za-z_]\w*)=(["']?)(\$\((?:which|command -v)\s+git\)|`(?:which|command -v)\s+git`|(?:\S*\/)?git)\2(?=$|[\s;&|)])/g,
+    ),
+  ].map((m) => m[1]!);
+  if (!names.length) return undefined;
+  let out = command;
+  for (const n of names)
+    out = out.replace(new RegExp(`\\$\\{${n}\\}|\\$${n}\\b|(^|[\\s;&|(])${n}(?=\\s)`, 'g'), (m, pre?: string) =>
+      m.startsWith('$') ? 'git' : `${pre ?? ''}git`,
+    );
+  return out;
+}
+
+/**
+ * The inline program of an interpreter with its string and list syntax flattened, so
+ * `subprocess.run(['git', 'log'])` or `os.system("git show HEAD~1")` reads as a git command line.
+ */
+export function flattenInlineCode(command: string): string | undefined {
+  if (!INLINE_CODE.test(command)) return undefined;
+  return command.replace(/[[\](),'"]+/g, ' ');
+}
+
+function directVerdict(command: string): GuardVerdict {
   const internals = GIT_INTERNALS.exec(command);
   if (internals) return { allowed: false, rule: `.git/${internals[1]}` };
+  const named = HISTORY_FILES.exec(command);
+  if (named) return { allowed: false, rule: named[2]! };
+  if (CD_GIT.test(command)) return { allowed: false, rule: 'cd .git' };
   for (const { sub, args } of gitInvocations(command)) {
     const rule = judge(sub, args);
     if (rule) return { allowed: false, rule };
   }
+  return { allowed: true };
+}
+
+/**
+ * Direct forms first, then the indirect ones: git held in a variable, git called from an inline program. A
+ * heuristic still (an encoded command gets through): the history scrub of every image is the real defence.
+ */
+export function checkHistoryAccess(command: string): GuardVerdict {
+  const direct = directVerdict(command);
+  if (!direct.allowed) return direct;
+  const expanded = expandGitVariables(command);
+  const viaVar = expanded === undefined ? undefined : directVerdict(expanded);
+  if (viaVar && !viaVar.allowed) return { allowed: false, rule: `${viaVar.rule} (git in a variable)` };
+  const flat = flattenInlineCode(command);
+  const viaCode = flat === undefined ? undefined : directVerdict(flat);
+  if (viaCode && !viaCode.allowed) return { allowed: false, rule: `${viaCode.rule} (from an inline program)` };
   return { allowed: true };
 }
 

@@ -119,6 +119,16 @@ export class Sandbox {
     return new Sandbox(docker, container.id, o);
   }
 
+  /**
+   * A handle on a running container this process did not create: the one a dead worker's rollout ran in. Its exec
+   * bookkeeping files start at a fresh number, so they cannot collide with the dead worker's.
+   */
+  static attach(docker: Docker, id: string, o: SandboxOptions): Sandbox {
+    const s = new Sandbox(docker, id, o);
+    s.execSeq = Date.now() % 1e9;
+    return s;
+  }
+
   /** `bash -lc cmd`; on timeout the whole process group is killed and timedOut is set. */
   async exec(cmd: string, o: ExecOptions = {}): Promise<ExecResult> {
     const seq = ++this.execSeq;

@@ -5,8 +5,13 @@ import { InfraError } from '../core/errors.ts';
 
 export async function reapOrphans(
   docker: Docker,
-  o: { ttlSec: number; runId?: string },
-): Promise<{ removed: string[] }> {
+  o: {
+    ttlSec: number;
+    runId?: string;
+    /** Containers of rollouts that are still live (leaseStore.liveContainers): a resumed rollout may outlive the TTL. */
+    live?: () => Promise<Set<string>>;
+  },
+): Promise<{ removed: string[]; kept: string[] }> {
   const label = [`${DOCKER_LABELS.managed}=true`];
   if (o.runId) label.push(`${DOCKER_LABELS.run}=${o.runId}`);
   let list: Docker.ContainerInfo[];
@@ -17,7 +22,10 @@ export async function reapOrphans(
   }
   const cutoff = Date.now() / 1000 - o.ttlSec;
   const removed: string[] = [];
-  for (const c of list.filter((c) => c.Created <= cutoff)) {
+  const old = list.filter((c) => c.Created <= cutoff);
+  const live = old.length && o.live ? await o.live() : new Set<string>();
+  const kept = old.filter((c) => live.has(c.Id)).map((c) => c.Id);
+  for (const c of old.filter((c) => !live.has(c.Id))) {
     try {
       await docker.getContainer(c.Id).remove({ force: true, v: true });
       removed.push(c.Id);
@@ -28,5 +36,5 @@ export async function reapOrphans(
         throw new InfraError(`cannot reap ${c.Id.slice(0, 12)}: ${(err as Error).message}`);
     }
   }
-  return { removed };
+  return { removed, kept };
 }

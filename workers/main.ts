@@ -7,7 +7,11 @@ import { connectWorker } from '../infra/temporal.ts';
 import { createPool, waitForDatabase } from '../infra/postgres.ts';
 import { embeddedDatabaseUrl } from '../infra/settings.ts';
 import { connectDocker } from '../infra/docker.ts';
+import { liveContainers } from '../activities/agent/leaseStore.ts';
 import { startReaper } from './reaper.ts';
+
+/** A rollout lease that beat this recently is live (it beats every sandbox.heartbeatSec, at most 60 s). */
+const LIVE_LEASE_SEC = 300;
 import { createWorker, runWorkersUntilSignal } from './run.ts';
 
 export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
@@ -20,7 +24,10 @@ export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
   const pool = createPool(dbUrl, 10, { outageMs: 60_000 });
   const docker = roles.includes('rollout') ? await connectDocker(settings.dockerHost) : undefined;
   const connection = await connectWorker(settings.temporal);
-  const reaper = docker ? startReaper(docker, { ttlSec: config.reapTtlSec, everySec: config.reapEverySec }) : undefined;
+  const live = () => liveContainers(pool, LIVE_LEASE_SEC);
+  const reaper = docker
+    ? startReaper(docker, { ttlSec: config.reapTtlSec, everySec: config.reapEverySec, live })
+    : undefined;
   try {
     const deps = { pool, settings, docker };
     const workers = await Promise.all(

@@ -1,5 +1,6 @@
 // Rollout workers reap orphaned containers: a worker killed mid-rollout leaves its container running, and the
-// retry runs in a new one elsewhere. Anything of ours older than the TTL (longer than any rollout may live) goes.
+// retry resumes in it or starts a new one. Anything of ours older than the TTL (longer than any rollout attempt may
+// live) goes, unless its rollout's lease still beats.
 import type Docker from 'dockerode';
 import { reapOrphans } from '../infra/sandboxReaper.ts';
 
@@ -9,10 +10,14 @@ export interface Reaper {
   stop(): void;
 }
 
-export function startReaper(docker: Docker, o: { ttlSec: number; everySec: number }): Reaper {
+export function startReaper(
+  docker: Docker,
+  o: { ttlSec: number; everySec: number; live?: () => Promise<Set<string>> },
+): Reaper {
   const pass = async () => {
     try {
-      const { removed } = await reapOrphans(docker, { ttlSec: o.ttlSec });
+      // A container whose rollout still beats is in use, however old (a rollout resumed after its worker died).
+      const { removed } = await reapOrphans(docker, { ttlSec: o.ttlSec, live: o.live });
       if (removed.length)
         console.log(`[reaper] removed ${removed.length} orphaned container(s) older than ${o.ttlSec}s`);
     } catch (err) {

@@ -2,6 +2,7 @@
 // task queue (so a test worker on any queue serves them); rollouts and training go to their role's queue.
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import { TASK_QUEUES } from '../core/constants.ts';
+import { rolloutHeartbeatTimeoutSec } from '../core/heartbeat.ts';
 import type { RunConfig } from '../config/schema.ts';
 import type { GpuActivities, RolloutActivities, ScoringActivities } from '../activities/contracts.ts';
 import type { PipelineActivities } from '../activities/pipeline/index.ts';
@@ -21,14 +22,15 @@ export const scoring = proxyActivities<ScoringActivities>({
 });
 
 /**
- * The rollout owns a container: it heartbeats every turn, so the heartbeat timeout must outlast one turn (a model
- * reply plus one command), and cancellation waits until the activity has removed its container.
+ * The rollout owns a container: it heartbeats every `sandbox.heartbeatSec` from a timer, so the heartbeat timeout
+ * is a few missed beats (core/heartbeat.ts) and a dead worker's rollout moves on within seconds; the retry resumes
+ * in the same container. Cancellation waits until the activity has removed its container.
  */
 export function rolloutActivities(cfg: Pick<RunConfig, 'agent' | 'sandbox'>) {
   return proxyActivities<RolloutActivities>({
     taskQueue: TASK_QUEUES.rollout,
     startToCloseTimeout: `${cfg.agent.wallTimeSec + cfg.sandbox.testTimeoutSec + 300}s`,
-    heartbeatTimeout: `${Math.max(120, 2 * cfg.agent.commandTimeoutSec + 120)}s`,
+    heartbeatTimeout: `${rolloutHeartbeatTimeoutSec(cfg.sandbox.heartbeatSec)}s`,
     retry: {
       maximumAttempts: cfg.sandbox.infraMaxAttempts,
       initialInterval: '2s',

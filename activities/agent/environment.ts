@@ -38,7 +38,7 @@ const HOUSEKEEPING = { timeoutSec: 120, outputCapBytes: 64 * 1024 };
 
 export interface StartEnvironmentInput {
   image: string;
-  sandbox: SandboxConfig;
+  sandbox: Pick<SandboxConfig, 'memoryMb' | 'pidsLimit' | 'cpuShares' | 'network'> & Partial<SandboxConfig>;
   labels: SandboxOptions['labels'];
   baseCommit: string;
   user?: string;
@@ -56,6 +56,21 @@ export class SandboxEnvironment implements Environment {
 
   static async start(docker: Docker, i: StartEnvironmentInput): Promise<SandboxEnvironment> {
     const sandbox = await Sandbox.create(docker, {
+      image: i.image,
+      labels: i.labels,
+      memoryMb: i.sandbox.memoryMb,
+      pidsLimit: i.sandbox.pidsLimit,
+      cpuShares: i.sandbox.cpuShares,
+      network: i.sandbox.network,
+      user: i.user,
+      workdir: REPO_DIR,
+    });
+    return new SandboxEnvironment(docker, sandbox, i.baseCommit);
+  }
+
+  /** The environment of a container that outlived its worker (mid-episode resume); options as at its start. */
+  static attach(docker: Docker, id: string, i: StartEnvironmentInput): SandboxEnvironment {
+    const sandbox = Sandbox.attach(docker, id, {
       image: i.image,
       labels: i.labels,
       memoryMb: i.sandbox.memoryMb,

@@ -9,6 +9,7 @@ import { ContextLengthError, ModelRejectedError } from './protocols.ts';
 import type { AgentLimits, AgentResult, Environment, Model, ModelReply } from './protocols.ts';
 import { actionKey, LoopDetector } from './loops.ts';
 import { createToolbox } from './toolbox.ts';
+import type { LoopState } from './leaseStore.ts';
 
 export interface RunAgentInput {
   model: Model;
@@ -17,8 +18,13 @@ export interface RunAgentInput {
   system: string;
   user: string;
   signal?: AbortSignal;
-  /** Called at the start of every turn (the activity heartbeats here). */
-  onTurn?: (turn: number) => void;
+  /**
+   * Called at the start of every turn (the activity heartbeats here); turns before `turn` are complete then, and
+   * `state` holds the counters a resumed loop needs (the activity checkpoints them with the messages so far).
+   */
+  onTurn?: (turn: number, state: LoopState) => void;
+  /** Continue a trajectory a dead worker left (mid-episode resume): its messages, completed turns and counters. */
+  resume?: { messages: TrajectoryMessage[]; turn: number; state: Partial<LoopState>; elapsedMs: number };
   /** Called for every message as it is appended (the CLI streams the trajectory). */
   onMessage?: (m: TrajectoryMessage) => void;
   now?: () => number;
@@ -65,7 +71,7 @@ const asToolCallRecord = (c: NativeToolCall, id: string) => ({
 export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
   const { model, env, limits } = i;
   const now = i.now ?? Date.now;
-  const deadline = now() + limits.wallTimeSec * 1000;
+  const deadline = now() + limits.wallTimeSec * 1000 - (i.resume?.elapsedMs ?? 0);
   const messages: TrajectoryMessage[] = [];
   const toolbox = createToolbox(env, limits);
   const loops = new LoopDetector(limits.loopThreshold);
@@ -88,15 +94,35 @@ export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
     formatErrors: acc.formatErrors,
     error,
   });
-  push({ role: 'system', content: i.system });
-  push({ role: 'user', content: i.user });
+  const state = (): LoopState => ({
+    formatErrors: acc.formatErrors,
+    historyAttempts: toolbox.counters.historyAttempts,
+    loopCount: loops.loops,
+    promptTokens: acc.prompt,
+    completionTokens: acc.completion,
+    contextTokens: acc.context,
+  });
+  if (i.resume) {
+    const r = i.resume;
+    messages.push(...r.messages);
+    turn = r.turn;
+    acc.prompt = r.state.promptTokens ?? 0;
+    acc.completion = r.state.completionTokens ?? 0;
+    acc.context = r.state.contextTokens ?? messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    acc.formatErrors = r.state.formatErrors ?? 0;
+    toolbox.counters.historyAttempts = r.state.historyAttempts ?? 0;
+    loops.loops = r.state.loopCount ?? 0;
+  } else {
+    push({ role: 'system', content: i.system });
+    push({ role: 'user', content: i.user });
+  }
 
   for (;;) {
     if (turn >= limits.maxTurns) return finish('max_turns');
     if (now() >= deadline) return finish('timeout');
     if (acc.context >= limits.contextTokens) return finish('context_limit');
+    i.onTurn?.(turn + 1, state());
     turn++;
-    i.onTurn?.(turn);
     const t0 = now();
     let reply: ModelReply;
     try {

@@ -9,12 +9,16 @@ import type { TestStatus } from '../../core/pytestLog.ts';
 import type { TaskInstance } from '../../core/task.ts';
 import { executionRecord } from './executionRecord.ts';
 import type { EvalOutcome, ExitReason, RolloutInput, RolloutSummary, TrajectoryMessage } from '../contracts.ts';
-import { REPO_DIR, SandboxEnvironment } from './environment.ts';
+import { REPO_DIR, type SandboxEnvironment } from './environment.ts';
 import { estimateTokens, runAgent } from './loop.ts';
 import { buildPrompts } from './prompts.ts';
 import { DiffUnavailableError, ModelUnavailableError, type AgentResult, type Model } from './protocols.ts';
 import { upsertRollout } from './rolloutStore.ts';
 import { answeredBy } from './provenance.ts';
+import { heartbeatEverySec } from '../../core/heartbeat.ts';
+import { acquireSandbox, createLeaseKeeper, type LeaseKeeper } from './resume.ts';
+import { applyExploitPolicy } from '../../core/exploits.ts';
+import { checkRolloutExploits, recordExploits } from './exploitCheck.ts';
 import { trajectoryPath, writeTrajectory } from './trajectoryStore.ts';
 import type Docker from 'dockerode';
 import type pg from 'pg';
@@ -49,8 +53,6 @@ export interface RolloutHooks {
   warn?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
-/** Re-sent between turns too, so a slow model reply or a long grading run does not look like a dead worker. */
-export const HEARTBEAT_EVERY_MS = 10_000;
 export const MAX_PATCH_BYTES = 10 * 1024 * 1024;
 
 interface ContainerPhase {
@@ -68,21 +70,25 @@ async function containerPhase(
   hooks: RolloutHooks,
   beat: { turn: number; containerId?: string },
   messages: TrajectoryMessage[],
+  lease: LeaseKeeper,
 ): Promise<ContainerPhase> {
   const out: ContainerPhase = { patch: null };
   const model = await deps.model(input);
   let env: SandboxEnvironment | undefined;
-  const onAbort = () => void env?.remove().catch(() => undefined);
+  // A later attempt may have adopted the sandbox (this one only looked dead): then it is not ours to remove.
+  const removeIfOwned = async () => {
+    if (env && (await lease.owns())) await env.remove();
+  };
+  const onAbort = () => void removeIfOwned().catch(() => undefined);
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const image = await deps.prepareImage(task);
     const labels = { run: input.runId, activity: `rollout/${input.stage}/${input.sample}`, task: task.instance_id };
-    env = await SandboxEnvironment.start(deps.docker, {
-      image,
-      sandbox: input.sandbox,
-      labels,
-      baseCommit: task.base_commit,
-    });
+    const start = { image, sandbox: input.sandbox, labels, baseCommit: task.base_commit };
+    const got = await acquireSandbox(deps, input, hooks.attempt, start, hooks.warn);
+    env = got.env;
+    if (got.resume) messages.push(...got.resume.messages);
+    beat.turn = got.resume?.turn ?? 0;
     beat.containerId = env.id;
     hooks.heartbeat?.(beat);
     const prompts = buildPrompts({ ...input.agent, toolFormat: model.toolFormat, task, workdir: REPO_DIR });
@@ -94,7 +100,9 @@ async function containerPhase(
         system: prompts.system,
         user: prompts.user,
         signal: hooks.signal,
-        onTurn: (turn) => {
+        resume: got.resume,
+        onTurn: (turn, state) => {
+          lease.completed(turn - 1, messages, state); // checkpoint: turns before this one are complete
           beat.turn = turn;
           hooks.heartbeat?.(beat);
         },
@@ -119,9 +127,9 @@ async function containerPhase(
     out.failure = { kind: 'infra', error: err };
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);
-    await env
-      ?.remove()
-      .catch((e: Error) => hooks.warn?.('container removal failed', { error: e.message, containerId: env?.id }));
+    await removeIfOwned().catch((e: Error) =>
+      hooks.warn?.('container removal failed', { error: e.message, containerId: env?.id }),
+    );
   }
   return out;
 }
@@ -138,9 +146,17 @@ export async function performRollout(
     throw new InputError(`task ${input.taskId} is not in the task store (import it with \`swe-forge tasks import\`)`);
   const messages: TrajectoryMessage[] = [];
   const beat: { turn: number; containerId?: string } = { turn: 0 };
-  const timer = setInterval(() => hooks.heartbeat?.(beat), HEARTBEAT_EVERY_MS);
+  const lease = createLeaseKeeper(deps.pool, input, hooks.attempt, hooks.warn);
+  // Re-sent between turns too, so a slow model reply or a long grading run does not look like a dead worker.
+  const timer = setInterval(
+    () => {
+      hooks.heartbeat?.(beat);
+      lease.beat();
+    },
+    heartbeatEverySec(input.sandbox.heartbeatSec) * 1000,
+  );
   try {
-    const phase = await containerPhase(deps, input, task, hooks, beat, messages);
+    const phase = await containerPhase(deps, input, task, hooks, beat, messages, lease);
     if (phase.failure && !lastAttempt) throw phase.failure.error;
     const agent = phase.agent;
     const exitReason: ExitReason = phase.failure
@@ -178,7 +194,14 @@ export async function performRollout(
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     // An endpoint down past its retries says nothing about the model: masked as policy_unavailable, not scored 0.
     const unavailable = phase.failure?.kind === 'model';
-    const shaped = shapeReward({ exitReason, forced, outcome, alpha: input.alpha, unavailable });
+    const exploits = checkRolloutExploits(task, messages, patch);
+    const exploitAction = input.agent.exploitAction ?? 'zero'; // runs started before the field: the default
+    const shaped = applyExploitPolicy(
+      shapeReward({ exitReason, forced, outcome, alpha: input.alpha, unavailable }),
+      exploits,
+      exploitAction,
+    );
+    await lease.flush(); // a superseded attempt writes nothing: the attempt that took over owns the row
     const path = trajectoryPath(deps.artifactsDir, input);
     await writeTrajectory(path, messages);
     const tokens = agent?.tokens ?? messages.reduce((n, m) => n + estimateTokens(m.content), 0);
@@ -217,6 +240,8 @@ export async function performRollout(
       attempt: hooks.attempt,
       ...executionRecord(task, outcome, evaluated),
     });
+    await recordExploits(deps.pool, input, exploits, exploitAction);
+    await lease.finish();
     return { rolloutId, ...summary };
   } finally {
     clearInterval(timer);

@@ -134,14 +134,14 @@ def apply_rope_scaling(config, rope_scaling: dict) -> None:
     config.max_position_embeddings = max(config.max_position_embeddings, int(original * factor))
 
 
-def load_model(path: str, rt: Runtime, rope_scaling: dict | None = None, eager: bool = False):
+def load_model(path: str, rt: Runtime, rope_scaling: dict | None = None, eager: bool = False, dtype=torch.float32):
     from transformers import AutoConfig, AutoModelForCausalLM
 
     config = AutoConfig.from_pretrained(path)
     if rope_scaling:
         apply_rope_scaling(config, rope_scaling)
     config.use_cache = False
-    kwargs = {"config": config, "dtype": torch.float32}
+    kwargs = {"config": config, "dtype": dtype}
     if eager:
         kwargs["attn_implementation"] = "eager"
     model = AutoModelForCausalLM.from_pretrained(path, **kwargs)

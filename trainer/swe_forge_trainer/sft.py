@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 
-from . import data, events
+from . import data, events, lm_loss
 from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
 from .loop import COMMON_FIELDS, prepare, train
 from .runtime import STOP, init_runtime, seed_everything
@@ -43,16 +42,9 @@ def rope_problem(value: dict) -> str | None:
     return None
 
 
-def causal_lm_loss(model, batch: dict) -> torch.Tensor:
-    # attention_mask=None + position_ids lets transformers build a block-diagonal mask for packed rows; for
-    # right-padded rows the causal mask alone already keeps real tokens from seeing the padding.
-    logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
-    labels = batch["labels"][:, 1:]
-    logits = logits[:, :-1].float()
-    total = F.cross_entropy(
-        logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100, reduction="sum"
-    )
-    return total / (labels != -100).sum().clamp(min=1)
+def causal_lm_loss(model, batch: dict, chunk: int = 4096) -> tuple[torch.Tensor, int]:
+    """(summed next-token cross-entropy over assistant tokens, their count); logits `chunk` tokens at a time."""
+    return lm_loss.token_loss_sum(model, batch, chunk)
 
 
 def total_steps(cfg, n_items: int, world_size: int, command: str) -> int:
@@ -98,5 +90,5 @@ def run(cfg) -> None:
         return data.collate([items[i] for i in idx], pad, [positions[i] for i in idx] if positions else None)
 
     log.info("sft: %d sequences, %d steps (starting at %d)", len(items), total, job.start_step)
-    ckpt, metrics = train(job, total, batch_fn, causal_lm_loss)
+    ckpt, metrics = train(job, total, batch_fn, lambda m, b: causal_lm_loss(m, b, cfg.logit_chunk))
     events.emit("done", checkpoint=ckpt, metrics={**metrics, **stats, "sequences": len(items)})

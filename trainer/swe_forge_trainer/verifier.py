@@ -124,6 +124,7 @@ def run(cfg) -> None:
     STOP.defer()
     rt = init_runtime(cfg.device, "train-verifier.device")
     seed_everything(cfg.seed)
-    job = prepare(rt, "train-verifier", cfg)
+    # The ORM trains through YesNoScorer, which calls the decoder and the head itself: it is what gets wrapped.
+    job = prepare(rt, "train-verifier", cfg, wrap=cfg.kind != "orm")
     per_test = cfg.kind == "swe_world" and scorer_rows(cfg.data)
     (run_orm if cfg.kind == "orm" or per_test else run_swe_world)(cfg, rt, job)

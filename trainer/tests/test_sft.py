@@ -31,14 +31,10 @@ def test_loss_falls_on_a_fixed_batch(tiny_model, sft_data, tmp_path, capfd):
     assert done["event"] == "done" and done["checkpoint"].endswith("checkpoints/step-000020")
     assert sorted(os.listdir(tmp_path / "out" / "checkpoints")) == ["step-000010", "step-000020"]
     files = set(os.listdir(done["checkpoint"]))
-    assert {
-        "model.safetensors",
-        "config.json",
-        "tokenizer.json",
-        "optimizer.pt",
-        "rng_state.pt",
-        "trainer_state.json",
-    } <= files
+    assert {"model.safetensors", "config.json", "tokenizer.json", "trainer_state.json"} <= files
+    # Optimizer and RNG state sit apart from the served folder, and are pruned with it.
+    assert sorted(os.listdir(tmp_path / "out" / "optimizer")) == ["step-000010", "step-000020"]
+    assert {"optimizer.pt", "rng_state.pt"} <= set(os.listdir(tmp_path / "out" / "optimizer" / "step-000020"))
     state = json.loads(open(os.path.join(done["checkpoint"], "trainer_state.json")).read())
     assert state["step"] == 20 and state["command"] == "sft"
 

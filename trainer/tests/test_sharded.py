@@ -1,0 +1,117 @@
+"""FSDP2 on CPU (gloo): two sharded torchrun ranks must train exactly what one process trains on the same global
+batch; checkpoints are consolidated HF folders whose optimizer state lives apart and resumes on another world size;
+LoRA checkpoints carry peft adapters that load."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+import torch
+from conftest import CONVERSATIONS, cli_env, parse_events, run_inprocess, write_config, write_jsonl
+from safetensors.torch import load_file
+
+from swe_forge_trainer import sft
+
+TORCHRUN = shutil.which("torchrun") or os.path.join(os.path.dirname(os.sys.executable), "torchrun")
+
+
+def torchrun(tmp_path, command: str, raw: dict, name: str) -> list[dict]:
+    path = write_config(tmp_path, raw, f"{name}.json")
+    cmd = [TORCHRUN, "--standalone", "--nproc_per_node=2", "-m", "swe_forge_trainer", command, "--config", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=cli_env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return parse_events(proc.stdout)
+
+
+def weights(checkpoint: str) -> dict:
+    return load_file(os.path.join(checkpoint, "model.safetensors"))
+
+
+def max_diff(a: dict, b: dict) -> float:
+    assert set(a) == set(b)
+    return max((a[k] - b[k]).abs().max().item() for k in a)
+
+
+def losses(events: list[dict]) -> list[float]:
+    return [e["loss"] for e in events if e["event"] == "progress"]
+
+
+@pytest.fixture()
+def sft_data(tmp_path):
+    return str(write_jsonl(tmp_path / "sft.jsonl", [{"messages": m} for m in CONVERSATIONS]))
+
+
+def base_raw(tiny_model, data) -> dict:
+    return {"model": tiny_model, "data": data, "steps": 2, "lr": 1e-3, "device": "cpu", "save_every": 1}
+
+
+def test_two_rank_fsdp_sft_equals_one_process(tiny_model, sft_data, tmp_path, capfd):
+    raw = base_raw(tiny_model, sft_data)
+    # One process: the whole global batch of 4, two micro-batches of 2 (gradient accumulation).
+    one = {**raw, "batch_size": 4, "micro_batch_size": 2, "out_dir": str(tmp_path / "one")}
+    single = run_inprocess(sft, "sft", one, capfd)
+    # Two FSDP ranks with 2 rows each, one row per micro-batch, checkpointed layers, logits in chunks of 8 tokens.
+    sharded = torchrun(
+        tmp_path,
+        "sft",
+        {**raw, "batch_size": 2, "micro_batch_size": 1, "gradient_checkpointing": True, "logit_chunk": 8,
+         "engine": "fsdp", "out_dir": str(tmp_path / "two")},  # fmt: skip
+        "two",
+    )
+    assert [e["event"] for e in sharded].count("start") == 1  # only rank 0 speaks
+    assert sharded[-1]["metrics"]["sharded"] and sharded[-1]["metrics"]["world_size"] == 2
+    assert not single[-1]["metrics"]["sharded"]
+    assert losses(sharded) == pytest.approx(losses(single), abs=1e-5)
+    assert len(losses(single)) == 2
+    a, b = weights(sharded[-1]["checkpoint"]), weights(single[-1]["checkpoint"])
+    assert max_diff(a, b) < 1e-5
+    assert max_diff(a, load_file(os.path.join(tiny_model, "model.safetensors"))) > 1e-4  # it did train
+    # The served folder holds no optimizer state; that lives in <out_dir>/optimizer/step-N.
+    served = sharded[-1]["checkpoint"]
+    assert not os.path.exists(os.path.join(served, "optimizer.pt"))
+    assert os.path.isfile(os.path.join(tmp_path / "two", "optimizer", "step-000002", "optimizer.pt"))
+
+
+def test_resume_on_another_world_size(tiny_model, sft_data, tmp_path, capfd):
+    raw = base_raw(tiny_model, sft_data)
+    straight = run_inprocess(sft, "sft", {**raw, "batch_size": 4, "out_dir": str(tmp_path / "straight")}, capfd)
+    out = str(tmp_path / "resumed")
+    torchrun(tmp_path, "sft", {**raw, "steps": 1, "batch_size": 2, "out_dir": out}, "first")  # 2 ranks, step 1
+    resumed = run_inprocess(sft, "sft", {**raw, "batch_size": 4, "out_dir": out}, capfd)  # 1 process, step 2
+    assert resumed[-1]["metrics"]["resumed_from_step"] == 1
+    assert max_diff(weights(resumed[-1]["checkpoint"]), weights(straight[-1]["checkpoint"])) < 1e-5
+
+
+def test_lora_checkpoint_serves_merged_and_loads_as_adapter(tiny_model, sft_data, tmp_path, capfd):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    raw = {**base_raw(tiny_model, sft_data), "lr": 1e-2, "batch_size": 2, "lora": {"rank": 4, "alpha": 8}}
+    done = run_inprocess(sft, "sft", {**raw, "out_dir": str(tmp_path / "lora")}, capfd)[-1]
+    ckpt = done["checkpoint"]
+    assert os.path.isfile(os.path.join(ckpt, "adapter", "adapter_config.json"))
+    ids = torch.tensor([[5, 17, 42, 99, 3, 250]])
+    with torch.no_grad():
+        base = AutoModelForCausalLM.from_pretrained(tiny_model).eval()
+        before = base(ids).logits
+        adapted = PeftModel.from_pretrained(base, os.path.join(ckpt, "adapter")).eval()(ids).logits
+        merged = AutoModelForCausalLM.from_pretrained(ckpt).eval()(ids).logits
+    assert (adapted - before).abs().max().item() > 1e-4  # the adapters changed the model
+    assert (merged - adapted).abs().max().item() < 1e-4  # the served folder is base + adapters
+    assert set(weights(ckpt)) == set(weights(tiny_model))  # plain HF names: vLLM and `serve` load it as-is
+
+
+def test_two_rank_fsdp_orm_verifier_equals_one_process(tiny_model, tmp_path, capfd):
+    from swe_forge_trainer import verifier
+
+    rows = [{"text": f"Patch {i}: {'fixes it' if i % 2 else 'empty diff'}. Answer:", "label": i % 2} for i in range(8)]
+    raw = {"kind": "orm", "model": tiny_model, "data": str(write_jsonl(tmp_path / "orm.jsonl", rows)), "steps": 2,
+           "lr": 1e-3, "max_seq_len": 64, "device": "cpu", "balance": False}  # fmt: skip
+    one = {**raw, "batch_size": 4, "out_dir": str(tmp_path / "one")}
+    single = run_inprocess(verifier, "train-verifier", one, capfd)
+    # The scorer (decoder + two head rows) is what FSDP wraps here, not the bare model.
+    sharded = torchrun(tmp_path, "train-verifier", {**raw, "batch_size": 2, "out_dir": str(tmp_path / "two")}, "orm2")
+    assert sharded[-1]["metrics"]["sharded"]
+    assert losses(sharded) == pytest.approx(losses(single), abs=1e-5)
+    assert max_diff(weights(sharded[-1]["checkpoint"]), weights(single[-1]["checkpoint"])) < 1e-5

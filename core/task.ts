@@ -97,7 +97,15 @@ export const TaskInstanceSchema = z.looseObject({
     .min(1)
     .nullish()
     .transform((v) => v ?? undefined),
+  image_family: z
+    .enum(['swebench', 'swe-gym', 'swe-rebench'])
+    .optional()
+    .describe('A published image family: image_name follows its naming scheme (core/imageFamilies.ts).'),
   install_config: InstallConfigSchema.nullish().transform((v) => v ?? undefined),
+  source_instance_id: z
+    .string()
+    .optional()
+    .describe("Set by the task store: the dataset's own id when instance_id is namespaced (`dataset/id`)."),
   grader: z
     .enum(['swebench', 'pytest'])
     .optional()

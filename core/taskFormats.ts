@@ -4,6 +4,8 @@
 //  - SWE-smith: no base_commit and no test_patch; `repo` is `swesmith/<owner>__<name>.<commit>` and `patch` is the
 //    diff that PUT the bug in. The task state is that diff applied at the commit (`setup_patch`), the gold fix is
 //    its reverse, and the tests are chosen by the names in FAIL_TO_PASS / PASS_TO_PASS.
+import { familyImage, isImageFamily } from './imageFamilies.ts';
+
 export type RowFormat = 'swe-bench' | 'swe-rebench' | 'swe-smith' | 'harbor';
 
 const SWESMITH_REPO = /^swesmith\/([A-Za-z0-9_.-]+?)__([A-Za-z0-9_.-]+)\.([0-9a-f]{7,40})$/;
@@ -59,6 +61,10 @@ export function normaliseRow(raw: Record<string, unknown>): { row: Record<string
     }
   }
   if (row.install_config && typeof row.install_config === 'object') format = 'swe-rebench';
+  // `image_family: swebench` names the published image by the family's scheme.
+  if (row.image_name == null && typeof row.image_family === 'string' && typeof row.instance_id === 'string') {
+    if (isImageFamily(row.image_family)) row.image_name = familyImage(row.image_family, row.instance_id);
+  }
   const smith = typeof row.repo === 'string' && row.base_commit == null ? SWESMITH_REPO.exec(row.repo) : null;
   if (smith) {
     format = 'swe-smith';

@@ -2,7 +2,8 @@
 # Installs only what is missing, then exits. Idempotent; a few seconds when everything is already there.
 #   bash infra/bootstrap.sh          what `npm run demo` needs: Docker engine, base image, temporal CLI,
 #                                    trainer virtualenv, npm packages
-#   bash infra/bootstrap.sh --test   plus what the test suite needs: chromium (UI test), docker-compose (validation)
+#   bash infra/bootstrap.sh --test   plus what the test suite needs: chromium (UI test), docker-compose (validation),
+#                                    docker-registry (published-image pull test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -25,6 +26,8 @@ need_apt debootstrap debootstrap
 if [ "$WITH_TEST" = 1 ]; then
   [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
   need_apt docker-compose docker-compose
+  # A local registry for the published-image pull test (test/integration/published-image.test.ts).
+  need_apt docker-registry docker-registry
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "apt-get install ${apt_missing[*]}"

@@ -6,7 +6,7 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ConfigError, InfraError, InputError, ServiceUnavailableError } from '../../core/errors.ts';
 import { evaluatePatch } from '../harness/evaluate.ts';
-import { ensureTaskImage, taskImageExists, taskImageName } from '../../infra/images/taskImage.ts';
+import { ensureEnvironmentImage } from '../../infra/images/environment.ts';
 import { createTaskStore } from '../tasks/store.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { RolloutInput, RolloutSummary } from '../contracts.ts';
@@ -47,9 +47,10 @@ export function createRolloutDeps(deps: ActivityDeps, o: { env?: NodeJS.ProcessE
     getTask,
     model: (input) => models.resolve(input),
     async prepareImage(task) {
-      if (task.source_path) return ensureTaskImage(docker, task, { repoPath: task.source_path });
-      if (await taskImageExists(docker, task)) return taskImageName(task);
-      throw new InputError(`task ${task.instance_id}: no image ${taskImageName(task)} and no source to build it from`);
+      // A published image: pulled (auth from the engine's config) and scrubbed in a derived image first.
+      return ensureEnvironmentImage(docker, task, {
+        source: task.source_path && !task.image_name ? { repoPath: task.source_path } : undefined,
+      });
     },
     evaluate: (task, patch, input: RolloutInput) =>
       evaluatePatch(docker, task, patch, {

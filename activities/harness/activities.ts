@@ -4,7 +4,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { InputError } from '../../core/errors.ts';
-import { ensureTaskImage, taskImageExists, taskImageName } from '../../infra/images/taskImage.ts';
+import { ensureEnvironmentImage } from '../../infra/images/environment.ts';
 import type { SandboxConfig } from '../contracts.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { createTaskStore } from '../tasks/store.ts';
@@ -62,9 +62,8 @@ export function createHarnessActivities(deps: ActivityDeps) {
       for (const task of await store.list({ ids: input.ids })) {
         heartbeat({ done: out.built.length + out.failed.length });
         try {
-          if (task.source_path) out.built.push(await ensureTaskImage(docker(), task, { repoPath: task.source_path }));
-          else if (await taskImageExists(docker(), task)) out.built.push(taskImageName(task));
-          else throw new Error(`no source and no image ${taskImageName(task)}`);
+          const source = task.source_path && !task.image_name ? { repoPath: task.source_path } : undefined;
+          out.built.push(await ensureEnvironmentImage(docker(), task, { source }));
         } catch (err) {
           out.failed.push({ instance_id: task.instance_id, error: (err as Error).message });
         }

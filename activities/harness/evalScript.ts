@@ -26,24 +26,53 @@ export interface EvalFiles {
   testScript: string;
 }
 
-export function evalFiles(task: TaskInstance, spec: ResolvedTestSpec, testTimeoutSec: number): EvalFiles {
+/** What the harness's own eval script may print before we cut it: head and tail of this many bytes each. */
+export const HARNESS_LOG_BYTES = 4 << 20;
+/** The swebench harness's markers (swebench.harness.constants). */
+export const START_TEST_OUTPUT = '>>>>> Start Test Output';
+export const END_TEST_OUTPUT = '>>>>> End Test Output';
+export const TEST_EXIT_CODE = '>>>>> Test Exit Code';
+
+/**
+ * `harnessScript`: the swebench package's eval script for the row (it resets the test files, applies test_patch,
+ * runs the tests between its START / END markers and reverts). It is then the test script as it is, and its whole
+ * output (test_output.txt) comes back, head and tail capped, for the package's own log parser.
+ */
+export function evalFiles(
+  task: TaskInstance,
+  spec: ResolvedTestSpec,
+  testTimeoutSec: number,
+  o: { harnessScript?: string; framed?: boolean } = {},
+): EvalFiles {
+  if (o.harnessScript) return harnessEvalFiles(o.harnessScript, testTimeoutSec);
   const resets = diffFiles(task.test_patch).map((f) => {
     const q = shellQuote(f.path);
     return f.existedBefore ? `git checkout -q HEAD -- ${q} 2>/dev/null || rm -f -- ${q}` : `rm -rf -- ${q}`;
   });
   const env = Object.entries(spec.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
-  const testScript = ['cd /testbed', ...env, testCommandLine(task, spec), ''].join('\n');
+  // framed: a row the package grades but that brings no eval script (older exports). Our command runs between
+  // the harness's markers, its exit code recorded after them as the package's scripts do, and the whole log
+  // comes back for the package's parser.
+  const testScript = (
+    o.framed
+      ? [
+          'cd /testbed',
+          ...env,
+          `echo '${START_TEST_OUTPUT}'`,
+          testCommandLine(task, spec),
+          'SWEBENCH_TEST_EXIT_CODE=$?',
+          `echo '${END_TEST_OUTPUT}'`,
+          `echo "${TEST_EXIT_CODE}: $SWEBENCH_TEST_EXIT_CODE"`,
+          '',
+        ]
+      : ['cd /testbed', ...env, testCommandLine(task, spec), '']
+  ).join('\n');
   const grep = RESULT_LINES.map((p) => `-e ${shellQuote(p)}`).join(' ');
   const script = `set -uo pipefail
 cd /testbed
 D=${EVAL_DIR}
 mark() { echo "${MARK} $*"; }
-mark APPLY
-if [ ! -s $D/model.patch ]; then mark APPLIED empty
-elif git apply --verbose $D/model.patch; then mark APPLIED git-apply
-elif patch --batch --fuzz=5 -p1 --dry-run -i $D/model.patch >/dev/null 2>&1 && patch --batch --fuzz=5 -p1 -i $D/model.patch; then mark APPLIED patch-fuzz
-else mark PATCH_FAILED; exit 0
-fi
+${applyModelPatch()}
 ${resets.join('\n')}
 if ! git apply --verbose $D/test.patch; then mark TEST_PATCH_FAILED; exit 0; fi
 mark TESTS
@@ -51,14 +80,53 @@ start=$SECONDS
 timeout -k 5 -s TERM ${testTimeoutSec} bash $D/test.sh > $D/test.log 2>&1
 rc=$?
 mark TESTS_EXIT $rc $((SECONDS - start)) $(stat -c %s $D/test.log)
-mark STATUS
+${
+  o.framed
+    ? fullLog()
+    : `mark STATUS
 grep -aE ${grep} $D/test.log | cut -c1-${LINE_CAP}
 mark TAIL
-tail -c ${LOG_TAIL_BYTES} $D/test.log
+tail -c ${LOG_TAIL_BYTES} $D/test.log`
+}
 echo
 mark END
 `;
   return { script, testScript };
+}
+
+/** The whole test log, or its head and tail when it is huge. */
+function fullLog(): string {
+  return `mark LOG
+if [ $(stat -c %s $D/test.log) -le $((2 * ${HARNESS_LOG_BYTES})) ]; then cat $D/test.log
+else head -c ${HARNESS_LOG_BYTES} $D/test.log; echo; echo "[... swe-forge: output cut ...]"; tail -c ${HARNESS_LOG_BYTES} $D/test.log
+fi`;
+}
+
+function applyModelPatch(): string {
+  return `mark APPLY
+if [ ! -s $D/model.patch ]; then mark APPLIED empty
+elif git apply --verbose $D/model.patch; then mark APPLIED git-apply
+elif patch --batch --fuzz=5 -p1 --dry-run -i $D/model.patch >/dev/null 2>&1 && patch --batch --fuzz=5 -p1 -i $D/model.patch; then mark APPLIED patch-fuzz
+else mark PATCH_FAILED; exit 0
+fi`;
+}
+
+function harnessEvalFiles(harnessScript: string, testTimeoutSec: number): EvalFiles {
+  const script = `set -uo pipefail
+cd /testbed
+D=${EVAL_DIR}
+mark() { echo "${MARK} $*"; }
+${applyModelPatch()}
+mark TESTS
+start=$SECONDS
+timeout -k 5 -s TERM ${testTimeoutSec} bash $D/test.sh > $D/test.log 2>&1
+rc=$?
+mark TESTS_EXIT $rc $((SECONDS - start)) $(stat -c %s $D/test.log)
+${fullLog()}
+echo
+mark END
+`;
+  return { script, testScript: harnessScript };
 }
 
 export interface EvalOutput {
@@ -69,6 +137,8 @@ export interface EvalOutput {
   testExit?: { code: number; seconds: number; logBytes: number };
   statusLines: string;
   logTail: string;
+  /** The harness's test_output.txt (swebench rows only). */
+  fullLog?: string;
   complete: boolean;
 }
 
@@ -101,5 +171,6 @@ export function parseEvalOutput(output: string): EvalOutput {
   out.applyLog = [...(buf.APPLY ?? []), ...(buf.APPLIED ?? []), ...(buf.PATCH_FAILED ?? [])].join('\n').trim();
   out.statusLines = (buf.STATUS ?? []).join('\n');
   out.logTail = (buf.TAIL ?? []).join('\n');
+  if (buf.LOG) out.fullLog = buf.LOG.join('\n');
   return out;
 }

@@ -9,11 +9,15 @@ import { gradeTests, type GradeOptions } from '../../core/grading.ts';
 import { capText } from '../../core/outputCap.ts';
 import { parsePytestLog, type TestStatus } from '../../core/pytestLog.ts';
 import type { TaskInstance } from '../../core/task.ts';
-import { resolveTestSpec, type ResolvedTestSpec } from '../../core/testSpec.ts';
-import { ensureTaskImage, taskImageName, type ImageSource } from '../../infra/images/taskImage.ts';
+import type { ResolvedTestSpec } from '../../core/testSpec.ts';
+import { harnessTestSpec } from '../../core/harnessCommands.ts';
+import { ensureEnvironmentImage } from '../../infra/images/environment.ts';
+import { taskImageName, type ImageSource } from '../../infra/images/taskImage.ts';
 import { runOnce } from '../../infra/sandboxRun.ts';
 import { tarFiles } from '../../infra/tar.ts';
 import { EVAL_DIR, evalFiles, LOG_TAIL_BYTES, parseEvalOutput } from './evalScript.ts';
+import { bridgeInstance, gradeLogs, graderOf, type GraderName } from './grader.ts';
+import { harnessEvalScript, type HarnessReport } from '../../infra/pybridge/index.ts';
 
 export interface EvaluationResult {
   outcome: EvalOutcome;
@@ -23,6 +27,14 @@ export interface EvaluationResult {
   message: string;
   durationMs: number;
   logTail: string;
+  /** Which grader decided (absent: ours, pytest). */
+  grader?: GraderName;
+  /** The test script that ran (the harness's eval.sh for swebench rows) and the log it wrote (test_output.txt:
+   * the whole log for swebench rows, the result lines and tail for ours). */
+  evalScript?: string;
+  testOutput?: string;
+  /** The swebench package's report for the instance (swebench rows). */
+  harnessReport?: HarnessReport;
 }
 
 export interface EvaluateOptions {
@@ -72,9 +84,10 @@ export async function evaluatePatch(
   const t0 = Date.now();
   const timeoutSec = o.timeoutSec ?? o.sandbox.testTimeoutSec;
   let image = taskImageName(task);
-  if (o.source) {
+  if (o.source || task.image_name) {
     try {
-      image = await ensureTaskImage(docker, task, o.source);
+      // A published image is pulled if missing and used through its history-scrubbed derived image.
+      image = await ensureEnvironmentImage(docker, task, { source: o.source });
     } catch (err) {
       return result('infra_error', `no environment image for ${task.instance_id}: ${(err as Error).message}`, t0);
     }
@@ -108,7 +121,13 @@ async function runInContainer(
   harnessSec: number,
   t0: number,
 ): Promise<EvaluationResult> {
-  const files = evalFiles(task, o.spec ?? resolveTestSpec(task), timeoutSec);
+  const viaHarness = graderOf(task) === 'swebench';
+  // The row's own eval script (swebench >= 5 datasets carry one); without it, our script runs the tests and the
+  // package's parser grades the log, framed in the harness's markers.
+  const harnessScript = viaHarness
+    ? ((await harnessEvalScript(bridgeInstance(task, task.source_instance_id))) ?? undefined)
+    : undefined;
+  const files = evalFiles(task, o.spec ?? harnessTestSpec(task), timeoutSec, { harnessScript, framed: viaHarness });
   const stdin = tarFiles(
     [
       ['model.patch', patch],
@@ -162,6 +181,7 @@ async function runInContainer(
       t0,
     );
   }
+  if (viaHarness) return harnessOutcome(task, patch, out, timeoutSec, t0, files.testScript);
   const log = parsePytestLog(out.statusLines);
   const grade = gradeTests({ failToPass: task.FAIL_TO_PASS, passToPass: task.PASS_TO_PASS }, log.tests, o.grading);
   const { code, seconds } = out.testExit;
@@ -175,10 +195,47 @@ async function runInContainer(
     log.collectionErrors.length ? `collection errors in ${log.collectionErrors.join(', ')}` : '',
     !log.finished && !testsTimedOut ? `pytest did not finish (exit ${code}): crashed or killed` : '',
   ].filter(Boolean);
-  const base = { tests: log.tests, failToPass: grade.failToPass, passToPass: grade.passToPass, logTail };
+  const base = {
+    tests: log.tests,
+    failToPass: grade.failToPass,
+    passToPass: grade.passToPass,
+    logTail,
+    evalScript: files.testScript,
+    testOutput: `${out.statusLines}\n${out.logTail}`,
+  };
   if (testsTimedOut) {
     return result('unresolved', [`tests timed out after ${timeoutSec}s`, counts, ...notes].join('; '), t0, base);
   }
   const outcome = grade.resolved ? 'resolved' : 'unresolved';
   return result(outcome, [outcome, counts, ...notes].join('; '), t0, base);
+}
+
+/** A swebench row: the package's get_eval_report over the whole log decides; the timeout rule stays ours. */
+async function harnessOutcome(
+  task: TaskInstance,
+  patch: string,
+  out: ReturnType<typeof parseEvalOutput>,
+  timeoutSec: number,
+  t0: number,
+  evalScript: string,
+): Promise<EvaluationResult> {
+  const testOutput = out.fullLog ?? '';
+  const [v] = await gradeLogs([{ task, log: testOutput, modelPatch: patch, sourceId: task.source_instance_id }]);
+  const { code, seconds } = out.testExit!;
+  const timedOut = (code === 124 || code === 137) && seconds >= timeoutSec - 1;
+  const counts =
+    `FAIL_TO_PASS ${v!.failToPass.passed.length}/${task.FAIL_TO_PASS.length} passed, ` +
+    `PASS_TO_PASS ${v!.passToPass.passed.length}/${task.PASS_TO_PASS.length} passed (swebench ${task.repo} parser)`;
+  const base = {
+    failToPass: v!.failToPass,
+    passToPass: v!.passToPass,
+    logTail: capText(testOutput.slice(-LOG_TAIL_BYTES), LOG_TAIL_BYTES).text,
+    grader: 'swebench' as const,
+    evalScript,
+    testOutput,
+    harnessReport: v!.harnessReport,
+  };
+  if (timedOut) return result('unresolved', `tests timed out after ${timeoutSec}s; ${counts}`, t0, base);
+  const outcome = v!.resolved ? 'resolved' : 'unresolved';
+  return result(outcome, `${outcome}; ${counts}`, t0, base);
 }

@@ -9,13 +9,24 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../core/errors.ts';
-import { InstallConfigSchema, parseTaskJsonl, type InstallConfig, type RowError, type TaskInstance } from '../../core/task.ts';
+import {
+  InstallConfigSchema,
+  parseTaskEntries,
+  type InstallConfig,
+  type RowError,
+  type TaskInstance,
+} from '../../core/task.ts';
+import { assignGraders } from '../harness/grader.ts';
+import { readTaskRows, type FileFormat } from './readRows.ts';
 
 const run = promisify(execFile);
 
 export interface PreparedImport {
   rows: { line: number; task: TaskInstance; sourcePath?: string }[];
   errors: RowError[];
+  format: FileFormat;
+  /** Set when the swebench package could not be asked which rows it grades (those rows use our parser). */
+  graderWarning?: string;
 }
 
 /** Where a repo's source is looked for beside the JSONL when no --repo flag names it. */
@@ -67,14 +78,25 @@ async function missingCommits(source: string, commits: string[]): Promise<string
   }
 }
 
-export async function prepareImport(file: string, repos: Record<string, string> = {}): Promise<PreparedImport> {
+export interface ImportOptions {
+  /** The published image of a row that names none (`--image-family`). */
+  imageFamily?: (instanceId: string) => string;
+}
+
+export async function prepareImport(
+  file: string,
+  repos: Record<string, string> = {},
+  o: ImportOptions = {},
+): Promise<PreparedImport> {
   if (!existsSync(file)) throw new InputError(`task file not found: ${file}`);
-  const dir = dirname(resolve(file));
-  const parsed = parseTaskJsonl(readFileSync(file, 'utf8'));
-  const errors = [...parsed.errors];
+  const dir = statSync(file).isDirectory() ? resolve(file) : dirname(resolve(file));
+  const read = await readTaskRows(file);
+  const parsed = parseTaskEntries(read.entries);
+  const errors = [...read.errors, ...parsed.errors];
   const rows: PreparedImport['rows'] = [];
   const byRepo = new Map<string, { source?: string; spec?: InstallConfig }>();
   for (const { line, task } of parsed.tasks) {
+    if (!task.image_name && o.imageFamily) task.image_name = o.imageFamily(task.instance_id);
     let info = byRepo.get(task.repo);
     if (!info) {
       const given = repos[task.repo];
@@ -120,5 +142,12 @@ export async function prepareImport(file: string, repos: Record<string, string> 
     }
   }
   errors.sort((a, b) => a.line - b.line);
-  return { rows: rows.filter((r) => !bad.has(r)), errors };
+  const good = rows.filter((r) => !bad.has(r));
+  let graderWarning: string | undefined;
+  try {
+    await assignGraders(good.map((r) => r.task));
+  } catch (err) {
+    graderWarning = `graders not assigned (rows use our pytest parser): ${(err as Error).message}`;
+  }
+  return { rows: good, errors, format: read.format, graderWarning };
 }

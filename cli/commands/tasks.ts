@@ -7,10 +7,12 @@ import { InfraError, InputError, SweForgeError } from '../../core/errors.ts';
 import { formatRowError } from '../../core/task.ts';
 import { SandboxSchema } from '../../config/schema.ts';
 import { prepareImport } from '../../activities/tasks/importFile.ts';
-import { createTaskStore, type StoredTask } from '../../activities/tasks/store.ts';
+import { checkDatasetName, createTaskStore, type StoredTask } from '../../activities/tasks/store.ts';
+import { familyImage, IMAGE_FAMILIES, isImageFamily } from '../../core/imageFamilies.ts';
 import { validateTasks } from '../../activities/harness/validate.ts';
 import { connectDocker } from '../../infra/docker.ts';
-import { BASE_IMAGE, ensureTaskImage, taskImageExists, taskImageName } from '../../infra/images/taskImage.ts';
+import { ensureEnvironmentImage } from '../../infra/images/environment.ts';
+import { BASE_IMAGE, taskImageName } from '../../infra/images/taskImage.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { withDatabase } from '../database.ts';
 import { progressBar } from '../progress.ts';
@@ -68,21 +70,54 @@ export function registerTasks(program: Command): void {
 
   tasks
     .command('import')
-    .argument('<file>', 'SWE-bench / SWE-Gym / SWE-rebench JSONL')
+    .argument(
+      '<file>',
+      'SWE-bench / SWE-Gym / SWE-rebench / SWE-smith rows: JSONL, JSON, parquet, or a folder of task folders',
+    )
     .option(
       '--repo <owner/name=PATH>',
       'local git repository or bundle to build owner/name from (repeatable)',
       collect,
       [],
     )
+    .option(
+      '--dataset <name>',
+      'store the rows as <name>/<instance_id> (default: the default dataset, ids as they are)',
+    )
+    .option(
+      '--image-family <family>',
+      `rows without image_name use this family's published image: ${Object.keys(IMAGE_FAMILIES).join(', ')}`,
+    )
     .option('--json', 'print the result as JSON')
     .description('Validate every row and store the good ones; bad rows are reported by line and field')
     .action(
-      action(async (file: string, opts: { repo: string[]; json?: boolean }) => {
-        const prepared = await prepareImport(file, parseRepoFlags(opts.repo));
-        const result = await withDatabase((p) => createTaskStore(p).importRows(prepared.rows), { create: true });
+      action(async (file: string, opts: { repo: string[]; dataset?: string; imageFamily?: string; json?: boolean }) => {
+        const dataset = opts.dataset === undefined ? undefined : checkDatasetName(opts.dataset);
+        const family = opts.imageFamily;
+        if (family !== undefined && !isImageFamily(family)) {
+          throw new InputError(`--image-family ${family}: expected one of ${Object.keys(IMAGE_FAMILIES).join(', ')}`);
+        }
+        const prepared = await prepareImport(file, parseRepoFlags(opts.repo), {
+          imageFamily: family && isImageFamily(family) ? (id: string) => familyImage(family, id) : undefined,
+        });
+        const result = await withDatabase((p) => createTaskStore(p).importRows(prepared.rows, { dataset }), {
+          create: true,
+        });
+        if (prepared.graderWarning) console.error(`warning: ${prepared.graderWarning}`);
+        const graders = prepared.rows.reduce<Record<string, number>>((acc, r) => {
+          acc[r.task.grader ?? 'pytest'] = (acc[r.task.grader ?? 'pytest'] ?? 0) + 1;
+          return acc;
+        }, {});
         if (opts.json) {
-          printJson({ file, imported: prepared.rows.length, ...result, errors: prepared.errors });
+          printJson({
+            file,
+            format: prepared.format,
+            dataset: dataset ?? 'default',
+            imported: prepared.rows.length,
+            graders,
+            ...result,
+            errors: prepared.errors,
+          });
         } else {
           for (const e of prepared.errors) console.error(formatRowError(e, file));
           console.log(
@@ -100,14 +135,20 @@ export function registerTasks(program: Command): void {
   tasks
     .command('list')
     .option('--repo <owner/name>', 'only this repository')
+    .option('--dataset <name>', 'only this dataset (`default` holds rows imported without --dataset)')
     .option('--json', 'one JSON object per task')
     .description('List imported tasks')
     .action(
-      action(async (opts: { repo?: string; json?: boolean }) => {
-        const list = await withDatabase((p) => createTaskStore(p).list({ repo: opts.repo }), { create: true });
+      action(async (opts: { repo?: string; dataset?: string; json?: boolean }) => {
+        const list = await withDatabase((p) => createTaskStore(p).list({ repo: opts.repo, dataset: opts.dataset }), {
+          create: true,
+        });
         for (const t of list) {
           const row = {
             instance_id: t.instance_id,
+            dataset: t.dataset,
+            source_instance_id: t.source_instance_id ?? t.instance_id,
+            grader: t.grader ?? 'pytest',
             repo: t.repo,
             base_commit: t.base_commit,
             image: taskImageName(t),
@@ -148,8 +189,8 @@ export function registerTasks(program: Command): void {
             error: undefined as string | undefined,
           };
           try {
-            if (t.source_path) await ensureTaskImage(docker, t, { repoPath: t.source_path });
-            else if (!(await taskImageExists(docker, t))) throw new Error(`no source and no image ${row.image}`);
+            const source = t.source_path && !t.image_name ? { repoPath: t.source_path } : undefined;
+            row.image = await ensureEnvironmentImage(docker, t, { source });
           } catch (err) {
             failed++;
             row.status = 'failed';

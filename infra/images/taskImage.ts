@@ -77,7 +77,17 @@ async function ensure(docker: Docker, task: TaskInstance, source: ImageSource, n
   }
   const spec = source.spec ?? resolveTestSpec(task);
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: BUILDER_VERSION, base: base.Id, commit: task.base_commit, repo: task.repo, spec }))
+    .update(
+      JSON.stringify({
+        v: BUILDER_VERSION,
+        base: base.Id,
+        commit: task.base_commit,
+        repo: task.repo,
+        spec,
+        // Only when there is one, so the keys (and images) of every other task stay as they were.
+        ...(task.setup_patch ? { setup: task.setup_patch } : {}),
+      }),
+    )
     .digest('hex')
     .slice(0, 24);
   if (existing && labels[BUILD_KEY_LABEL] === key) return name;
@@ -113,6 +123,25 @@ function dockerfile(baseImage: string, spec: ResolvedTestSpec, labels: Record<st
   return `${lines.join('\n')}\n`;
 }
 
+/** The task state on top of base_commit (SWE-smith's bug), committed so `git diff` shows only the agent's work. */
+async function commitSetupPatch(testbed: string, patch: string, id: string): Promise<void> {
+  const git = (args: string[], input?: string) =>
+    new Promise<void>((resolve, reject) => {
+      const p = spawn('git', args, { cwd: testbed, stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      p.on('error', reject);
+      p.on('close', (code) =>
+        code === 0 ? resolve() : reject(new InfraError(`${id}: git ${args[0]} of setup_patch failed: ${err.trim()}`)),
+      );
+      p.stdin.end(input ?? '');
+    });
+  await git(['apply', '--whitespace=nowarn', '-'], patch.endsWith('\n') ? patch : `${patch}\n`);
+  await git(['add', '-A']);
+  const who = ['-c', 'user.name=swe-forge', '-c', 'user.email=swe-forge@localhost'];
+  await git([...who, 'commit', '--quiet', '--no-verify', '-m', 'task state']);
+}
+
 async function buildImage(
   docker: Docker,
   task: TaskInstance,
@@ -128,6 +157,7 @@ async function buildImage(
       baseCommit: task.base_commit,
       repo: task.repo,
     });
+    if (task.setup_patch?.trim()) await commitSetupPatch(join(dir, 'testbed'), task.setup_patch, task.instance_id);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'gitconfig'), '[safe]\n\tdirectory = *\n');
     const labels = {

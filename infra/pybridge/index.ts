@@ -1,0 +1,88 @@
+// Calls infra/pybridge/swebench_bridge.py in the trainer venv: the maintained `swebench` package grades the
+// repositories it knows, and pyarrow reads parquet. One process per call (a batch per call where it matters).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { InfraError } from '../../core/errors.ts';
+import { loadSettings } from '../settings.ts';
+
+const SCRIPT = join(import.meta.dirname, 'swebench_bridge.py');
+
+export interface HarnessReport {
+  patch_is_None: boolean;
+  patch_exists: boolean;
+  patch_successfully_applied: boolean;
+  resolved: boolean;
+  tests_status?: Record<string, { success: string[]; failure: string[] }>;
+}
+
+/** The instance fields the package reads (its own names). */
+export interface BridgeInstance {
+  instance_id: string;
+  repo: string;
+  version?: string;
+  base_commit: string;
+  test_patch: string;
+  FAIL_TO_PASS: string[];
+  PASS_TO_PASS: string[];
+  /** swebench >= 5 rows: the parser's registry name, the eval script, the eval type. */
+  log_parser?: string;
+  eval_script?: string;
+  eval_type?: string;
+}
+
+export function callBridge<T>(command: string, request: unknown, o: { pythonBin?: string } = {}): Promise<T> {
+  const python = o.pythonBin ?? loadSettings().pythonBin;
+  return new Promise<T>((resolve, reject) => {
+    const child = spawn(python, [SCRIPT, command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) =>
+      reject(new InfraError(`cannot run ${python} (the trainer venv): ${e.message}`, { cause: e })),
+    );
+    child.on('close', (code) => {
+      if (code !== 0) {
+        const why = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-5).join('\n');
+        reject(new InfraError(`swebench bridge \`${command}\` failed (exit ${code}): ${why}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as T);
+      } catch (e) {
+        reject(new InfraError(`swebench bridge \`${command}\` printed no JSON: ${(e as Error).message}`));
+      }
+    });
+    child.stdin.on('error', () => undefined); // a child that died early is reported by 'close'
+    child.stdin.end(JSON.stringify(request));
+  });
+}
+
+/** For each row: does the installed swebench package have a log parser for it (named by the row, or the one it
+ * maps the repository to)? */
+export async function knownToHarness(rows: { repo: string; log_parser?: string }[]): Promise<boolean[]> {
+  if (!rows.length) return [];
+  return (await callBridge<{ known: boolean[] }>('known', { rows })).known;
+}
+
+/** The row's own eval script as the harness runs it, or null when the row carries none (older exports). */
+export async function harnessEvalScript(instance: BridgeInstance): Promise<string | null> {
+  if (!instance.eval_script) return null;
+  return (await callBridge<{ eval_script: string | null }>('script', { instance })).eval_script;
+}
+
+/** get_eval_report of the package for each (instance, full test_output.txt) pair. */
+export async function harnessGrade(
+  items: { instance: BridgeInstance; log: string; model_patch: string | null }[],
+): Promise<HarnessReport[]> {
+  if (!items.length) return [];
+  return (await callBridge<{ reports: HarnessReport[] }>('grade', { items })).reports;
+}
+
+export async function readParquetRows(path: string): Promise<Record<string, unknown>[]> {
+  return (await callBridge<{ rows: Record<string, unknown>[] }>('parquet', { path })).rows;
+}
+
+export async function readToml(path: string): Promise<Record<string, unknown>> {
+  return (await callBridge<{ data: Record<string, unknown> }>('toml', { path })).data;
+}

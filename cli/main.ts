@@ -80,6 +80,11 @@ const COMMANDS: Entry[] = [
     load: async () => [(await import('./commands/runs.ts')).registerRuns],
   },
   {
+    names: ['export', 'import'],
+    summary: ['Export SFT data, trajectories and checkpoints for other tools', 'Import trajectories of other agents'],
+    load: async () => [(await import('./commands/export.ts')).registerExport],
+  },
+  {
     names: ['schedule'],
     summary: ['Scheduled evaluations of the latest checkpoint (Temporal Schedules)'],
     load: async () => [(await import('./commands/schedule.ts')).registerSchedule],

@@ -1,10 +1,12 @@
 // The SFT dataset: filter rules over rollout rows (core/filter.ts), then each kept trajectory file becomes one
-// trainer row {"messages": [...]}. The datasets row records how many trajectories every rule removed.
+// trainer row {"messages": [...], "tools": [...]} (tools: for a native-format student). The datasets row records
+// how many trajectories every rule removed.
 import { join } from 'node:path';
 import type { RunConfig } from '../../config/schema.ts';
 import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
 import type { ToolFormat } from '../agent/protocols.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { TOOL_SPECS } from '../agent/toolSpecs.ts';
 import { createDifficultyActivities } from './difficulty.ts';
 import { writeJsonl } from './jsonl.ts';
 import { fetchRollouts, readTrajectoryMessages } from './rolloutRows.ts';
@@ -34,13 +36,17 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
       });
       const byId = new Map(rows.map((r) => [r.id, r]));
       let unreadable = 0;
-      const lines: { messages: unknown[] }[] = [];
+      const lines: { messages: unknown[]; tools?: readonly unknown[] }[] = [];
       for (const k of kept) {
         const path = byId.get(k.rolloutId)?.trajectoryPath;
         const messages = path ? safeRead(path) : null;
         // A row without its file cannot train anything; count it rather than fail a long run over one file.
         if (!messages?.length) unreadable++;
-        else lines.push({ messages: forStudent(messages, input.toolFormat ?? 'native') });
+        else {
+          const format = input.toolFormat ?? 'native';
+          // A native-format student is served the tool schemas: the trainer renders them into the prompt too.
+          lines.push({ messages: forStudent(messages, format), ...(format === 'native' ? { tools: TOOL_SPECS } : {}) });
+        }
       }
       const path = join(runDir(deps.settings.artifactsDir, input.runId), 'datasets', 'sft.jsonl');
       await writeJsonl(path, lines);

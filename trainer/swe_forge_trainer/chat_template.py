@@ -6,10 +6,25 @@ format) is inserted verbatim. A `tool` message becomes a user turn wrapping the 
 Qwen2.5 does, so data rendered for the tiny model looks like data rendered for a real Qwen checkpoint.
 """
 
+# `tools` (the schemas a native-format model is served with) go into the system turn as Qwen2.5 puts them: one
+# JSON object per line in a <tools> block.
+TOOLS_BLOCK = (
+    "{%- if tools %}"
+    "{{- '\\n\\n# Tools\\n\\nYou may call one or more functions. Their signatures:\\n<tools>' }}"
+    "{%- for tool in tools %}{{- '\\n' + (tool | tojson) }}{%- endfor %}"
+    "{{- '\\n</tools>\\n\\nFor each call, return <tool_call>{\\\"name\\\": <name>, \\\"arguments\\\": <object>}</tool_call>.' }}"
+    "{%- endif %}"
+)
+
 CHAT_TEMPLATE = (
+    "{%- if tools and (not messages or messages[0].role != 'system') %}"
+    "{{- '<|im_start|>system' }}" + TOOLS_BLOCK + "{{- '<|im_end|>\\n' }}"
+    "{%- endif %}"
     "{%- for message in messages %}"
     "{%- set content = message.content if message.content is string else '' %}"
-    "{%- if message.role == 'assistant' %}"
+    "{%- if message.role == 'system' and loop.first %}"
+    "{{- '<|im_start|>system\\n' + content }}" + TOOLS_BLOCK + "{{- '<|im_end|>\\n' }}"
+    "{%- elif message.role == 'assistant' %}"
     "{{- '<|im_start|>assistant\\n' + content }}"
     "{%- for call in (message.tool_calls or []) %}"
     "{%- set fn = call.function if call.function is defined else call %}"

@@ -15,7 +15,7 @@ log = events.log
 
 SPEC = {
     "model": Field("str", help="base model directory (HF format)", check=model_dir),
-    "data": Field("str", help="JSONL of {messages:[...]}", check=existing_file),
+    "data": Field("str", help="JSONL of {messages:[...], tools?:[...]}", check=existing_file),
     "steps": Field("int", None, "optimizer steps (this or epochs)", positive),
     "epochs": Field("float", None, "passes over the data (this or steps)", positive),
     "batch_size": Field("int", 1, "sequences per step per process", positive),
@@ -60,7 +60,10 @@ def load_examples(cfg, tokenizer) -> tuple[list[data.Example], dict]:
     examples, truncated, empty = [], 0, 0
     for n, row in enumerate(rows, start=1):
         messages = data.check_messages(row.get("messages"), f"sft.data line {n}")
-        ex = data.encode_chat(tokenizer, messages, cfg.max_seq_len)
+        tools = row.get("tools")
+        if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
+            raise ConfigError(f"sft.data line {n}: tools must be a list of tool specs")
+        ex = data.encode_chat(tokenizer, messages, cfg.max_seq_len, tools or None)
         if all(label == data.IGNORE for label in ex.labels):
             empty += 1  # nothing to learn from: no assistant token survived truncation
             continue

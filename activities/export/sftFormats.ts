@@ -1,0 +1,126 @@
+// One stored trajectory as an SFT row in the formats other trainers read as they are (docs/export.md):
+//   openai        OpenAI fine-tuning chat rows: messages (tool-call arguments as JSON strings) + tools
+//   trl           Hugging Face / TRL conversational rows: messages (arguments as objects, as chat templates
+//                 render them) + tools, the columns TRL's SFTTrainer passes to apply_chat_template
+//   llamafactory  LLaMA-Factory ShareGPT rows: conversations of human / gpt / function_call / observation turns,
+//                 system, and tools as a JSON string
+// A native-format trajectory carries the tool schemas its model was given (TOOL_SPECS); a text-format one has
+// them in its system prompt already and its calls inside the assistant text, so it gets no `tools` column.
+import type { TrajectoryMessage } from '../contracts.ts';
+import { formatTextToolCall } from '../../core/toolCalls.ts';
+import { TOOL_SPECS, type ToolSpec } from '../agent/toolSpecs.ts';
+
+export const SFT_FORMATS = ['openai', 'trl', 'llamafactory'] as const;
+export type SftFormat = (typeof SFT_FORMATS)[number];
+
+/** A text-format system prompt lists the tools in a <tools> block (prompts.ts; also a teacher trajectory made
+ *  into a text-format student's row, studentFormat.ts); anything else was served with native tool calls. */
+export function toolFormatOf(messages: TrajectoryMessage[]): 'native' | 'text' {
+  return messages.some((m) => m.role === 'system' && m.content.includes('\n<tools>\n')) ? 'text' : 'native';
+}
+
+/** The tools a trajectory's model was offered, or undefined for the text format (they are in the prompt). */
+export function toolsOf(messages: TrajectoryMessage[]): ToolSpec[] | undefined {
+  return toolFormatOf(messages) === 'native' ? [...TOOL_SPECS] : undefined;
+}
+
+function parseArgs(s: string): Record<string, unknown> | string {
+  try {
+    const v: unknown = JSON.parse(s);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : s;
+  } catch {
+    return s; // a malformed call stays the text the model wrote
+  }
+}
+
+type Row = Record<string, unknown>;
+
+function withTextCalls(m: TrajectoryMessage): string {
+  const calls = (m.tool_calls ?? []).map((c) => formatTextToolCall(c.function.name, parseArgs(c.function.arguments)));
+  return [m.content, ...calls].filter(Boolean).join('\n');
+}
+
+/** In the text format an observation reaches the model as a user turn (wire.ts); exports show it the same way. */
+const observation = (content: string) => `<tool_response>\n${content}\n</tool_response>`;
+
+function chatMessages(messages: TrajectoryMessage[], argsAsObject: boolean): Row[] {
+  const text = toolFormatOf(messages) === 'text';
+  return messages.map((m): Row => {
+    if (m.role === 'tool') {
+      if (text) return { role: 'user', content: observation(m.content) };
+      return {
+        role: 'tool',
+        tool_call_id: m.tool_call_id ?? '',
+        ...(m.name ? { name: m.name } : {}),
+        content: m.content,
+      };
+    }
+    if (m.role !== 'assistant' || !m.tool_calls?.length) return { role: m.role, content: m.content };
+    // A text-format model writes its calls into the reply; a teacher's structured calls are shown that way.
+    if (text) return { role: 'assistant', content: withTextCalls(m) };
+    return {
+      role: 'assistant',
+      content: m.content,
+      tool_calls: m.tool_calls.map((c) => ({
+        id: c.id,
+        type: 'function',
+        function: {
+          name: c.function.name,
+          arguments: argsAsObject ? parseArgs(c.function.arguments) : c.function.arguments,
+        },
+      })),
+    };
+  });
+}
+
+function shareGpt(messages: TrajectoryMessage[]): Row {
+  const system = messages.find((m) => m.role === 'system')?.content ?? '';
+  const text = toolFormatOf(messages) === 'text';
+  const turns: { from: string; value: string }[] = [];
+  const push = (from: string, value: string) => {
+    const last = turns[turns.length - 1];
+    // Consecutive observations (several calls in one turn) and user turns merge: ShareGPT alternates strictly.
+    if (last && last.from === from && (from === 'observation' || from === 'human')) last.value += `\n${value}`;
+    else turns.push({ from, value });
+  };
+  for (const m of messages) {
+    if (m.role === 'system') continue;
+    if (m.role === 'user') push('human', m.content);
+    else if (m.role === 'tool') push(text ? 'human' : 'observation', text ? observation(m.content) : m.content);
+    else if (m.tool_calls?.length && text) push('gpt', withTextCalls(m));
+    else if (m.tool_calls?.length) {
+      // A function_call turn is the call(s) as JSON and nothing else: text the model wrote before its call is
+      // not kept in this format (docs/export.md).
+      const calls = m.tool_calls.map((c) => ({ name: c.function.name, arguments: parseArgs(c.function.arguments) }));
+      push('function_call', JSON.stringify(calls.length === 1 ? calls[0] : calls));
+    } else push('gpt', m.content);
+  }
+  const tools = text ? undefined : TOOL_SPECS.map((s) => s.function);
+  return { conversations: turns, system, ...(tools ? { tools: JSON.stringify(tools) } : {}) };
+}
+
+/** One SFT row of `format` from a stored trajectory. */
+export function sftRow(messages: TrajectoryMessage[], format: SftFormat): Row {
+  if (format === 'llamafactory') return shareGpt(messages);
+  const tools = toolsOf(messages);
+  return { messages: chatMessages(messages, format === 'trl'), ...(tools ? { tools } : {}) };
+}
+
+/** LLaMA-Factory finds a dataset through dataset_info.json; this is the entry for an exported file. */
+export function llamaFactoryDatasetInfo(name: string, fileName: string): Row {
+  return {
+    [name]: {
+      file_name: fileName,
+      formatting: 'sharegpt',
+      columns: { messages: 'conversations', system: 'system', tools: 'tools' },
+      tags: {
+        role_tag: 'from',
+        content_tag: 'value',
+        user_tag: 'human',
+        assistant_tag: 'gpt',
+        observation_tag: 'observation',
+        function_tag: 'function_call',
+      },
+    },
+  };
+}

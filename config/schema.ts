@@ -242,7 +242,13 @@ export const RunConfigSchema = z
         teachers: z.array(ModelEndpointSchema).default([]).describe('Teacher models for distillation.'),
         policy: ModelEndpointSchema.describe('The model being trained (its base; later its checkpoints).'),
         verifier: ModelEndpointSchema.optional().describe('Endpoint for the llm verifier backend.'),
-        baseModelDir: z.string().optional().describe('Base weights for training (HF dir); default: tiny model.'),
+        baseModelDir: z
+          .string()
+          .optional()
+          .describe(
+            'Base weights for training: an HF folder, or a named base model the gpu worker converts once from an ' +
+              'installed package and caches (smollm2-135m-instruct); default: the tiny random model.',
+          ),
       })
       .strict(),
     fanOut: z

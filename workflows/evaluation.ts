@@ -8,7 +8,7 @@ import { installControl } from './control.ts';
 import { SA, statusQuery } from './definitions.ts';
 import { failure } from './errors.ts';
 import { resolveConfig } from './pipeline.ts';
-import { baseWeights, withPolicy } from './policy.ts';
+import { baseWeights, withPolicy, type PolicyWeights } from './policy.ts';
 import { applyProgress, newStatus, renderStatus } from './status.ts';
 import { range, stageRollouts } from './stages/rollouts.ts';
 
@@ -18,6 +18,8 @@ export interface EvaluationInput {
   runId?: string;
   /** Samples per task (Pass@1 from them, Pass@K with K = samples). */
   samples?: number;
+  /** Exactly these weights instead of the latest checkpoint (the learning bench evaluates base, SFT and RL). */
+  weights?: PolicyWeights;
 }
 
 export interface EvaluationResult extends TtsSummary {
@@ -46,8 +48,11 @@ export async function evaluationWorkflow(input: EvaluationInput): Promise<Evalua
     executionId: workflowInfo().runId,
     config,
   });
-  const latest = await pipeline.latestCheckpoint(input.runId ? { runId: input.runId } : { runName: config.name });
-  const weights = latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config);
+  const latest = input.weights
+    ? null
+    : await pipeline.latestCheckpoint(input.runId ? { runId: input.runId } : { runName: config.name });
+  const weights =
+    input.weights ?? (latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config));
   st.latestCheckpoint = weights?.checkpointId ?? null;
   const { eval: evalIds } = await pipeline.loadRunTasks({ runId: evalRunId, tasks: config.tasks, seed: config.seed });
   if (evalIds.length === 0)

@@ -16,6 +16,7 @@ import { checkpointIdByPath, forgetPrunedCheckpoints, numericMetrics, recordChec
 import { FAILURE_TYPES } from './failures.ts';
 import { resolveFrom, stepOfCheckpoint, trainingPaths } from './paths.ts';
 import { ensureTinyModel } from './tinyModel.ts';
+import { resolveModel } from './baseModels.ts';
 import { runTrainer, type RunnerDeps, type TrainerJob } from './runner.ts';
 import { recordTrainMetrics, type TrainMetricPoint } from '../report/training.ts';
 import { grpoTrainerConfig, onnxTrainerConfig, sftTrainerConfig, verifierTrainerConfig } from './trainerConfig.ts';
@@ -97,7 +98,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const outDir = i.outDir
         ? artifact(i.outDir)
         : (i.stage === 'sft' ? trainingPaths.sft : trainingPaths.sweWorldSft)(settings.artifactsDir, i.runId);
-      const baseModel = artifact(i.baseModel);
+      const baseModel = await resolveModel(deps, i.baseModel, artifact);
       const worldSize = Math.max(1, await deps.gpus());
       const config = sftTrainerConfig({
         sft: i.sft,
@@ -119,7 +120,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const outDir = i.outDir
         ? artifact(i.outDir)
         : trainingPaths.rlIteration(settings.artifactsDir, i.runId, i.iteration);
-      const model = artifact(i.model);
+      const model = await resolveModel(deps, i.model, artifact);
       const config = grpoTrainerConfig({ rl: i.rl, model, batchPath: artifact(i.batchPath), outDir });
       const what = `grpo-step of run ${i.runId} iteration ${i.iteration}`;
       const stageKey = `rl/iter-${i.iteration}`;
@@ -143,7 +144,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const config = verifierTrainerConfig({
         cfg: i.cfg,
         kind: i.kind,
-        baseModel: artifact(i.baseModel),
+        baseModel: await resolveModel(deps, i.baseModel, artifact),
         datasetPath: artifact(i.datasetPath),
         outDir,
       });

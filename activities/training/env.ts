@@ -19,9 +19,19 @@ const TrainingEnvSchema = z.object({
     .default(DEFAULT_VLLM_CMD)
     .describe('Policy server command on CUDA workers; {checkpoint} {name} {port} are filled in.'),
   SWE_FORGE_POLICY_SERVER: z
-    .enum(['auto', 'trainer', 'vllm'])
+    .enum(['auto', 'llama', 'trainer', 'vllm'])
     .default('auto')
-    .describe('auto: vLLM when the worker has a GPU, else the trainer `serve` command.'),
+    .describe(
+      'auto: vLLM when the worker has a GPU, else llama (llama.cpp via the trainer `serve-llama`); trainer: the ' +
+        'transformers `serve` command (no prefix cache, no log-probs).',
+    ),
+  SWE_FORGE_LLAMA_DTYPE: z
+    .enum(['f16', 'f32'])
+    .default('f16')
+    .describe(
+      'Weight type of the GGUF the CPU engine serves: f16 decodes ~1.7x faster on CPU (measured); f32 gives the ' +
+        "trainer's log-probs to 1e-3.",
+    ),
   SWE_FORGE_SERVE_HOST: z.string().min(1).default('127.0.0.1').describe('Address the trainer `serve` binds.'),
   SWE_FORGE_ADVERTISE_HOST: z
     .string()
@@ -46,7 +56,8 @@ export interface TrainingEnv {
   /** undefined: detect with nvidia-smi. */
   gpus?: number;
   vllmCmd: string;
-  policyServer: 'auto' | 'trainer' | 'vllm';
+  policyServer: 'auto' | 'llama' | 'trainer' | 'vllm';
+  llamaDtype: 'f16' | 'f32';
   serveHost: string;
   advertiseHost?: string;
   readyTimeoutMs: number;
@@ -66,6 +77,7 @@ export function loadTrainingEnv(env: NodeJS.ProcessEnv = process.env): TrainingE
     gpus: e.SWE_FORGE_GPUS,
     vllmCmd: e.SWE_FORGE_VLLM_CMD,
     policyServer: e.SWE_FORGE_POLICY_SERVER,
+    llamaDtype: e.SWE_FORGE_LLAMA_DTYPE,
     serveHost: e.SWE_FORGE_SERVE_HOST,
     advertiseHost: e.SWE_FORGE_ADVERTISE_HOST,
     readyTimeoutMs: e.SWE_FORGE_SERVER_READY_TIMEOUT_S * 1000,

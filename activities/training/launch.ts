@@ -2,7 +2,15 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
-export type TrainerCommand = 'make-tiny-model' | 'sft' | 'grpo-step' | 'train-verifier' | 'export-onnx' | 'serve';
+export type TrainerCommand =
+  | 'make-tiny-model'
+  | 'sft'
+  | 'grpo-step'
+  | 'train-verifier'
+  | 'export-onnx'
+  | 'serve'
+  | 'serve-llama'
+  | 'prepare-base-model';
 
 /** Commands whose trainer code runs under DDP; the others are one process whatever the GPU count. */
 const DISTRIBUTED: ReadonlySet<TrainerCommand> = new Set(['sft', 'grpo-step', 'train-verifier']);

@@ -1,5 +1,7 @@
 // Policy serving for rollouts: one OpenAI-compatible server per served name per worker process, (re)started when
-// the checkpoint changes. CPU workers run the trainer's own `serve`; CUDA workers run vLLM (SWE_FORGE_VLLM_CMD).
+// the checkpoint changes. CPU workers run llama.cpp (trainer `serve-llama`: the checkpoint converted to GGUF, a prefix
+// cache, sampled token ids and log-probs); CUDA workers run vLLM (SWE_FORGE_VLLM_CMD). `trainer` keeps the old
+// transformers `serve` (SWE_FORGE_POLICY_SERVER=trainer).
 // Servers outlive the activity that started them (rollouts use them) and die with the worker process.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -7,14 +9,17 @@ import { join } from 'node:path';
 import { Context, log } from '@temporalio/activity';
 import type { PolicyServerInput, PolicyServerRef } from '../contracts.ts';
 import { freePort } from '../../infra/net.ts';
+import { resolveModel } from './baseModels.ts';
 import { classifyExit } from './failures.ts';
-import { policyServerArgv, trainerArgv, trainerEnv, withParentDeathSignal } from './launch.ts';
+import { policyServerArgv, trainerArgv, trainerEnv, withParentDeathSignal, type TrainerCommand } from './launch.ts';
 import { startProcess, type ProcessHandle } from './processes.ts';
 import type { RunnerDeps } from './runner.ts';
 import { serveTrainerConfig } from './trainerConfig.ts';
 
 interface Served {
   checkpoint: string;
+  /** The name the engine serves (and echoes in each completion's `model`). */
+  model: string;
   handle: ProcessHandle;
   baseUrl: string;
 }
@@ -62,12 +67,13 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
     }
   }
 
-  async function startTrainerServe(i: PolicyServerInput): Promise<Served> {
+  async function startTrainerServe(i: PolicyServerInput, command: TrainerCommand): Promise<Served> {
     // The server reads its config once at start-up, so the file goes as soon as the server is up (or gave up).
     const dir = mkdtempSync(join(tmpdir(), 'swe-forge-serve-'));
     const configPath = join(dir, 'serve.json');
     // The engine serves the checkpoint under its id, so a rollout can ask which weights answered (policy_version).
     const config = serveTrainerConfig({ ...i, servedName: i.modelName ?? i.servedName, host: env.serveHost });
+    if (command === 'serve-llama') config.dtype = env.llamaDtype;
     writeFileSync(configPath, JSON.stringify(config));
     let listening: (url: string) => void = () => undefined;
     const ready = new Promise<string>((r) => (listening = r));
@@ -75,22 +81,31 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
       {
         argv: withParentDeathSignal(
           settings.pythonBin,
-          trainerArgv({ pythonBin: settings.pythonBin, command: 'serve', configPath, gpus: 0 }),
+          trainerArgv({ pythonBin: settings.pythonBin, command, configPath, gpus: 0 }),
         ),
         env: trainerEnv(settings.repoRoot),
         cwd: settings.repoRoot,
-        onEvent: (e) => e.event === 'listening' && typeof e.url === 'string' && listening(e.url),
+        onEvent: (e) => {
+          if (e.event !== 'listening' || typeof e.url !== 'string') return;
+          log.info(`policy server ${i.servedName}: ${command} listening`, { ...e, checkpoint: i.checkpoint });
+          listening(e.url);
+        },
         onStderr: (line) => log.debug(line, { server: i.servedName }),
       },
       deps.children,
     );
     const url = new URL(
-      await untilReady(`trainer serve ${i.servedName}`, handle, ready).finally(() =>
+      await untilReady(`trainer ${command} ${i.servedName}`, handle, ready).finally(() =>
         rmSync(dir, { recursive: true, force: true }),
       ),
     );
     url.hostname = advertised;
-    return { checkpoint: i.checkpoint, handle, baseUrl: url.toString().replace(/\/$/, '') };
+    return {
+      checkpoint: i.checkpoint,
+      model: config.model_name as string,
+      handle,
+      baseUrl: url.toString().replace(/\/$/, ''),
+    };
   }
 
   async function startVllm(i: PolicyServerInput): Promise<Served> {
@@ -119,7 +134,8 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
         await new Promise((r) => setTimeout(r, 1000));
       }
     })();
-    return { checkpoint: i.checkpoint, handle, baseUrl: await untilReady(`vLLM ${i.servedName}`, handle, ready) };
+    const baseUrl = await untilReady(`vLLM ${i.servedName}`, handle, ready);
+    return { checkpoint: i.checkpoint, model: name, handle, baseUrl };
   }
 
   async function stop(name: string): Promise<void> {
@@ -133,14 +149,17 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
   return {
     async ensurePolicyServer(i: PolicyServerInput): Promise<PolicyServerRef> {
       return oneAtATime(i.servedName, async () => {
+        i = { ...i, checkpoint: await resolveModel(deps, i.checkpoint, (p) => p) };
         const current = servers.get(i.servedName);
         if (current && current.checkpoint === i.checkpoint && current.handle.isRunning()) {
-          return { baseUrl: current.baseUrl, pid: current.handle.pid, model: i.modelName ?? i.servedName };
+          return { baseUrl: current.baseUrl, pid: current.handle.pid, model: current.model };
         }
         const swapStarted = Date.now(); // weight swap = old server down + new one answering (docs/training.md)
         await stop(i.servedName);
         const useVllm = env.policyServer === 'vllm' || (env.policyServer === 'auto' && (await deps.gpus()) > 0);
-        const served = await (useVllm ? startVllm(i) : startTrainerServe(i));
+        const served = await (useVllm
+          ? startVllm(i)
+          : startTrainerServe(i, env.policyServer === 'trainer' ? 'serve' : 'serve-llama'));
         servers.set(i.servedName, served);
         log.info(`policy server ${i.servedName} ready`, {
           swapMs: Date.now() - swapStarted,
@@ -148,7 +167,7 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
           pid: served.handle.pid,
           checkpoint: i.checkpoint,
         });
-        return { baseUrl: served.baseUrl, pid: served.handle.pid, model: i.modelName ?? i.servedName };
+        return { baseUrl: served.baseUrl, pid: served.handle.pid, model: served.model };
       });
     },
 

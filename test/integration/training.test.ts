@@ -195,7 +195,7 @@ describe('grpoStep', () => {
   });
 });
 
-describe('ensurePolicyServer (trainer serve on CPU)', () => {
+describe('ensurePolicyServer (llama.cpp on CPU)', () => {
   it('serves a checkpoint over chat completions, reuses it, and restarts for a new checkpoint', async () => {
     const ensure = (checkpoint: string) =>
       activity().run(() => acts.ensurePolicyServer({ checkpoint, servedName: 'policy' }));
@@ -221,11 +221,24 @@ describe('ensurePolicyServer (trainer serve on CPU)', () => {
 
     // Another checkpoint dir (a copy of the same weights is enough: the server restarts on a new path).
     const other = (await activity().run(() => acts.makeTinyModel(tinyInput('runs/serve/models/other')))).path;
-    const second = await ensure(other);
+    const second = await activity().run(() =>
+      acts.ensurePolicyServer({ checkpoint: other, servedName: 'policy', modelName: 'serve/sft/step-000002' }),
+    );
     expect(second.pid).not.toBe(first.pid);
     expect(isAlive(first.pid)).toBe(false);
+    // The engine names the checkpoint it loaded, and says which tokens it sampled with what log-probs.
+    expect(second.model).toBe('serve/sft/step-000002');
     const models = (await (await fetch(`${second.baseUrl}/models`)).json()) as { data: { id: string }[] };
-    expect(models.data.map((m) => m.id)).toEqual(['policy']);
+    expect(models.data.map((m) => m.id)).toEqual(['serve/sft/step-000002']);
+    const sampled = (await (
+      await fetch(`${second.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'Fix parse()' }], max_tokens: 4, logprobs: true }),
+      })
+    ).json()) as { model: string; choices: { token_ids: number[]; logprobs: { content: { logprob: number }[] } }[] };
+    expect(sampled.model).toBe('serve/sft/step-000002');
+    expect(sampled.choices[0]!.token_ids.length).toBe(sampled.choices[0]!.logprobs.content.length);
 
     await activity().run(() => acts.stopPolicyServer({ servedName: 'policy' }));
     expect(isAlive(second.pid)).toBe(false);

@@ -170,5 +170,10 @@ describe('training env', () => {
     expect(loadTrainingEnv({ SWE_FORGE_GPUS: '4' }).gpus).toBe(4);
     expect(() => loadTrainingEnv({ SWE_FORGE_GPUS: 'two' })).toThrow(/SWE_FORGE_GPUS="two"/);
     expect(() => loadTrainingEnv({ SWE_FORGE_POLICY_SERVER: 'sglang' })).toThrow(/SWE_FORGE_POLICY_SERVER/);
+    // CPU workers serve with llama.cpp unless told otherwise; f16 weights by default (faster on CPU).
+    expect(env.policyServer).toBe('auto');
+    expect(env.llamaDtype).toBe('f16');
+    expect(loadTrainingEnv({ SWE_FORGE_POLICY_SERVER: 'llama', SWE_FORGE_LLAMA_DTYPE: 'f32' }).llamaDtype).toBe('f32');
+    expect(() => loadTrainingEnv({ SWE_FORGE_LLAMA_DTYPE: 'q4' })).toThrow(/SWE_FORGE_LLAMA_DTYPE/);
   });
 });

@@ -22,6 +22,9 @@ COMMANDS = {
     "export-onnx": "onnx_export",
     "score": "scoring",
     "serve": "serve",
+    "serve-llama": "serve_llama",
+    "export-gguf": "gguf_export",
+    "prepare-base-model": "base_models",
 }
 USAGE = f"usage: python -m swe_forge_trainer {{{','.join(COMMANDS)}}} --config FILE.json"
 

@@ -18,5 +18,15 @@ export function executionRecord(
   const lists = { failToPass: task.FAIL_TO_PASS, passToPass: task.PASS_TO_PASS };
   const tests = outcome === 'patch_failed' ? {} : (ev.tests ?? {});
   const tail = (ev.logTail || ev.message).slice(-STORED_LOG_TAIL_CHARS);
-  return { testStatuses: recordListedTests(lists, tests), logTail: tail };
+  const record = recordListedTests(lists, tests);
+  // Rows graded by the swebench package (activities/harness/grader.ts) come with its verdict per listed test
+  // instead of our parsed statuses: a test our parser did not name takes that verdict.
+  const graded = ev as Evaluated & Partial<Record<'failToPass' | 'passToPass', { passed: string[]; failed: string[] }>>;
+  if (outcome !== 'patch_failed') {
+    for (const side of [graded.failToPass, graded.passToPass]) {
+      for (const id of side?.passed ?? []) if (record[id] === 'MISSING') record[id] = 'PASSED';
+      for (const id of side?.failed ?? []) if (record[id] === 'MISSING') record[id] = 'FAILED';
+    }
+  }
+  return { testStatuses: record, logTail: tail };
 }

@@ -9,6 +9,7 @@ import { STAGE_ORDER } from '../../config/schema.ts';
 import { startFaultStack, type FaultStack } from '../faults/lib/stack.ts';
 import { outcome } from '../faults/lib/run.ts';
 import { decodePng } from '../helpers/png.ts';
+import type { SweWorldSummary } from '../../activities/pipeline/types.ts';
 
 const RUN = 'e2e-demo';
 const EVAL = 'mini__textkit-3';
@@ -71,14 +72,22 @@ describe('demo preset end to end (reduced sizes)', () => {
     for (const c of ckpts) expect(existsSync(join(c.path, 'config.json'))).toBe(true);
     expect(await q('select * from rl_iterations where run_id = $1')).toHaveLength(1);
 
-    const evals = await q<{ metrics: { k?: number } }>(
-      "select metrics from evaluations where run_id = $1 and kind = 'tts'",
+    // TTS with the run's SWE-World checkpoint, and with its ORM baseline over the same candidates (issue 14).
+    const evals = await q<{ id: string; metrics: { scoredWith?: { source: string; kind: string; name: string } } }>(
+      "select id, metrics from evaluations where run_id = $1 and kind = 'tts' order by id",
     );
-    expect(evals).toHaveLength(1);
-    const sw = await q<{ summary: { onnxDir?: string } }>(
+    expect(evals.map((e) => e.id)).toEqual([`${RUN}:tts`, `${RUN}:tts-orm`]);
+    const sw = await q<{ summary: SweWorldSummary }>(
       "select summary from stage_results where run_id = $1 and stage = 'sweWorld'",
     );
-    expect(existsSync(join(sw[0]!.summary.onnxDir!, 'model.onnx'))).toBe(true);
+    const world = sw[0]!.summary;
+    expect(existsSync(join(world.onnxDir!, 'model.onnx'))).toBe(true);
+    expect(evals[0]!.metrics.scoredWith).toEqual({ source: 'run', kind: 'swe_world', name: world.checkpointId });
+    // Measured on executions of a task it never trained on, next to the ORM measured on the same ones.
+    if (world.heldOut) {
+      expect(world.heldOut.heldOutTasks).not.toContain(EVAL);
+      expect(world.baseline!.heldOut!.n).toBe(world.heldOut.n);
+    }
 
     const [rep] = await q<{ summary: { reportPath: string } }>(
       "select summary from stage_results where run_id = $1 and stage = 'report'",

@@ -84,7 +84,7 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
     // What execution said is kept with the row: every listed test's status, and the log tail.
     const statuses = rows[0].test_statuses as Record<string, string>;
     expect(Object.keys(statuses).sort()).toEqual([...task.FAIL_TO_PASS, ...task.PASS_TO_PASS].sort());
-    expect(task.FAIL_TO_PASS.some((t) => statuses[t] === 'FAILED')).toBe(true);
+    expect(Object.values(statuses)).toContain('FAILED'); // (this mutant breaks PASS_TO_PASS tests)
     expect(rows[0].log_tail).toMatch(/passed|failed/);
   });
 

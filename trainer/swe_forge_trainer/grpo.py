@@ -16,11 +16,11 @@ import time
 
 import torch
 
-from . import checkpoints, data, events
+from . import checkpoints, data, distributed, events, lm_loss
 from .config import ConfigError, Field, device_field, existing_file, model_dir, non_negative, positive
 from .grpo_loss import ClipStats, clipped_objective, pi_old, sampler_kl, tis_weight
 from .rollout_tokens import encode_rollout
-from .runtime import STOP, Terminated, init_runtime, load_model, load_tokenizer, seed_everything
+from .runtime import STOP, Terminated, init_runtime, load_tokenizer, seed_everything
 
 log = events.log
 
@@ -47,6 +47,7 @@ SPEC = {
     "keep_checkpoints": Field("int", 2, "keep the newest N checkpoints in out_dir (0 = all)", non_negative),
     "seed": Field("int", 0, "seed"),
     "gradient_checkpointing": Field("bool", False, "trade compute for activation memory"),
+    **distributed.FIELDS,
     "device": device_field(),
 }
 
@@ -89,10 +90,8 @@ def read_batch(cfg) -> tuple[list[dict], int]:
 
 
 def token_logprobs(model, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-    logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits[:, :-1].float()
-    labels = batch["labels"][:, 1:]
-    lp = torch.log_softmax(logits, dim=-1).gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-    return lp, labels != data.IGNORE
+    # The head runs 4,096 positions at a time: full [tokens x vocab] logits would not fit at 80K tokens.
+    return lm_loss.token_logprobs(model, batch)
 
 
 def mini_batches(used: list[dict], n: int) -> list[list[int]]:
@@ -111,15 +110,6 @@ def sampler_tensor(examples, width_of: list[int]) -> torch.Tensor:
     for r, ex in enumerate(examples):
         out[r, : len(ex.sampler_logprobs)] = torch.tensor(ex.sampler_logprobs, dtype=torch.float)
     return out[:, 1:]  # aligned with the shifted labels: position k predicts token k+1
-
-
-def _reduce_grads(model, rt) -> None:
-    # Ranks may hold different numbers of micro-batches, so DDP's per-backward hooks would deadlock; summing
-    # the accumulated gradients once keeps the loss a global sum over every rank's rows.
-    for p in model.parameters():
-        if p.grad is None:
-            p.grad = torch.zeros_like(p)
-        torch.distributed.all_reduce(p.grad)
 
 
 def _reduce_stats(s: ClipStats, rt) -> ClipStats:
@@ -154,12 +144,10 @@ def run(cfg) -> None:
         events.emit("done", checkpoint=done, metrics={**base, "step": step, "already_done": True})
         return
 
-    model = load_model(cfg.model, rt)
-    if cfg.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
+    model = distributed.load_for_training(cfg.model, rt, cfg)  # the same set-up as sft: LoRA, checkpointing, FSDP
     tokenizer = load_tokenizer(cfg.model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    if resume_opt and checkpoints.load_optimizer(cfg.model, optimizer):
+    if resume_opt and checkpoints.load_optimizer(cfg.model, optimizer, model):
         for group in optimizer.param_groups:
             group["lr"] = cfg.lr
     plan, counts, longest = [], {"sampled_turns": 0, "mismatch_turns": 0, "assistant_turns": 0}, 0
@@ -167,6 +155,10 @@ def run(cfg) -> None:
         # The loss of a mini-batch is normalised by its own groups, so one mini-batch = the paper's loss exactly.
         denom = len({used[i]["group"] for i in share}) * cfg.group_size * cfg.l_max
         mine, micro = share[rt.rank :: rt.world_size], []
+        # FSDP gathers weights in every forward, so every rank runs as many passes as its peers; a rank without a
+        # row of this mini-batch runs a masked copy of one (no loss, gradient or count), and is not counted here.
+        stand_in, before = not mine, dict(counts)
+        mine = mine or share[:1]
         for c in range(0, len(mine), cfg.micro_batch_size):
             rows = [used[i] for i in mine[c : c + cfg.micro_batch_size]]
             exs = [encode_rollout(tokenizer, r["messages"], r["tools"], cfg.max_seq_len, r["where"]) for r in rows]
@@ -178,7 +170,8 @@ def run(cfg) -> None:
             b["sampler"] = sampler_tensor(exs, [len(e.ids) for e in exs])
             b["adv"] = torch.tensor([r["advantage"] for r in rows]).unsqueeze(1)
             micro.append({k: v.to(rt.device) for k, v in b.items()})
-        plan.append((denom, micro))
+        counts = before if stand_in else counts
+        plan.append((denom, distributed.pad_micro(micro, rt, all_masked=stand_in)))
     counts = {k: int(rt.all_reduce_sum(float(v))) for k, v in counts.items()}
     if longest > cfg.l_max:
         log.warning("a trajectory has %d assistant tokens > l_max=%d", longest, cfg.l_max)
@@ -209,13 +202,12 @@ def run(cfg) -> None:
                     lp, mask = token_logprobs(model, b)
                 ratio = torch.exp(lp - b["old"])
                 loss = clipped_objective(ratio, b["adv"], mask, cfg.eps_low, cfg.eps_high, denom, b["weight"])
-                loss.backward()
+                (loss * distributed.grad_scale(rt)).backward()  # FSDP / DDP average over ranks; the loss is a sum
                 loss_sum += loss.item()
                 stats.add(ratio.detach(), b["adv"], mask, cfg.eps_low, cfg.eps_high)
             if rt.distributed:
-                _reduce_grads(model, rt)
                 loss_sum, stats = rt.all_reduce_sum(loss_sum), _reduce_stats(stats, rt)
-            norms.append(float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip or float("inf"))))
+            norms.append(distributed.clip_grad_norm(model, cfg.grad_clip))
             optimizer.step()
             epoch_stats.merge(stats)
             epoch_loss += loss_sum
@@ -240,10 +232,11 @@ def run(cfg) -> None:
         "old_logprobs_sampler": cfg.old_logprobs == "sampler",
         **counts,
     }
+    full = checkpoints.gather_state(model, optimizer)  # every rank: a collective under FSDP
     path = None
     if rt.main:
         state = {"command": "grpo-step", "source_model": os.path.abspath(cfg.model), "seed": cfg.seed}
-        path = checkpoints.save(cfg.out_dir, step, model, tokenizer, optimizer, state, cfg.keep_checkpoints)
+        path = checkpoints.save(cfg.out_dir, step, model, tokenizer, optimizer, state, cfg.keep_checkpoints, full)
         events.emit("checkpoint", step=step, path=path)
     if STOP.requested:
         raise Terminated()  # the update finished and is saved; report it, then honour the signal

@@ -115,3 +115,21 @@ def test_two_rank_fsdp_orm_verifier_equals_one_process(tiny_model, tmp_path, cap
     assert sharded[-1]["metrics"]["sharded"]
     assert losses(sharded) == pytest.approx(losses(single), abs=1e-5)
     assert max_diff(weights(sharded[-1]["checkpoint"]), weights(single[-1]["checkpoint"])) < 1e-5
+
+
+def test_two_rank_fsdp_grpo_step_equals_one_process(tiny_model, tmp_path, capfd):
+    from swe_forge_trainer import grpo
+
+    # Two mini-batches: the second holds one row, so rank 1 runs a masked stand-in there; rank 0 has 2 micro-batches
+    # in the first and rank 1 one, so rank 1 also runs a masked copy. Neither may change the update or the counts.
+    rows = [
+        {"messages": CONVERSATIONS[i], "advantage": a, "group": g, "masked": False}
+        for i, a, g in [(0, 1.0, "g1"), (2, -1.0, "g1"), (3, 0.5, "g1"), (1, 0.7, "g2")]
+    ]
+    raw = {"model": tiny_model, "batch": str(write_jsonl(tmp_path / "batch.jsonl", rows)), "l_max": 256,
+           "group_size": 4, "lr": 1e-3, "device": "cpu", "mini_batches": 2, "ppo_epochs": 2}  # fmt: skip
+    single = run_inprocess(grpo, "grpo-step", {**raw, "out_dir": str(tmp_path / "one")}, capfd)[-1]
+    sharded = torchrun(tmp_path, "grpo-step", {**raw, "out_dir": str(tmp_path / "two"), "engine": "fsdp"}, "grpo2")[-1]
+    for key in ("loss", "loss_last_epoch", "clip_fraction", "tokens", "assistant_turns", "updates"):
+        assert sharded["metrics"][key] == pytest.approx(single["metrics"][key], abs=1e-6), key
+    assert max_diff(weights(sharded["checkpoint"]), weights(single["checkpoint"])) < 1e-5

@@ -18,9 +18,22 @@ import { withDatabase } from '../database.ts';
 import { progressBar } from '../progress.ts';
 import { action, printJson } from '../output.ts';
 import { intFlag, secondsFlag } from '../flags.ts';
+import { evaluateOnDataset } from './evaluateDataset.ts';
+
+function repoFlags(flags: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    if (eq <= 0 || !f.slice(0, eq).includes('/')) throw new InputError(`--repo ${f}: expected owner/name=PATH`);
+    out[f.slice(0, eq)] = f.slice(eq + 1);
+  }
+  return out;
+}
 
 interface EvaluateOpts {
   predictions: string;
+  dataset?: string;
+  repo: string[];
   runId?: string;
   ids?: string;
   concurrency: number;
@@ -36,6 +49,17 @@ export function registerEvaluate(program: Command): void {
       '--predictions <file>',
       'SWE-bench predictions: JSONL / JSON of {instance_id, model_name_or_path, model_patch}',
     )
+    .option(
+      '--dataset <file>',
+      'the task rows (JSONL / JSON / parquet / task folders), read without an import or a database; writes ' +
+        '<model>.<run_id>.json and logs/run_evaluation/<run_id>/<model>/<instance_id>/ under --out (default: .)',
+    )
+    .option(
+      '--repo <owner/name=PATH>',
+      'with --dataset: a local repository or bundle for owner/name (repeatable)',
+      (v: string, p: string[]) => [...p, v],
+      [] as string[],
+    )
     .option('--run-id <id>', 'names the report and labels the containers (default: eval-<time>)')
     .option('--ids <ids>', 'evaluate only these instance ids (comma-separated)')
     .option('--concurrency <n>', 'evaluations at once', intFlag(1), cpus().length)
@@ -49,66 +73,79 @@ export function registerEvaluate(program: Command): void {
 async function runEvaluate(opts: EvaluateOpts): Promise<void> {
   const settings = loadSettings();
   const runId = opts.runId ?? `eval-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
-  const outDir = resolve(opts.out ?? join(settings.dataDir, 'evaluations', runId));
+  const outDir = resolve(opts.out ?? (opts.dataset ? '.' : join(settings.dataDir, 'evaluations', runId)));
   const { predictions, errors } = readPredictions(opts.predictions);
   for (const e of errors) console.error(formatRowError(e, opts.predictions));
   const only = opts.ids ? new Set(opts.ids.split(',').map((s) => s.trim())) : undefined;
   const wanted = predictions.filter((p) => !only || only.has(p.instance_id));
   const docker = await connectDocker(settings.dockerHost);
   const sandbox = SandboxSchema.parse({ testTimeoutSec: opts.timeout });
-  const report = await withDatabase(
-    async (pool) => {
-      const tasks = new Map((await createTaskStore(pool).list()).map((t) => [t.instance_id, t]));
-      const unknownIds = wanted.filter((p) => !tasks.has(p.instance_id)).map((p) => p.instance_id);
-      for (const id of unknownIds) console.error(`${opts.predictions}: ${id}: not an imported task (skipped)`);
-      const items = wanted
-        .filter((p) => tasks.has(p.instance_id) && p.model_patch?.trim())
-        .map((p) => ({ task: tasks.get(p.instance_id)!, patch: p.model_patch! }));
-      mkdirSync(outDir, { recursive: true });
-      const outcomes: Record<string, EvalOutcome> = {};
-      const bar = progressBar(items.length, 'evaluate', { quiet: !!opts.json });
-      try {
-        await evaluateBatch(docker, items, {
-          sandbox,
-          concurrency: opts.concurrency,
-          attempts: sandbox.infraMaxAttempts,
-          labels: { run: runId, activity: 'evaluate' },
-          onResult: (_i, item, result) => {
-            outcomes[item.task.instance_id] = result.outcome;
-            writeFileSync(
-              join(outDir, `${item.task.instance_id.replace(/\//g, '__')}.json`),
-              JSON.stringify(result, null, 2),
-            );
-            bar.tick(`${item.task.instance_id} ${result.outcome}`);
-          },
-        });
-      } finally {
-        bar.done();
-        // Whatever an engine hiccup left behind for this run.
-        await reapOrphans(docker, { ttlSec: 0, runId }).catch(() => undefined);
-      }
-      const datasetIds = only ? [...only].filter((id) => tasks.has(id)) : [...tasks.keys()];
-      const report = buildReport({ runId, datasetIds, predictions: wanted, outcomes, unknownIds });
-      const reportPath = join(outDir, 'report.json');
-      writeFileSync(reportPath, JSON.stringify(report, null, 2));
-      await pool.query(
-        `insert into evaluations (id, run_id, kind, checkpoint, metrics, report_path) values ($1, null, 'swe-bench', $2, $3, $4)
+  const report = opts.dataset
+    ? await evaluateOnDataset(docker, {
+        dataset: opts.dataset,
+        predictionsFile: opts.predictions,
+        predictions,
+        runId,
+        outDir,
+        repos: repoFlags(opts.repo),
+        sandbox,
+        concurrency: opts.concurrency,
+        only,
+        quiet: !!opts.json,
+      })
+    : await withDatabase(
+        async (pool) => {
+          const tasks = new Map((await createTaskStore(pool).list()).map((t) => [t.instance_id, t]));
+          const unknownIds = wanted.filter((p) => !tasks.has(p.instance_id)).map((p) => p.instance_id);
+          for (const id of unknownIds) console.error(`${opts.predictions}: ${id}: not an imported task (skipped)`);
+          const items = wanted
+            .filter((p) => tasks.has(p.instance_id) && p.model_patch?.trim())
+            .map((p) => ({ task: tasks.get(p.instance_id)!, patch: p.model_patch! }));
+          mkdirSync(outDir, { recursive: true });
+          const outcomes: Record<string, EvalOutcome> = {};
+          const bar = progressBar(items.length, 'evaluate', { quiet: !!opts.json });
+          try {
+            await evaluateBatch(docker, items, {
+              sandbox,
+              concurrency: opts.concurrency,
+              attempts: sandbox.infraMaxAttempts,
+              labels: { run: runId, activity: 'evaluate' },
+              onResult: (_i, item, result) => {
+                outcomes[item.task.instance_id] = result.outcome;
+                writeFileSync(
+                  join(outDir, `${item.task.instance_id.replace(/\//g, '__')}.json`),
+                  JSON.stringify(result, null, 2),
+                );
+                bar.tick(`${item.task.instance_id} ${result.outcome}`);
+              },
+            });
+          } finally {
+            bar.done();
+            // Whatever an engine hiccup left behind for this run.
+            await reapOrphans(docker, { ttlSec: 0, runId }).catch(() => undefined);
+          }
+          const datasetIds = only ? [...only].filter((id) => tasks.has(id)) : [...tasks.keys()];
+          const report = buildReport({ runId, datasetIds, predictions: wanted, outcomes, unknownIds });
+          const reportPath = join(outDir, 'report.json');
+          writeFileSync(reportPath, JSON.stringify(report, null, 2));
+          await pool.query(
+            `insert into evaluations (id, run_id, kind, checkpoint, metrics, report_path) values ($1, null, 'swe-bench', $2, $3, $4)
        on conflict (id) do update set metrics = excluded.metrics, report_path = excluded.report_path, created_at = now()`,
-        [
-          `swe-bench/${runId}`,
-          report.model_name_or_path,
-          JSON.stringify({
-            resolved: report.resolved_instances,
-            submitted: report.submitted_instances,
-            errors: report.error_instances,
-          }),
-          reportPath,
-        ],
+            [
+              `swe-bench/${runId}`,
+              report.model_name_or_path,
+              JSON.stringify({
+                resolved: report.resolved_instances,
+                submitted: report.submitted_instances,
+                errors: report.error_instances,
+              }),
+              reportPath,
+            ],
+          );
+          return { ...report, report_path: reportPath };
+        },
+        { create: true },
       );
-      return { ...report, report_path: reportPath };
-    },
-    { create: true },
-  );
   if (opts.json) printJson(report);
   else {
     console.log(`Total instances: ${report.total_instances}`);

@@ -72,6 +72,12 @@ export const SandboxSchema = z
     network: z.boolean().default(false).describe('Give rollout containers a network (off: no network at all).'),
     testTimeoutSec: positiveInt().default(900).describe('Timeout of one evaluation test run, seconds.'),
     infraMaxAttempts: positiveInt().default(3).describe('Attempts for an infrastructure error before masking.'),
+    maxFailedShare: probability()
+      .default(0.5)
+      .describe(
+        'A rollout stage fails loudly when more than this share of its rollouts failed (errors, not masked ' +
+          'infrastructure failures): a broken endpoint or task set must not pass as a small dataset. 1: never.',
+      ),
     heartbeatSec: positiveInt()
       .max(60)
       .default(4)

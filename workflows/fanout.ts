@@ -17,6 +17,7 @@ import { rolloutBatchWorkflow } from './rolloutBatch.ts';
 export const MAX_WINDOW = 1000;
 export const MAX_PARTITION = 1000;
 const REPORTS_PER_FANOUT = 20;
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
 export interface RolloutBatchSpec {
   runId: string;
@@ -180,6 +181,15 @@ export async function fanOutRollouts(spec: RolloutBatchSpec, control: Control, l
     throw ApplicationFailure.nonRetryable(
       `all ${tally.total} ${spec.stage} rollouts failed; first: ${tally.errors[0] ?? '?'}`,
       'FanOutFailed',
+    );
+  }
+  // Runs started before the setting existed keep their old rule (only all-failed fails): replays stay the same.
+  const share = spec.sandbox.maxFailedShare ?? 1;
+  if (tally.total > 0 && tally.failed / tally.total > share) {
+    throw ApplicationFailure.nonRetryable(
+      `${tally.failed} of ${tally.total} ${spec.stage} rollouts failed (${pct(tally.failed / tally.total)}, over ` +
+        `sandbox.maxFailedShare ${pct(share)}; masked ones do not count); first: ${tally.errors[0] ?? '?'}`,
+      'FailureThreshold',
     );
   }
   return tally;

@@ -7,6 +7,7 @@ import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
 import type { ToolFormat } from '../agent/protocols.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { TOOL_SPECS } from '../agent/toolSpecs.ts';
+import { exploitRolloutIds } from '../agent/exploitCheck.ts';
 import { createDifficultyActivities } from './difficulty.ts';
 import { writeJsonl } from './jsonl.ts';
 import { fetchRollouts, readTrajectoryMessages } from './rolloutRows.ts';
@@ -28,7 +29,10 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
     async buildSftDataset(input: BuildSftDatasetInput): Promise<FilterSummary> {
       const f = input.filter;
       const pool = await taskPool({ runId: input.runId, keep: f.keep });
-      const rows = await fetchRollouts(deps.pool, input.runId, f.sources);
+      const all = await fetchRollouts(deps.pool, input.runId, f.sources);
+      // Exploit-flagged trajectories (activities/agent/exploitCheck.ts) teach the exploit: never SFT data.
+      const flagged = await exploitRolloutIds(deps.pool, input.runId);
+      const rows = all.filter((r) => !flagged.has(r.id));
       const candidates = rows.map((r) => ({ ...r, rolloutId: r.id }));
       const { kept, removed } = filterSftTrajectories(candidates, pool && f.keep === 'mixed' ? new Set(pool) : null, {
         ...f,
@@ -64,6 +68,7 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
         ...Object.fromEntries(SFT_RULES.map((r) => [`removed.${r}`, removed[r]])),
         candidates: rows.length,
         unreadable,
+        'removed.exploit': all.length - rows.length,
       };
       await deps.pool.query(
         `insert into datasets (id, run_id, kind, path, rows, stats) values ($1, $2, 'sft', $3, $4, $5)

@@ -11,6 +11,7 @@ import { buildFigures, ttsCurvesOf } from './figures.ts';
 import { renderMarkdown } from './markdown.ts';
 import { svgToPng } from './png.ts';
 import { sweWorldMarkdown, sweWorldSection } from './sweWorld.ts';
+import { loadReliability, reliabilityMarkdown } from './reliability.ts';
 import { writeTrajectoryPage } from './trajectoryPage.ts';
 
 export interface WriteReportOptions extends WriteReportInput {
@@ -57,10 +58,12 @@ export async function writeReport(
     tts: curves,
     sweWorld: sweWorldSection(data),
     masked: data.maskedByReason,
+    reliability: await loadReliability(pool, input.runId),
   };
   put('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
   const reportPath = join(dir, 'report.md');
   const md = renderMarkdown({ data, curves, trajectories });
-  put('report.md', [md.trimEnd(), ...sweWorldMarkdown(summary.sweWorld), ''].join('\n'));
+  const sections = [...sweWorldMarkdown(summary.sweWorld), ...reliabilityMarkdown(summary.reliability)];
+  put('report.md', [md.trimEnd(), ...sections, ''].join('\n'));
   return { reportPath, files: files.sort(), summary };
 }

@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import { runConfigProblems } from '../workflows/checks.ts';
 import { loadRunConfig, repoRoot } from './load.ts';
+import { memoryCheck } from './memoryCheck.ts';
 import type { RunConfig } from './schema.ts';
 
 export interface CheckContext {
@@ -33,6 +34,8 @@ export function taskFilePath(config: RunConfig): string {
 
 export const CONFIG_CHECKS: ConfigCheck[] = [
   { name: 'stages', check: ({ config }) => runConfigProblems(config) },
+  // Per training stage, what one GPU holds on training.nodes x gpusPerNode; a stage that does not fit is refused.
+  memoryCheck,
   {
     name: 'tasks.file',
     // Without this a run whose task file is missing silently trains on every stored task.

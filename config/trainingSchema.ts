@@ -6,14 +6,14 @@ const positiveInt = () => z.number().int().positive();
 
 export const ArchitectureSchema = z
   .object({
-    hiddenSize: positiveInt(),
-    numLayers: positiveInt(),
-    intermediateSize: positiveInt(),
-    numHeads: positiveInt(),
-    numKvHeads: positiveInt(),
-    vocabSize: positiveInt(),
-    tieEmbeddings: z.boolean().default(false),
-    qkvBias: z.boolean().default(false),
+    hiddenSize: positiveInt().describe('hidden_size of config.json.'),
+    numLayers: positiveInt().describe('num_hidden_layers.'),
+    intermediateSize: positiveInt().describe('intermediate_size (MLP width).'),
+    numHeads: positiveInt().describe('num_attention_heads.'),
+    numKvHeads: positiveInt().describe('num_key_value_heads (GQA).'),
+    vocabSize: positiveInt().describe('vocab_size.'),
+    tieEmbeddings: z.boolean().default(false).describe('tie_word_embeddings: the output head is the embedding.'),
+    qkvBias: z.boolean().default(false).describe('q/k/v projections have a bias (Qwen2: true).'),
   })
   .strict()
   .describe('Shape of the trained model, when its name is not in core/modelShapes.ts and its config.json is not here.');

@@ -37,9 +37,14 @@ export interface MemoryEstimate {
   host: number;
 }
 
-/** Saved tensors per token of one decoder layer's forward, in units of hidden / kv / intermediate width. */
-export const LAYER_ACT = { hidden: 11, kv: 4, intermediate: 4 } as const;
-/** Bytes per vocabulary entry per token of a logits chunk: logits, log-softmax, their gradient. */
+/**
+ * Saved tensors per token of one decoder layer's forward, in units of hidden / kv / intermediate width: two RMSNorms
+ * (input and normalised output, 2h each), attention's q, k, v and output (h + 2kv + h), o_proj's input (h), and the
+ * gated MLP's gate, SiLU(gate), up and product (4i).
+ */
+export const LAYER_ACT = { hidden: 7, kv: 2, intermediate: 4 } as const;
+/** Bytes per vocabulary entry per token of a logits chunk at the loss's backward: log-softmax, its gradient, the
+ *  logits' gradient (fp32). */
 export const LOGIT_BYTES = 12;
 
 export function estimateMemory(j: JobShape): MemoryEstimate {
@@ -62,10 +67,15 @@ export function estimateMemory(j: JobShape): MemoryEstimate {
   const layer =
     tokens * act * (LAYER_ACT.hidden * h + LAYER_ACT.kv * kvDim(s) + LAYER_ACT.intermediate * s.intermediateSize);
   const inputs = s.numLayers * tokens * h * residual;
-  const kept = j.gradientCheckpointing ? (j.offloadActivations ? 0 : inputs) + layer : s.numLayers * layer + inputs;
-  // Backward holds the incoming and outgoing hidden-state gradients and the final norm's output.
-  const activations = kept + 3 * tokens * h * residual;
   const logits = Math.min(tokens, j.logitChunk) * s.vocabSize * LOGIT_BYTES;
+  // Backward holds the incoming and outgoing hidden-state gradients and the final norm's output.
+  const tail = 3 * tokens * h * residual;
+  // Without checkpointing every layer's tensors are alive when the loss's backward runs. With it, only the layer
+  // inputs are; a layer's recompute starts after the loss's backward has freed its logits, so the two peaks do not
+  // add up: the recompute counts only where it exceeds the logits.
+  const activations = j.gradientCheckpointing
+    ? (j.offloadActivations ? 0 : inputs) + tail + Math.max(0, layer - logits)
+    : s.numLayers * layer + inputs + tail;
 
   const host =
     (j.cpuOffload ? (lora ? baseBytes * P : 16 * P) / n : 0) +

@@ -8,6 +8,7 @@ import type { TrajectoryMessage } from '../../activities/contracts.ts';
 import { SFT_FORMATS, llamaFactoryDatasetInfo, sftRow, type SftFormat } from '../../activities/export/sftFormats.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { action, printJson } from '../output.ts';
+import { registerTrajectoryIo } from './trajectoriesIo.ts';
 
 const runDataset = (run: string) => join(loadSettings().artifactsDir, 'runs', run, 'datasets', 'sft.jsonl');
 
@@ -57,6 +58,8 @@ export function registerExport(program: Command): void {
         else console.log(`${r.rows} row(s) (${r.withTools} with tools) -> ${r.path}`);
       }),
     );
+
+  registerTrajectoryIo(exp, program);
 
   exp
     .command('checkpoint')

@@ -1,0 +1,121 @@
+// Trajectories out to SWE-agent, OpenHands and mini-swe-agent files and back in: each file has the shape its tool
+// reads (checked field by field below), and an imported file is a trajectory of ours again — the same tool calls
+// where the format can say them, the same observations and exit codes, the same submitted patch.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { asShell } from '../../activities/export/trajectoryActions.ts';
+import { TRAJECTORY_FORMATS, exportTrajectory, importTrajectory } from '../../activities/export/trajectoryFormats.ts';
+import { PATCH, nativeTrajectory } from '../fixtures/exportTrajectories.ts';
+
+const info = { instanceId: 'fixture__calc-1', model: 'teacher', patch: PATCH, exitStatus: 'submitted' };
+type Obj = Record<string, unknown>;
+const calls = (ms: ReturnType<typeof nativeTrajectory>) =>
+  ms.flatMap((m) =>
+    (m.tool_calls ?? []).map((c) => ({ name: c.function.name, args: JSON.parse(c.function.arguments) })),
+  );
+
+describe('export', () => {
+  it('swe-agent: history with tool calls of its own tools, one trajectory step per action, the submission', () => {
+    const t = exportTrajectory(nativeTrajectory(), info, 'swe-agent') as Obj;
+    const steps = t.trajectory as Obj[];
+    expect(steps.map((s) => s.action)).toEqual([
+      "search_dir --search_term 'def add' --dir '/testbed'",
+      "str_replace_editor 'str_replace' '/testbed/calc/ops.py' --old_str 'return a - b' --new_str 'return a + b'",
+      'python -m pytest -q tests',
+      'submit',
+    ]);
+    expect(steps[2]!.observation).toBe('3 passed in 0.01s');
+    expect((t.info as Obj).submission).toBe(PATCH);
+    const names = (t.history as Obj[]).flatMap((h) =>
+      ((h.tool_calls as Obj[]) ?? []).map((c) => (c.function as Obj).name),
+    );
+    expect(names).toEqual(['search_dir', 'str_replace_editor', 'bash', 'submit']);
+  });
+
+  it('mini-swe-agent: one bash block per reply, <returncode>/<output> observations', () => {
+    const t = exportTrajectory(nativeTrajectory(), info, 'mini-swe-agent') as {
+      messages: Obj[];
+      trajectory_format: string;
+    };
+    expect(t.trajectory_format).toBe('mini-swe-agent-1');
+    const replies = t.messages.filter((m) => m.role === 'assistant').map((m) => String(m.content));
+    expect(replies).toHaveLength(4);
+    for (const r of replies) expect(r.match(/```bash\n/g)).toHaveLength(1);
+    expect(replies[0]).toMatch(/^Let me find add\(\)\.\n\n```bash\ngrep -rn -F -- 'def add' '\/testbed'\n```$/);
+    expect(t.messages[5]!.content).toBe(
+      '<returncode>0</returncode>\n<output>\nThe file /testbed/calc/ops.py has been edited.\n</output>',
+    );
+  });
+
+  it('mini-swe-agent: the edit command does what file_editor did', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mini-edit-'));
+    writeFileSync(join(dir, 'ops.py'), 'def add(a, b):\n    return a - b\n');
+    const edit = nativeTrajectory()[4]!.tool_calls![0]!;
+    const cmd = asShell({
+      ...edit,
+      function: {
+        ...edit.function,
+        arguments: edit.function.arguments.replace('/testbed/calc/ops.py', join(dir, 'ops.py')),
+      },
+    });
+    execFileSync('bash', ['-c', cmd]);
+    expect(readFileSync(join(dir, 'ops.py'), 'utf8')).toBe('def add(a, b):\n    return a + b\n');
+  });
+
+  it('openhands: run / edit / finish actions with observations caused by them', () => {
+    const events = exportTrajectory(nativeTrajectory(), info, 'openhands') as Obj[];
+    expect(events.map((e) => e.action ?? `obs:${e.observation}`)).toEqual([
+      'system',
+      'message',
+      'run',
+      'obs:run',
+      'edit',
+      'run',
+      'obs:edit',
+      'obs:run',
+      'finish',
+    ]);
+    const edit = events[4]!;
+    expect(edit.args).toMatchObject({ command: 'str_replace', path: '/testbed/calc/ops.py', old_str: 'return a - b' });
+    expect(events[6]!.cause).toBe(4);
+    expect((events[8]!.args as Obj).outputs).toEqual({ git_patch: PATCH });
+  });
+});
+
+describe('import', () => {
+  it.each(TRAJECTORY_FORMATS)('%s: a round trip keeps the observations, exit codes and the patch', (format) => {
+    const back = importTrajectory(
+      JSON.parse(JSON.stringify(exportTrajectory(nativeTrajectory(), info, format))),
+      format,
+    );
+    expect(back.patch).toBe(PATCH);
+    const tools = back.messages.filter((m) => m.role === 'tool').map((m) => m.content);
+    expect(tools).toContain('3 passed in 0.01s');
+    expect(back.messages.filter((m) => m.role === 'assistant').every((m) => m.tool_calls?.length)).toBe(true);
+    // Every observation answers a call made before it.
+    const ids = new Set<string>();
+    for (const m of back.messages) {
+      m.tool_calls?.forEach((c) => ids.add(c.id));
+      if (m.role === 'tool') expect(ids.has(m.tool_call_id!)).toBe(true);
+    }
+  });
+
+  it('swe-agent and openhands keep the editor call itself; mini-swe-agent gets its shell equivalent', () => {
+    const edit = calls(nativeTrajectory())[1];
+    for (const format of ['swe-agent', 'openhands'] as const) {
+      const back = importTrajectory(exportTrajectory(nativeTrajectory(), info, format), format);
+      expect(calls(back.messages)).toContainEqual(edit);
+    }
+    const mini = importTrajectory(exportTrajectory(nativeTrajectory(), info, 'mini-swe-agent'), 'mini-swe-agent');
+    expect(calls(mini.messages).map((c) => c.name)).toEqual(['bash', 'bash', 'bash', 'submit']);
+  });
+
+  it('names what is missing', () => {
+    expect(() => importTrajectory({}, 'swe-agent')).toThrow(/history/);
+    expect(() => importTrajectory({}, 'mini-swe-agent')).toThrow(/messages/);
+    expect(() => importTrajectory({}, 'openhands')).toThrow(/list of events/);
+  });
+});

@@ -203,3 +203,13 @@ def test_two_mini_batches_are_two_updates_per_epoch(tiny_model, tmp_path, capfd)
     m = run_inprocess(grpo, "grpo-step", cfg, capfd)[-1]["metrics"]
     # The second mini-batch of epoch 1 already meets updated weights: its ratio is off 1.
     assert m["updates"] == 4 and m["groups"] == 2 and m["ratio_max"] > 1
+
+
+def test_the_papers_defaults_are_pinned():
+    # SWE-Master: eps 0.2 / 0.28 (clip-higher), no KL term (the step takes no KL coefficient at all), one update per
+    # iteration unless configured, and pi_old from the sampler. A changed default fails here.
+    spec = grpo.SPEC
+    assert (spec["eps_low"].default, spec["eps_high"].default) == (0.2, 0.28)
+    assert not any("kl" in name for name in spec)
+    assert (spec["ppo_epochs"].default, spec["mini_batches"].default, spec["tis_cap"].default) == (1, 1, 0.0)
+    assert spec["old_logprobs"].default == "sampler"

@@ -72,6 +72,8 @@ export interface TrainSftInput {
    */
   outDir: string;
   sft: RunConfig['stages']['sft'];
+  /** How the trainer spreads the model (FSDP, LoRA, checkpointing...); absent in histories from before it existed. */
+  training?: RunConfig['training'];
 }
 
 export interface GrpoStepInput {
@@ -83,6 +85,8 @@ export interface GrpoStepInput {
   /** Empty: <artifacts>/runs/<runId>/rl/iter-<iteration>. Relative: under the worker's artifacts dir. */
   outDir: string;
   rl: RunConfig['stages']['rl'];
+  /** How the trainer spreads the model (FSDP, LoRA, checkpointing...); absent in histories from before it existed. */
+  training?: RunConfig['training'];
 }
 
 export interface TrainVerifierInput {
@@ -93,6 +97,8 @@ export interface TrainVerifierInput {
   /** Empty: <artifacts>/runs/<runId>/verifier. Relative: under the worker's artifacts dir. */
   outDir: string;
   cfg: RunConfig['stages']['sweWorld'];
+  /** How the trainer spreads the model (FSDP, LoRA, checkpointing...); absent in histories from before it existed. */
+  training?: RunConfig['training'];
   /** A second verifier of the run (the baseline): its checkpoint id and default dir carry this name. */
   name?: string;
 }

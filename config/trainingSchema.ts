@@ -45,7 +45,12 @@ export const TrainingSchema = z
     microBatchSize: positiveInt()
       .default(1)
       .describe('Sequences per GPU per forward; gradient accumulation makes up the global batch.'),
-    gradientCheckpointing: z.boolean().default(true).describe('Keep only each layer input; recompute the rest.'),
+    gradientCheckpointing: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Keep only each layer input; recompute the rest (the plan suggests it first when a stage does not fit).',
+      ),
     offloadActivations: z
       .boolean()
       .default(false)

@@ -107,6 +107,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         outDir,
         worldSize,
         originalMaxPositions: i.sft.yarnFactor ? maxPositions(baseModel) : undefined,
+        training: i.training,
       });
       const what = `sft (${i.stage}) of run ${i.runId}`;
       const r = await trainAndRecord(
@@ -121,7 +122,13 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         ? artifact(i.outDir)
         : trainingPaths.rlIteration(settings.artifactsDir, i.runId, i.iteration);
       const model = await resolveModel(deps, i.model, artifact);
-      const config = grpoTrainerConfig({ rl: i.rl, model, batchPath: artifact(i.batchPath), outDir });
+      const config = grpoTrainerConfig({
+        rl: i.rl,
+        model,
+        batchPath: artifact(i.batchPath),
+        outDir,
+        training: i.training,
+      });
       const what = `grpo-step of run ${i.runId} iteration ${i.iteration}`;
       const stageKey = `rl/iter-${i.iteration}`;
       const r = await trainAndRecord(
@@ -147,6 +154,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         baseModel: await resolveModel(deps, i.baseModel, artifact),
         datasetPath: artifact(i.datasetPath),
         outDir,
+        training: i.training,
       });
       const what = `train-verifier (${i.kind}) of run ${i.runId}`;
       const r = await trainAndRecord(

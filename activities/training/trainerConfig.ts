@@ -2,11 +2,27 @@
 // the activity reads what it needs from disk (the base model's context length) and passes it in. The trainer
 // rejects unknown fields, so a name mistyped here fails loudly in the trainer instead of training on a default.
 import type { RunConfig } from '../../config/schema.ts';
+import type { TrainingConfig } from '../../config/trainingSchema.ts';
 
 export type SftStageConfig = RunConfig['stages']['sft'];
 export type RlStageConfig = RunConfig['stages']['rl'];
 export type SweWorldStageConfig = RunConfig['stages']['sweWorld'];
 export type TrainerConfig = Record<string, unknown>;
+
+/** The trainer's model set-up fields (trainer/swe_forge_trainer/distributed.py), shared by sft, grpo-step and
+ *  train-verifier; nothing when the input predates `training` (the trainer's defaults then apply). */
+export function setupFields(t: TrainingConfig | undefined): TrainerConfig {
+  if (!t) return {};
+  return {
+    engine: t.engine,
+    gradient_checkpointing: t.gradientCheckpointing,
+    micro_batch_size: t.microBatchSize,
+    cpu_offload: t.cpuOffload,
+    offload_activations: t.offloadActivations,
+    logit_chunk: t.logitChunk,
+    lora: t.lora.enabled ? { rank: t.lora.rank, alpha: t.lora.alpha } : null,
+  };
+}
 
 /** The trainer takes sequences per process per step; RunConfig states the global batch. */
 export function perProcessBatch(globalBatch: number, worldSize: number): number {
@@ -35,9 +51,11 @@ export function sftTrainerConfig(o: {
   /** max_position_embeddings of the base model's config.json. */
   originalMaxPositions?: number;
   seed?: number;
+  training?: TrainingConfig;
 }): TrainerConfig {
   const { sft } = o;
   return {
+    ...setupFields(o.training),
     model: o.baseModel,
     data: o.datasetPath,
     out_dir: o.outDir,
@@ -58,9 +76,11 @@ export function grpoTrainerConfig(o: {
   model: string;
   batchPath: string;
   outDir: string;
+  training?: TrainingConfig;
 }): TrainerConfig {
   // klCoef is always 0 (the schema accepts nothing else) and the trainer has no KL term, so it is not passed.
   return {
+    ...setupFields(o.training),
     model: o.model,
     batch: o.batchPath,
     out_dir: o.outDir,
@@ -82,8 +102,10 @@ export function verifierTrainerConfig(o: {
   baseModel: string;
   datasetPath: string;
   outDir: string;
+  training?: TrainingConfig;
 }): TrainerConfig {
   return {
+    ...setupFields(o.training),
     kind: o.kind,
     model: o.baseModel,
     data: o.datasetPath,

@@ -95,6 +95,7 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
         batchPath: b.batchPath,
         outDir: '', // the gpu worker derives it from (run, iteration): a retry resumes in the same dir
         rl,
+        training: config.training,
       });
       const stored: StoredCheckpoint = await pipeline.recordCheckpoint({ runId, stage: 'rl', ref });
       weights = { checkpointId: stored.checkpointId, path: stored.path };

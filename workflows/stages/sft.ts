@@ -37,6 +37,7 @@ async function sftStage({ runId, config }: StageInput, control: Control): Promis
     datasetPath: data.path,
     outDir: '',
     sft: config.stages.sft,
+    training: config.training,
   });
   const stored = await pipeline.recordCheckpoint({ runId, stage: 'sft', ref });
   control.report({ kind: 'stage', stage: 'sft', done: 1, total: 1, checkpoint: stored.checkpointId });

@@ -40,6 +40,7 @@ async function sweWorldStage(input: StageInput, control: Control): Promise<SweWo
     datasetPath: ds.path,
     outDir: '',
     cfg: sw,
+    training: config.training,
   });
   const stored = await pipeline.recordCheckpoint({ runId, stage: 'sweWorld', ref });
   const onnxDir =
@@ -70,6 +71,7 @@ async function trainAndMeasure(input: StageInput, kind: 'orm' | 'swe_world', bas
     datasetPath: data.train.path,
     outDir: '',
     cfg: sw,
+    training: config.training,
     ...(name ? { name } : {}),
   });
   const stored = await pipeline.recordCheckpoint({ runId, stage: 'sweWorld', ref });

@@ -40,9 +40,25 @@ export interface ReportData extends TrainingData {
   samples: { id: number; stage: string; taskId: string; sample: number; outcome: string | null; masked: boolean }[];
   /** Per RL iteration: checkpoint served (engine-reported) and produced, and the GRPO step's figures. */
   rlSteps?: RlIterationView[];
+  /** Per RL iteration: GRPO groups, and how many had mixed rewards (the only ones with a non-zero advantage). */
+  rlGroups?: { iteration: number; groups: number; mixed: number }[];
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** RL sample indices are (iteration - 1) * G + member (core/sampling.ts), so a group is (task, sample / G). */
+async function rlGroups(pool: pg.Pool, runId: string, config: Record<string, unknown>) {
+  const g = Number((config?.stages as { rl?: { groupSize?: number } } | undefined)?.rl?.groupSize ?? 4);
+  const { rows } = await pool.query<{ iteration: number; groups: string; mixed: string }>(
+    `select g + 1 as iteration, count(*) filter (where n >= 2) as groups, count(*) filter (where mixed) as mixed
+       from (select task_id, sample / $2 as g, count(*) filter (where not masked) as n,
+                    count(distinct reward) filter (where not masked) > 1 as mixed
+               from rollouts where run_id = $1 and stage = 'rl' group by task_id, sample / $2) x
+      group by g order by g`,
+    [runId, Math.max(1, Math.trunc(g))],
+  );
+  return rows.map((r) => ({ iteration: Number(r.iteration), groups: Number(r.groups), mixed: Number(r.mixed) }));
+}
 
 export async function loadReportData(pool: pg.Pool, runId: string, maxSamples = 12): Promise<ReportData> {
   const q = async <T extends pg.QueryResultRow>(sql: string, extra: unknown[] = []) =>
@@ -58,6 +74,7 @@ export async function loadReportData(pool: pg.Pool, runId: string, maxSamples = 
   return {
     ...(await loadTrainingData(pool, runId, run.config)),
     rlSteps: await readRlIterations(pool, runId),
+    rlGroups: await rlGroups(pool, runId, run.config),
     run: {
       runId,
       recipe: run.recipe,

@@ -117,7 +117,7 @@ export function renderMarkdown({ data: d, curves, trajectories }: MarkdownInput)
         )
       : 'No RL iterations in this run.',
   );
-  out.push(...rlStepLines(d));
+  out.push(...rlStepLines(d), ...rlGroupLines(d));
 
   out.push('', '## Masked rollouts', '', figure('masked', 'masked rollouts by reason'), '');
   out.push('Masked rollouts are infrastructure errors: left out of every rate and reward, never scored as 0.', '');
@@ -185,6 +185,23 @@ export function renderMarkdown({ data: d, curves, trajectories }: MarkdownInput)
 }
 
 /** Per GRPO step: which checkpoint answered the rollouts (as the engine said) and what the step did to the ratio. */
+/** Says plainly when RL could not learn: a group whose rewards are all equal has zero advantage, so no gradient. */
+export function rlGroupLines(d: Pick<ReportData, 'rlGroups'>): string[] {
+  const groups = d.rlGroups ?? [];
+  if (!groups.some((g) => g.groups > 0)) return []; // no group with two unmasked members: nothing to say
+  const per = groups.map((g) => `iteration ${g.iteration}: ${g.mixed} of ${g.groups}`).join('; ');
+  const out = ['', `GRPO groups with mixed rewards (the only ones that move the policy): ${per}.`];
+  if (groups.every((g) => g.mixed === 0))
+    out.push(
+      '',
+      '**No RL group had mixed rewards**: within every group all samples got the same reward (typically all 0: ' +
+        'the policy resolved none of its tasks), so every advantage was 0 and GRPO had no gradient. A flat RL ' +
+        'curve here means that, not a bug; a policy that can act on the tasks (SFT first, or the `smol` preset) ' +
+        'is needed for RL to learn.',
+    );
+  return out;
+}
+
 function rlStepLines(d: ReportData): string[] {
   const rl = (d.run.config?.stages as { rl?: { offPolicy?: boolean } } | undefined)?.rl;
   const policy = (d.run.config?.models as { policy?: { kind?: string } } | undefined)?.policy;

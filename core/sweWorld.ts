@@ -17,6 +17,11 @@ export interface SweWorldCase extends TestLists {
   patch: string;
   /** The task's test patch (the new tests' source lives here). */
   testPatch: string;
+  /**
+   * The modified files around each hunk as the evaluation container read them after the patch (wider than the
+   * patch's context lines); without them the post-patch side of each hunk stands in.
+   */
+  files?: readonly { path: string; start: number; end: number; text: string }[];
 }
 
 export interface SweWorldLimits {
@@ -94,7 +99,12 @@ export function testSources(testPatch: string): Map<string, string> {
   return out;
 }
 
-function filesSection(patch: string, maxChars: number): string {
+function filesSection(patch: string, maxChars: number, files?: SweWorldCase['files']): string {
+  if (files?.length)
+    return clip(
+      files.map((f) => `### ${f.path} (lines ${f.start}-${f.end}, after the patch)\n${f.text}`).join('\n\n'),
+      maxChars,
+    );
   const hunks = patchedHunks(patch);
   if (!hunks.length) return '(none: the candidate changes nothing)';
   const text = hunks
@@ -112,7 +122,7 @@ export function renderSweWorldContext(c: SweWorldCase, limits: Partial<SweWorldL
   return [
     `## Issue\n${clip(c.problemStatement.trim(), l.issueChars)}`,
     `## Candidate patch\n${patch}`,
-    `## Modified files around the hunks\n${filesSection(c.patch, l.filesChars)}`,
+    `## Modified files around the hunks\n${filesSection(c.patch, l.filesChars, c.files)}`,
   ].join('\n\n');
 }
 

@@ -13,6 +13,8 @@ import type { RolloutInput, RolloutSummary } from '../contracts.ts';
 import { createModelResolver } from './models.ts';
 import { ModelConfigError, ModelUnavailableError } from './protocols.ts';
 import { performRollout, type RolloutDeps, type RolloutTask } from './rollout.ts';
+import { writeContext } from './contextStore.ts';
+import { trajectoryPath } from './trajectoryStore.ts';
 
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof CancelledFailure || err instanceof ApplicationFailure) return err;
@@ -52,13 +54,17 @@ export function createRolloutDeps(deps: ActivityDeps, o: { env?: NodeJS.ProcessE
         source: task.source_path && !task.image_name ? { repoPath: task.source_path } : undefined,
       });
     },
-    evaluate: (task, patch, input: RolloutInput) =>
-      evaluatePatch(docker, task, patch, {
+    async evaluate(task, patch, input: RolloutInput) {
+      const r = await evaluatePatch(docker, task, patch, {
         sandbox: input.sandbox,
         labels: { run: input.runId, activity: `evaluate/${input.stage}/${input.sample}` },
         timeoutSec: input.sandbox.testTimeoutSec,
         source: task.source_path ? { repoPath: task.source_path } : undefined,
-      }),
+      });
+      // SWE-World's view of the code (issue 14), next to the trajectory the rollout writes.
+      await writeContext(trajectoryPath(deps.settings.artifactsDir, input), r.context);
+      return r;
+    },
   };
   return { rolloutDeps, models };
 }

@@ -42,7 +42,7 @@ export function evalFiles(
   task: TaskInstance,
   spec: ResolvedTestSpec,
   testTimeoutSec: number,
-  o: { harnessScript?: string; framed?: boolean } = {},
+  o: { harnessScript?: string; framed?: boolean; context?: string } = {},
 ): EvalFiles {
   if (o.harnessScript) return harnessEvalFiles(o.harnessScript, testTimeoutSec);
   const resets = diffFiles(task.test_patch).map((f) => {
@@ -88,6 +88,7 @@ grep -aE ${grep} $D/test.log | cut -c1-${LINE_CAP}
 mark TAIL
 tail -c ${LOG_TAIL_BYTES} $D/test.log`
 }
+${o.context ?? ''}
 echo
 mark END
 `;
@@ -139,6 +140,8 @@ export interface EvalOutput {
   logTail: string;
   /** The harness's test_output.txt (swebench rows only). */
   fullLog?: string;
+  /** Text of each CONTEXT section by index (activities/harness/contextScript.ts). */
+  context: Map<number, string>;
   complete: boolean;
 }
 
@@ -150,6 +153,7 @@ export function parseEvalOutput(output: string): EvalOutput {
     testPatchFailed: false,
     statusLines: '',
     logTail: '',
+    context: new Map(),
     complete: false,
   };
   let section = '';
@@ -163,7 +167,7 @@ export function parseEvalOutput(output: string): EvalOutput {
       else if (name === 'TESTS_EXIT') {
         out.testExit = { code: Number(args[0]), seconds: Number(args[1]), logBytes: Number(args[2]) };
       } else if (name === 'END') out.complete = true;
-      section = name ?? '';
+      section = name === 'CONTEXT' ? `CONTEXT ${args[0]}` : (name ?? '');
       continue;
     }
     (buf[section] ??= []).push(line);
@@ -172,5 +176,7 @@ export function parseEvalOutput(output: string): EvalOutput {
   out.statusLines = (buf.STATUS ?? []).join('\n');
   out.logTail = (buf.TAIL ?? []).join('\n');
   if (buf.LOG) out.fullLog = buf.LOG.join('\n');
+  for (const [key, lines] of Object.entries(buf))
+    if (key.startsWith('CONTEXT ')) out.context.set(Number(key.slice(8)), lines.join('\n'));
   return out;
 }

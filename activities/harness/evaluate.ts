@@ -18,6 +18,7 @@ import { tarFiles } from '../../infra/tar.ts';
 import { EVAL_DIR, evalFiles, LOG_TAIL_BYTES, parseEvalOutput } from './evalScript.ts';
 import { bridgeInstance, gradeLogs, graderOf, type GraderName } from './grader.ts';
 import { harnessEvalScript, type HarnessReport } from '../../infra/pybridge/index.ts';
+import { contextScript, contextWindows, readContext, type FileContext } from './contextScript.ts';
 
 export interface EvaluationResult {
   outcome: EvalOutcome;
@@ -35,6 +36,8 @@ export interface EvaluationResult {
   testOutput?: string;
   /** The swebench package's report for the instance (swebench rows). */
   harnessReport?: HarnessReport;
+  /** The modified files around each hunk, as the container read them after the patch (SWE-World's input). */
+  context?: FileContext[];
 }
 
 export interface EvaluateOptions {
@@ -127,7 +130,12 @@ async function runInContainer(
   const harnessScript = viaHarness
     ? ((await harnessEvalScript(bridgeInstance(task, task.source_instance_id))) ?? undefined)
     : undefined;
-  const files = evalFiles(task, o.spec ?? harnessTestSpec(task), timeoutSec, { harnessScript, framed: viaHarness });
+  const windows = contextWindows(patch);
+  const files = evalFiles(task, o.spec ?? harnessTestSpec(task), timeoutSec, {
+    harnessScript,
+    framed: viaHarness,
+    context: contextScript(windows),
+  });
   const stdin = tarFiles(
     [
       ['model.patch', patch],
@@ -202,6 +210,7 @@ async function runInContainer(
     logTail,
     evalScript: files.testScript,
     testOutput: `${out.statusLines}\n${out.logTail}`,
+    context: readContext(windows, out.context),
   };
   if (testsTimedOut) {
     return result('unresolved', [`tests timed out after ${timeoutSec}s`, counts, ...notes].join('; '), t0, base);

@@ -6,6 +6,7 @@
 import { simulateReport, sweWorldTexts, type SweWorldCase, type SweWorldLimits } from '../../core/sweWorld.ts';
 import { unchangedRepoRecord, type TestRecord } from '../../core/testStatuses.ts';
 import type { OrmLimits } from '../../core/verifierPrompt.ts';
+import { readContext } from '../agent/contextStore.ts';
 import { readMessages, type CandidateRow, type TaskText } from './candidates.ts';
 import { ormText } from './render.ts';
 
@@ -22,10 +23,11 @@ export interface CandidateVerdict {
 /** Anything that maps texts to P(YES): the ONNX scorer in process, or a served checkpoint's log-probs. */
 export type TextScorer = (texts: string[]) => Promise<number[]>;
 
-export function sweWorldCase(c: Pick<CandidateRow, 'patch'>, task: TaskText): SweWorldCase {
+export function sweWorldCase(c: Pick<CandidateRow, 'patch' | 'trajectoryPath'>, task: TaskText): SweWorldCase {
   return {
     problemStatement: task.problemStatement,
     patch: c.patch,
+    files: readContext(c.trajectoryPath),
     testPatch: task.testPatch,
     failToPass: task.failToPass,
     passToPass: task.passToPass,

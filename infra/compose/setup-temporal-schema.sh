@@ -2,7 +2,9 @@
 # Creates Temporal's two databases and brings their schemas to the server version's (idempotent: `create` fails
 # harmlessly on an existing database, `update-schema` applies only what is missing).
 set -eu
-tool() { temporal-sql-tool --plugin postgres12 --ep postgresql -u temporal -p 5432 "$@"; }
+# The password comes from the service environment (POSTGRES_PWD, as the server image reads it): without it every
+# call fails authentication and the retries end with no schema.
+tool() { temporal-sql-tool --plugin postgres12 --ep "${POSTGRES_SEEDS:-postgresql}" -u "${POSTGRES_USER:-temporal}" --pw "${POSTGRES_PWD:?POSTGRES_PWD is not set}" -p "${DB_PORT:-5432}" "$@"; }
 for db in temporal temporal_visibility; do
   tool --db "$db" create || true
 done

@@ -1,7 +1,8 @@
 // Calls infra/pybridge/swebench_bridge.py in the trainer venv: the maintained `swebench` package grades the
 // repositories it knows, and pyarrow reads parquet. One process per call (a batch per call where it matters).
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { InfraError } from '../../core/errors.ts';
 import { loadSettings } from '../settings.ts';
 
@@ -58,11 +59,60 @@ export function callBridge<T>(command: string, request: unknown, o: { pythonBin?
   });
 }
 
+export interface ParserTable {
+  package_version: string;
+  parsers: string[];
+  by_repo: Record<string, string>;
+}
+
+let tableMemo: { key: string; table: Promise<ParserTable> } | undefined;
+
+/** The installed package's identity without starting Python: its dist-info folder name(s) in the venv. */
+function packageKey(pythonBin: string): string {
+  const lib = join(dirname(dirname(pythonBin)), 'lib');
+  if (!existsSync(lib)) return 'none';
+  return readdirSync(lib)
+    .flatMap((py) => {
+      const site = join(lib, py, 'site-packages');
+      return existsSync(site) ? readdirSync(site).filter((n) => /^swebench-.*\.dist-info$/.test(n)) : [];
+    })
+    .sort()
+    .join(',');
+}
+
+/**
+ * Which parser the package has for which repository. Importing the package takes seconds, so the table is cached
+ * on disk per installed version (and in memory per process); a new version is asked again.
+ */
+export function harnessParserTable(): Promise<ParserTable> {
+  const settings = loadSettings();
+  const key = packageKey(settings.pythonBin);
+  if (tableMemo?.key === key) return tableMemo.table;
+  const file = join(settings.cacheDir, 'swebench-parsers.json');
+  const table = (async () => {
+    try {
+      const cached = JSON.parse(readFileSync(file, 'utf8')) as { key: string; table: ParserTable };
+      if (cached.key === key && key !== 'none') return cached.table;
+    } catch {
+      // no cache yet, or an unreadable one: ask the package
+    }
+    const fresh = await callBridge<ParserTable>('table', {});
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ key, table: fresh }));
+    return fresh;
+  })();
+  tableMemo = { key, table };
+  table.catch(() => (tableMemo = undefined));
+  return table;
+}
+
 /** For each row: does the installed swebench package have a log parser for it (named by the row, or the one it
  * maps the repository to)? */
 export async function knownToHarness(rows: { repo: string; log_parser?: string }[]): Promise<boolean[]> {
   if (!rows.length) return [];
-  return (await callBridge<{ known: boolean[] }>('known', { rows })).known;
+  const t = await harnessParserTable();
+  const names = new Set(t.parsers);
+  return rows.map((r) => (r.log_parser !== undefined && names.has(r.log_parser)) || Object.hasOwn(t.by_repo, r.repo));
 }
 
 /** The row's own eval script as the harness runs it, or null when the row carries none (older exports). */

@@ -1,6 +1,7 @@
 """swe-forge's door into the maintained `swebench` package (and pyarrow), for the TypeScript side.
 
 One JSON request on stdin, one JSON answer on stdout. Commands (argv[1]):
+  table   {}                                        -> {"package_version", "parsers": [...], "by_repo": {repo: parser}}
   known   {"rows": [{"repo", "log_parser"?}]}       -> {"known": [bool, ...], "package_version": str}
   script  {"instance": {...}}                       -> {"eval_script": str | null} (the row's own, as run)
   grade   {"items": [{"instance", "log", "model_patch"}]} -> {"reports": [get_eval_report(...)[id], ...]}
@@ -57,6 +58,11 @@ def _version():
         return version("swebench")
     except Exception:  # noqa: BLE001 - only informational
         return "unknown"
+
+
+def table(_req):
+    registry, by_repo = _parsers()
+    return {"package_version": _version(), "parsers": sorted(registry), "by_repo": by_repo}
 
 
 def known(req):
@@ -150,7 +156,7 @@ def toml(req):
         return {"data": _plain(tomllib.load(f))}
 
 
-COMMANDS = {"known": known, "script": script, "grade": grade, "parquet": parquet, "toml": toml}
+COMMANDS = {"table": table, "known": known, "script": script, "grade": grade, "parquet": parquet, "toml": toml}
 
 
 def main():

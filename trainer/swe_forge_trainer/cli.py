@@ -10,7 +10,7 @@ import os
 import sys
 import traceback
 
-from . import config, events
+from . import config, events, tracking
 from .config import ConfigError
 from .runtime import STOP, Terminated, set_threads
 
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f".{COMMANDS[command]}", __package__)
         cfg = config.parse(command, config.load_file(path), module.SPEC)
         set_threads()
+        tracking.start(command, cfg)
         module.run(cfg)
         return 0
     except ConfigError as err:
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc(file=sys.stderr)
         return _fail("internal", f"{type(err).__name__}: {err}", 1)
     finally:
+        tracking.stop()
         _shutdown_distributed()
 
 

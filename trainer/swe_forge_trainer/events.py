@@ -18,6 +18,7 @@ from typing import Any
 _lock = threading.Lock()
 _stream = None
 _enabled = True
+_listeners: list = []  # tracking.Tracker instances: they see every event rank 0 emits
 
 log = logging.getLogger("swe_forge_trainer")
 
@@ -55,11 +56,26 @@ def _clean(value: Any) -> Any:
 def emit(event: str, **fields: Any) -> None:
     if not _enabled:
         return
-    line = json.dumps({"event": event, **_clean(fields)}, allow_nan=False, ensure_ascii=False)
+    cleaned = _clean(fields)
+    line = json.dumps({"event": event, **cleaned}, allow_nan=False, ensure_ascii=False)
     with _lock:
         stream = _stream or sys.__stdout__
         stream.write(line + "\n")
         stream.flush()
+    for listener in list(_listeners):
+        try:
+            listener(event, cleaned)
+        except Exception as err:  # noqa: BLE001 - a tracking backend must never fail the training it watches
+            log.warning("tracking: %s: %s", type(err).__name__, err)
+
+
+def add_listener(fn) -> None:
+    _listeners.append(fn)
+
+
+def remove_listener(fn) -> None:
+    if fn in _listeners:
+        _listeners.remove(fn)
 
 
 def setup_logging() -> None:

@@ -9,6 +9,7 @@ import { loadCheckedConfig } from '../../config/checks.ts';
 import { SA, statusQuery } from '../../workflows/definitions.ts';
 import { runDetails, runSummary } from '../../workflows/details.ts';
 import { action, printJson } from '../output.ts';
+import { green, red } from '../colour.ts';
 import { progressView } from '../runProgress.ts';
 import { withClient } from '../temporalClient.ts';
 
@@ -87,8 +88,11 @@ export async function startPipeline(client: Client, runId: string, config: RunCo
 export function finish(runId: string, workflowId: string, r: WatchResult, json?: boolean): void {
   if (json)
     printJson({ runId, workflowId, status: r.ok ? 'completed' : 'failed', ...(r.error ? { error: r.error } : {}) });
-  else if (r.ok) console.log(`run ${runId} completed`);
-  else console.error(`run ${runId} failed: ${r.error}\nresume it with \`swe-forge resume ${runId}\``);
+  else if (r.ok) console.log(green(`run ${runId} completed`));
+  else
+    console.error(
+      `${red(`run ${runId} failed`, process.stderr)}: ${r.error}\nresume it with \`swe-forge resume ${runId}\``,
+    );
   // Exit now rather than via process.exitCode: embedded Postgres's exit hook (when loaded) resets that to 0.
   if (!r.ok) process.exit(1);
 }

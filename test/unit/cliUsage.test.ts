@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { green, useColour } from '../../cli/colour.ts';
 import { intFlag, secondsFlag } from '../../cli/flags.ts';
 import { CONFIG_CHECKS } from '../../config/checks.ts';
 import { loadRunConfig } from '../../config/load.ts';
@@ -35,6 +36,17 @@ describe('flag parsers', () => {
     expect(secondsFlag()('1h')).toBe(3600);
     expect(secondsFlag()('30s')).toBe(30);
     for (const bad of ['15x', 'm', '-5', '0', '1.5h']) expect(() => secondsFlag()(bad)).toThrow(/seconds/);
+  });
+});
+
+describe('colour', () => {
+  it('only on a TTY, never with NO_COLOR, FORCE_COLOR overrides the TTY check', () => {
+    expect(useColour({ isTTY: true }, {})).toBe(true);
+    expect(useColour({ isTTY: false }, {})).toBe(false);
+    expect(useColour({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(useColour({ isTTY: true }, { NO_COLOR: '1', FORCE_COLOR: '1' })).toBe(false);
+    expect(useColour({ isTTY: false }, { FORCE_COLOR: '1' })).toBe(true);
+    expect(green('ok', { isTTY: false })).toBe('ok');
   });
 });
 

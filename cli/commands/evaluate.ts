@@ -19,6 +19,7 @@ import { progressBar } from '../progress.ts';
 import { action, printJson } from '../output.ts';
 import { intFlag, secondsFlag } from '../flags.ts';
 import { evaluateOnDataset } from './evaluateDataset.ts';
+import { writeInstanceLogs } from '../../activities/harness/harnessLayout.ts';
 
 function repoFlags(flags: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -116,6 +117,14 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
                   join(outDir, `${item.task.instance_id.replace(/\//g, '__')}.json`),
                   JSON.stringify(result, null, 2),
                 );
+                // The harness's per-instance files too (logs/run_evaluation/<run>/<model>/<id>/).
+                writeInstanceLogs(outDir, {
+                  runId,
+                  model: wanted.find((p) => p.instance_id === item.task.instance_id)?.model_name_or_path ?? '',
+                  instanceId: item.task.instance_id,
+                  patch: item.patch,
+                  result,
+                });
                 bar.tick(`${item.task.instance_id} ${result.outcome}`);
               },
             });

@@ -30,6 +30,13 @@ export interface Acquired {
   note?: string;
 }
 
+/**
+ * A worker shutting down gracefully cancels its activities with WORKER_SHUTDOWN; the server retries them at once.
+ * Their sandboxes stay for the retry to resume in (an abandoned one is reaped once its lease stops beating).
+ */
+export const leftForRetry = (signal?: AbortSignal) =>
+  signal?.aborted === true && (signal.reason as { message?: string } | undefined)?.message === 'WORKER_SHUTDOWN';
+
 const keyOf = (i: RolloutInput) => ({ runId: i.runId, stage: i.stage, taskId: i.taskId, sample: i.sample });
 
 /** Containers carrying exactly this rollout's labels (any attempt's). */
@@ -94,7 +101,7 @@ export async function acquireSandbox(
   }
   if (adopt && prev) {
     await killStrays(deps.docker, adopt);
-    note = `resumed at turn ${prev.turn} in sandbox ${adopt.slice(0, 12)} (attempt ${prev.attempt} stopped beating)`;
+    note = `resumed at turn ${prev.turn} in sandbox ${adopt.slice(0, 12)} (attempt ${prev.attempt} did not finish)`;
     await noteResume(deps.pool, key, attempt, prev.turn, note);
     warn?.(note, { containerId: adopt, turn: prev.turn });
     const env = SandboxEnvironment.attach(deps.docker, adopt, start);

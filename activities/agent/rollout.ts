@@ -16,7 +16,7 @@ import { DiffUnavailableError, ModelUnavailableError, type AgentResult, type Mod
 import { upsertRollout } from './rolloutStore.ts';
 import { answeredBy } from './provenance.ts';
 import { heartbeatEverySec } from '../../core/heartbeat.ts';
-import { acquireSandbox, createLeaseKeeper, type LeaseKeeper } from './resume.ts';
+import { acquireSandbox, createLeaseKeeper, leftForRetry, type LeaseKeeper } from './resume.ts';
 import { applyExploitPolicy } from '../../core/exploits.ts';
 import { checkRolloutExploits, recordExploits } from './exploitCheck.ts';
 import { trajectoryPath, writeTrajectory } from './trajectoryStore.ts';
@@ -76,8 +76,9 @@ async function containerPhase(
   const model = await deps.model(input);
   let env: SandboxEnvironment | undefined;
   // A later attempt may have adopted the sandbox (this one only looked dead): then it is not ours to remove.
+  // A worker shutting down (SIGTERM) leaves the sandbox to the retry, which resumes in it (resume.ts).
   const removeIfOwned = async () => {
-    if (env && (await lease.owns())) await env.remove();
+    if (env && !leftForRetry(hooks.signal) && (await lease.owns())) await env.remove();
   };
   const onAbort = () => void removeIfOwned().catch(() => undefined);
   hooks.signal?.addEventListener('abort', onAbort, { once: true });

@@ -40,17 +40,18 @@ function longScript(holdAt: number) {
   };
   return { seen, release: () => release(), play };
 }
-const scripts = { resume: longScript(20), gone: longScript(5) };
+const scripts = { resume: longScript(20), gone: longScript(5), term: longScript(10) };
 
 beforeAll(async () => {
   stack = await startFaultStack('resume');
   await stack.importTasks();
-  fake = await startFakeModel({ resume: scripts.resume.play, gone: scripts.gone.play });
+  fake = await startFakeModel({ resume: scripts.resume.play, gone: scripts.gone.play, term: scripts.term.play });
   await stack.startWorker('orchestrator');
 }, 600_000);
 afterAll(async () => {
   scripts.resume.release();
   scripts.gone.release();
+  scripts.term.release();
   await stack?.stop();
   await fake?.close();
   printFaultTable();
@@ -91,10 +92,11 @@ async function killMidRollout(
   script: keyof typeof scripts,
   holder: WorkerProcess,
   meanwhile = async () => {},
+  how: 'kill9' | 'stop' = 'kill9',
 ) {
   const s = scripts[script];
   const handle = await stack.startRun(run, config(run, script));
-  const holdAt = script === 'resume' ? 20 : 5;
+  const holdAt = { resume: 20, gone: 5, term: 10 }[script];
   await until(
     `the rollout at turn ${holdAt}`,
     () => (s.seen.some((x) => x.turn === holdAt) ? true : undefined),
@@ -103,7 +105,7 @@ async function killMidRollout(
   const container = (await containersOfRun(stack.docker, run)).find((c) => c.State === 'running');
   const other = await stack.startWorker('rollout');
   const killedAt = Date.now();
-  await holder.kill9();
+  await (how === 'kill9' ? holder.kill9() : holder.stop());
   await meanwhile();
   s.release();
   const next = await until('the next turn on the other worker', () => s.seen.find((x) => x.at > killedAt), 180_000, 50);
@@ -167,6 +169,7 @@ it('restarts cleanly from turn 0, and says so, when the sandbox is gone', { time
         for (const c of await containersOfRun(stack.docker, RUN))
           await stack.docker.getContainer(c.Id).remove({ force: true });
       });
+      survivor = r.other;
       expect(r.done, JSON.stringify(r.done)).toMatchObject({ ok: true });
       const rows = await rolloutRows(stack.base.pool!, RUN, 'distill');
       const l = await lease(RUN);
@@ -177,6 +180,30 @@ it('restarts cleanly from turn 0, and says so, when the sandbox is gone', { time
       expect(l.note).toMatch(/is gone: restarted from turn 0/);
       expect(l.container_id).not.toBe(r.container?.Id);
       expect(redone(scripts.gone.seen)).toBe(6);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ exit_reason: 'submitted', attempt: 2 });
+    },
+  );
+});
+
+it('resumes in the same sandbox after a graceful stop (SIGTERM) of the worker', { timeout: 600_000 }, async () => {
+  await scenario(
+    '8b. SIGTERM the rollout worker at turn 10 (graceful stop, as `swe-forge down` does)',
+    'the stopping worker leaves the sandbox (WORKER_SHUTDOWN); the retry resumes in it from turn 10: at most 1 turn redone; one row',
+    FILE,
+    async ({ saw }) => {
+      const RUN = 'faults-resume-term';
+      const holder = survivor ?? (await stack.startWorker('rollout'));
+      const r = await killMidRollout(RUN, 'term', holder, undefined, 'stop');
+      expect(r.done, JSON.stringify(r.done)).toMatchObject({ ok: true });
+      const rows = await rolloutRows(stack.base.pool!, RUN, 'distill');
+      const l = await lease(RUN);
+      saw(
+        `SIGTERM at turn 10 -> next turn after ${r.failoverSec.toFixed(1)} s; ${redone(scripts.term.seen)} turn(s) redone; lease: attempt ${l.attempt}, ${l.note}; same container ${l.container_id === r.container?.Id}; ${rows.length} row, exit ${rows[0]?.exit_reason}`,
+      );
+      expect(l).toMatchObject({ attempt: 2, resumes: 1, resumed_from_turn: 10, restarts: 0 });
+      expect(l.container_id).toBe(r.container?.Id);
+      expect(redone(scripts.term.seen)).toBeLessThanOrEqual(1);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ exit_reason: 'submitted', attempt: 2 });
     },

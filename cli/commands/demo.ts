@@ -8,15 +8,18 @@ import type { Command } from 'commander';
 import { SweForgeError } from '../../core/errors.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { readStackState } from '../../infra/stack.ts';
-import { action } from '../output.ts';
+import { action, printJson } from '../output.ts';
 import { printSummary, type ReportSummary } from '../demoSummary.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'swe-forge.mjs');
 
+/** With --json every step's output goes to stderr, so stdout carries the one JSON line at the end. */
+let toStderr = false;
+
 function step(args: string[]): Promise<void> {
-  console.log(`\n$ swe-forge ${args.join(' ')}`);
+  (toStderr ? console.error : console.log)(`\n$ swe-forge ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['inherit', toStderr ? 2 : 'inherit', 'inherit'] });
     child.once('error', reject);
     child.once('exit', (code, signal) =>
       code === 0
@@ -36,8 +39,10 @@ export function registerDemo(program: Command): void {
     .description('Bring the stack up and run the demo preset through every stage, then print the report summary')
     .option('--config <file>', 'run config', 'config/presets/demo.yaml')
     .option('--keep', 'leave the stack running afterwards (to browse the run in the Temporal UI)')
+    .option('--json', 'steps print to stderr; stdout gets one line { runId, report, summary }')
     .action(
-      action(async (opts: { config: string; keep?: boolean }) => {
+      action(async (opts: { config: string; keep?: boolean; json?: boolean }) => {
+        toStderr = !!opts.json;
         const settings = loadSettings();
         const startedStack = !readStackState(settings);
         if (startedStack) await step(['up', '--detach']);
@@ -49,12 +54,21 @@ export function registerDemo(program: Command): void {
           await step(['run', '--config', opts.config, '--run-id', runId]);
           await step(['report', runId]);
           const summaryFile = join(settings.artifactsDir, 'runs', runId, 'reports', 'summary.json');
-          if (existsSync(summaryFile)) printSummary(JSON.parse(readFileSync(summaryFile, 'utf8')) as ReportSummary);
-          console.log(`\nreport: ${join(settings.artifactsDir, 'runs', runId, 'reports', 'report.md')}`);
+          const summary = existsSync(summaryFile)
+            ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as ReportSummary)
+            : null;
+          const report = join(settings.artifactsDir, 'runs', runId, 'reports', 'report.md');
+          if (opts.json) printJson({ runId, report, summary });
+          else {
+            if (summary) printSummary(summary);
+            console.log(`\nreport: ${report}`);
+          }
         } finally {
           if (startedStack && !opts.keep) {
             await step(['down']);
-            console.log('(the run stays in .swe-forge/: `swe-forge up` brings the UI back with it)');
+            (toStderr ? console.error : console.log)(
+              '(the run stays in .swe-forge/: `swe-forge up` brings the UI back with it)',
+            );
           }
         }
       }),

@@ -8,6 +8,7 @@ import { createPool, waitForDatabase } from '../infra/postgres.ts';
 import { embeddedDatabaseUrl } from '../infra/settings.ts';
 import { connectDocker } from '../infra/docker.ts';
 import { liveContainers } from '../activities/agent/leaseStore.ts';
+import { installMetrics } from './metrics.ts';
 import { startReaper } from './reaper.ts';
 
 /** A rollout lease that beat this recently is live (it beats every sandbox.heartbeatSec, at most 60 s). */
@@ -23,6 +24,8 @@ export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
   // Queries wait out a Postgres restart instead of failing the activity (infra/postgres.ts PoolOptions).
   const pool = createPool(dbUrl, 10, { outageMs: 60_000 });
   const docker = roles.includes('rollout') ? await connectDocker(settings.dockerHost) : undefined;
+  const metrics = installMetrics(); // before the first connection: the Runtime is created with it
+  if (metrics) console.log(`[worker] Temporal SDK metrics for Prometheus at http://${metrics}/metrics`);
   const connection = await connectWorker(settings.temporal);
   const live = () => liveContainers(pool, LIVE_LEASE_SEC);
   const reaper = docker

@@ -133,3 +133,44 @@ def test_two_rank_fsdp_grpo_step_equals_one_process(tiny_model, tmp_path, capfd)
     for key in ("loss", "loss_last_epoch", "clip_fraction", "tokens", "assistant_turns", "updates"):
         assert sharded["metrics"][key] == pytest.approx(single["metrics"][key], abs=1e-6), key
     assert max_diff(weights(sharded["checkpoint"]), weights(single["checkpoint"])) < 1e-5
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def _rank_pid(torchrun_pid: int, rank: int) -> int:
+    for pid in _children(torchrun_pid):
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            if f"RANK={rank}".encode() in fh.read().split(b"\0"):
+                return pid
+    raise AssertionError(f"no rank {rank} under torchrun {torchrun_pid}")
+
+
+def test_a_killed_rank_fails_the_job_and_the_rerun_resumes(tiny_model, sft_data, tmp_path):
+    import json
+    import signal
+
+    raw = {**base_raw(tiny_model, sft_data), "steps": 40, "batch_size": 2, "out_dir": str(tmp_path / "out")}
+    path = write_config(tmp_path, raw, "kill.json")
+    cmd = [TORCHRUN, "--standalone", "--nproc_per_node=2", "-m", "swe_forge_trainer", "sft", "--config", str(path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env())
+    for line in proc.stdout:  # rank 0's events; kill rank 1 once a checkpoint exists
+        if line.startswith("{") and json.loads(line)["event"] == "checkpoint":
+            os.kill(_rank_pid(proc.pid, 1), signal.SIGKILL)
+            break
+    proc.communicate(timeout=300)
+    assert proc.returncode not in (0, 143)  # a failure the activity retries (TrainerFailed / TrainerKilled)
+    saved = sorted(os.listdir(tmp_path / "out" / "checkpoints"))
+    assert saved and all(not s.endswith(".tmp") for s in saved)
+    rerun = torchrun(tmp_path, "sft", {**raw, "steps": int(saved[-1].split("-")[1]) + 1}, "rerun")
+    assert rerun[-1]["metrics"]["resumed_from_step"] == int(saved[-1].split("-")[1])

@@ -18,6 +18,7 @@ import {
 } from '../../core/task.ts';
 import { assignGraders } from '../harness/grader.ts';
 import { readTaskRows, type FileFormat } from './readRows.ts';
+import { ensureMirror, isRemoteSource } from './remoteSource.ts';
 
 const run = promisify(execFile);
 
@@ -81,6 +82,8 @@ async function missingCommits(source: string, commits: string[]): Promise<string
 export interface ImportOptions {
   /** The published image of a row that names none (`--image-family`). */
   imageFamily?: (instanceId: string) => string;
+  /** Where URL sources are mirrored (default: the settings' cache folder). */
+  cacheDir?: string;
 }
 
 export async function prepareImport(
@@ -94,14 +97,25 @@ export async function prepareImport(
   const parsed = parseTaskEntries(read.entries);
   const errors = [...read.errors, ...parsed.errors];
   const rows: PreparedImport['rows'] = [];
-  const byRepo = new Map<string, { source?: string; spec?: InstallConfig }>();
+  const byRepo = new Map<string, { source?: string; spec?: InstallConfig; cloneError?: string }>();
   for (const { line, task } of parsed.tasks) {
     if (!task.image_name && o.imageFamily) task.image_name = o.imageFamily(task.instance_id);
     let info = byRepo.get(task.repo);
     if (!info) {
       const given = repos[task.repo];
-      const source = given ? resolve(given) : defaultSourceCandidates(dir, task.repo).find((p) => existsSync(p));
-      byRepo.set(task.repo, (info = { source, spec: findSpec(dir, task.repo) }));
+      let source: string | undefined;
+      let cloneError: string | undefined;
+      if (given && isRemoteSource(given)) {
+        // A URL: one mirror per repository in the cache, fetched again on a later import.
+        source = await ensureMirror(task.repo, given, o.cacheDir).catch((err: Error) => void (cloneError = err.message));
+      } else {
+        source = given ? resolve(given) : defaultSourceCandidates(dir, task.repo).find((p) => existsSync(p));
+      }
+      byRepo.set(task.repo, (info = { source: source ?? undefined, spec: findSpec(dir, task.repo), cloneError }));
+    }
+    if (info.cloneError) {
+      errors.push({ line, field: 'repo', message: info.cloneError });
+      continue;
     }
     if (info.source && !existsSync(info.source)) {
       errors.push({ line, field: 'repo', message: `source ${info.source} for ${task.repo} does not exist` });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reversePatch } from '../../core/taskFormats.ts';
 import { resolveTestSpec, testCommandLine } from '../../core/testSpec.ts';
 import { prepareImport } from '../../activities/tasks/importFile.ts';
+import { mirrorPath } from '../../activities/tasks/remoteSource.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { makeCalcRepo, type CalcRepo } from '../fixtures/calcRepo.ts';
@@ -151,6 +152,41 @@ describe('formats', () => {
       problem_statement: 'Fix add().\n',
       image_name: 'swebench/sweb.eval.x86_64.fixture_1776_calc-hb-1:latest',
     });
+  });
+});
+
+describe('sources by URL', () => {
+  it('cloned once into a mirror per repository, fetched again on the next import; an unreachable URL is a row error', async () => {
+    const cache = join(stack.dir, 'cache');
+    const file = join(dir, 'url.jsonl');
+    writeFileSync(file, JSON.stringify(calcRow()));
+    const url = `file://${repo.dir}`;
+    const first = await prepareImport(file, { 'fixture/calc': url }, { cacheDir: cache });
+    expect(first.errors).toEqual([]);
+    expect(first.rows[0]!.sourcePath).toBe(mirrorPath('fixture/calc', cache));
+    // A commit made upstream after the first clone: the second import fetches it.
+    execFileSync('git', [
+      '-C',
+      repo.dir,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@x',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'later',
+    ]);
+    const later = execFileSync('git', ['-C', repo.dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    writeFileSync(file, JSON.stringify({ ...calcRow(), base_commit: later }));
+    expect((await prepareImport(file, { 'fixture/calc': url }, { cacheDir: cache })).errors).toEqual([]);
+    const gone = await prepareImport(
+      file,
+      { 'fixture/calc': `file://${dir}/no-such-repo` },
+      { cacheDir: join(cache, 'x') },
+    );
+    expect(gone.errors.map((e) => [e.field, e.message.startsWith('cannot clone file://')])).toEqual([['repo', true]]);
   });
 });
 

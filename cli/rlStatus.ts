@@ -1,6 +1,8 @@
 // The `rl` part of `swe-forge status RUN --json`: per iteration the checkpoint that answered the rollouts (as the
 // serving engine reported it), the checkpoint the step produced and the GRPO step's figures, read from Postgres.
 import { readRlIterations, type RlIterationView } from '../activities/pipeline/rlIterations.ts';
+import { loadSettings } from '../infra/settings.ts';
+import { readStackState } from '../infra/stack.ts';
 import { withDatabase } from './database.ts';
 
 export interface RlStatus {
@@ -11,6 +13,14 @@ export interface RlStatus {
 }
 
 export async function rlStatus(runId: string): Promise<RlStatus> {
+  // A status query must not start (or fight over) an embedded Postgres: read only a database that is already up.
+  const settings = loadSettings();
+  if (!settings.databaseUrl && !readStackState(settings)?.databaseUrl)
+    return {
+      offPolicy: false,
+      iterations: [],
+      error: 'rl iterations unavailable: no running database (DATABASE_URL or `swe-forge up`)',
+    };
   try {
     return await withDatabase(async (pool) => {
       const { rows } = await pool.query<{ off: boolean | null }>(
@@ -20,6 +30,7 @@ export async function rlStatus(runId: string): Promise<RlStatus> {
       return { offPolicy: rows[0]?.off === true, iterations: await readRlIterations(pool, runId) };
     });
   } catch (err) {
-    return { offPolicy: false, iterations: [], error: `rl iterations unavailable: ${(err as Error).message}` };
+    const message = err instanceof Error ? err.message : String(err);
+    return { offPolicy: false, iterations: [], error: `rl iterations unavailable: ${message}` };
   }
 }

@@ -5,13 +5,15 @@ import { defaultPayloadConverter, type Client, type WorkflowHandle } from '@temp
 import { WORKFLOW_TYPES, runWorkflowId } from '../../core/constants.ts';
 import { InputError } from '../../core/errors.ts';
 import { loadRunConfig } from '../../config/load.ts';
+import { loadSettings } from '../../infra/settings.ts';
+import { readStackState } from '../../infra/stack.ts';
 import type { PipelineInput } from '../../workflows/pipeline.ts';
 import { SA, pauseSignal, resumeSignal, statusQuery, type PipelineStatus } from '../../workflows/definitions.ts';
 import { action, printJson } from '../output.ts';
+import { intFlag } from '../flags.ts';
 import { renderProgress } from '../runProgress.ts';
 import { rlStatus } from '../rlStatus.ts';
 import { withClient } from '../temporalClient.ts';
-import { intFlag } from '../flags.ts';
 import { finish, startPipeline, watchRun } from './run.ts';
 
 const runIdOf = (workflowId: string) => workflowId.replace(/^run-/, '');
@@ -73,6 +75,8 @@ export function registerRuns(program: Command): void {
       action((runId: string, opts: { json?: boolean }) =>
         withClient(async (client) => {
           const { handle, status } = await execution(client, runId);
+          // Workers of a local `swe-forge up`, with the restarts its supervisor made.
+          const workers = readStackState(loadSettings())?.workers;
           const s = await queryStatus(handle).catch((err: Error) => err);
           if (opts.json)
             return printJson({
@@ -82,8 +86,14 @@ export function registerRuns(program: Command): void {
               status: s instanceof Error ? null : s,
               ...(s instanceof Error ? { error: s.message } : {}),
               rl: await rlStatus(runId),
+              ...(workers ? { workers } : {}),
             });
           console.log(`${handle.workflowId}: ${status}`);
+          for (const w of workers ?? [])
+            if (w.restarts)
+              console.log(
+                `worker ${w.role}: restarted ${w.restarts}x (last exit ${w.lastExit?.signal ?? w.lastExit?.code})`,
+              );
           if (s instanceof Error) throw new InputError(`status: ${s.message}`);
           console.log(renderProgress(s).join('\n'));
         }),

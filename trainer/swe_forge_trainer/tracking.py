@@ -104,6 +104,10 @@ def start(command: str, cfg) -> None:
     if not names:
         return
     out_dir = getattr(cfg, "out_dir", None)
+    # Commands without an output folder (serve, serve-llama, conversions) train nothing: tracking them would only
+    # drop event files into the working directory.
+    if not out_dir and not os.environ.get("SWE_FORGE_TRACKING_DIR"):
+        return
     run_name = os.environ.get("SWE_FORGE_RUN_ID") or os.path.basename(os.path.normpath(out_dir or command))
     tracker = Tracker(command, out_dir, names, f"{run_name}/{command}")
     _active.append(tracker)

@@ -99,7 +99,15 @@ describe('rollout activity (real Docker, scripted policy server over HTTP)', () 
     expect(refused[0]!.content).toMatch(/refused/);
     const rows = await rolloutRows(fx.deps, 'it-history');
     expect(rows[0].history_attempts).toBe(1);
-    expect(s.reward).toBe(1);
+    // A refused attempt is still an attempt to read the fix (issue 17's exploit checks): flagged, and under the
+    // default agent.exploitAction (zero) the resolved answer scores 0; `flag` only records it.
+    expect(s.outcome).toBe('resolved');
+    expect(s.reward).toBe(0);
+    const flagged = await fx.deps.pool.query("select kind from rollout_exploits where run_id = 'it-history'");
+    expect(flagged.rows.map((r) => r.kind)).toEqual(['history']);
+    const input = rolloutInput({ runId: 'it-history-flag', taskId: TASK, seed });
+    const onlyFlagged = await run({ ...input, agent: { ...input.agent, exploitAction: 'flag' } });
+    expect(onlyFlagged).toMatchObject({ outcome: 'resolved', reward: 1, historyAttempts: 1 });
   });
 
   it('the text tool format (how the trained tiny model acts) resolves the same way', async () => {

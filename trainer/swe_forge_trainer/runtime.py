@@ -58,8 +58,10 @@ class StopFlag:
     def __init__(self) -> None:
         self.requested = False
         self.deferred = False
+        self.parent = os.getppid()
 
     def install(self) -> None:
+        self.parent = os.getppid()
         signal.signal(signal.SIGTERM, self._handle)
 
     def defer(self) -> None:
@@ -69,6 +71,12 @@ class StopFlag:
         self.requested = True
         if not self.deferred:
             raise Terminated()
+        if os.getppid() != self.parent:
+            # The worker that launched us died (PR_SET_PDEATHSIG sent this SIGTERM): nobody will read what this step
+            # produces, and the retry on another worker resumes from the last complete checkpoint (saves are .tmp +
+            # rename), so finishing a minutes-long step would only keep an orphan running beside that retry.
+            log.warning("SIGTERM after the parent worker died: exiting now")
+            os._exit(143)
         log.warning("SIGTERM received: stopping after the current step")
 
     def should_stop(self, rt: Runtime) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .chat_render import assistant_spans
 from .config import ConfigError
 
 IGNORE = -100
@@ -72,62 +73,9 @@ def check_messages(messages, where: str) -> list[dict]:
     return out
 
 
-def _object_arguments(messages: list[dict]) -> list[dict]:
-    """Tool-call arguments as objects, as vLLM hands them to chat templates (Qwen2.5's applies `tojson`, which
-    would encode a JSON string twice); malformed arguments stay the string the model wrote."""
-    out = []
-    for m in messages:
-        calls = m.get("tool_calls")
-        if calls:
-            fixed = []
-            for c in calls:
-                fn = c.get("function") if isinstance(c, dict) else None
-                if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                    try:
-                        args = json.loads(fn["arguments"])
-                    except json.JSONDecodeError:
-                        args = None
-                    if isinstance(args, dict):
-                        c = {**c, "function": {**fn, "arguments": args}}
-                fixed.append(c)
-            m = {**m, "tool_calls": fixed}
-        out.append(m)
-    return out
-
-
-def _render(tokenizer, messages: list[dict], generation_prompt: bool, tools: list | None = None) -> str:
-    # tools: the schemas a native-format model is served with; the template puts them into the system turn.
-    kwargs = {"tools": tools} if tools else {}
-    return tokenizer.apply_chat_template(
-        _object_arguments(messages), tokenize=False, add_generation_prompt=generation_prompt, **kwargs
-    )
-
-
-def assistant_spans(tokenizer, messages: list[dict], tools: list | None = None) -> tuple[str, list[tuple[int, int]]]:
-    """Character spans of every assistant turn (content, tool-call text, end token) in the rendered text.
-
-    Works with any chat template that renders a conversation's prefixes as prefixes of the full text (Qwen2.5
-    and this project's tiny template do): the span of assistant turn i is what rendering messages[:i+1] adds
-    after messages[:i] + generation prompt, less the whitespace the template puts after the end token.
-    """
-    full = _render(tokenizer, messages, False, tools)
-    spans = []
-    for i, m in enumerate(messages):
-        if m["role"] != "assistant":
-            continue
-        before = _render(tokenizer, messages[:i], True, tools) if i else ""
-        through = _render(tokenizer, messages[: i + 1], False, tools)
-        if not (full.startswith(through) and through.startswith(before)):
-            raise ConfigError(
-                f"the chat template does not render message {i} as a prefix of the conversation; "
-                "the assistant-only loss mask cannot be computed with this template"
-            )
-        spans.append((len(before), len(through.rstrip())))
-    return full, spans
-
-
 def encode_chat(tokenizer, messages: list[dict], max_seq_len: int | None, tools: list | None = None) -> Example:
-    text, spans = assistant_spans(tokenizer, messages, tools)
+    text, turns = assistant_spans(tokenizer, messages, tools)
+    spans = [(start, end) for _, start, end in turns]
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     ids, offsets = enc["input_ids"], enc["offset_mapping"]
     labels = [IGNORE] * len(ids)

@@ -1,8 +1,5 @@
-"""One prompt rendering for serving and training, and RL rows encoded on the token ids the sampler produced.
-
-`render` is what the trainer's `serve` feeds the model and what GRPO trains on: the chat template with the tool
-specs the policy saw (`tools=`), tool-call arguments parsed from their JSON strings first (templates such as
-Qwen2.5's apply `tojson` to them, which would encode a string twice; vLLM parses them the same way).
+"""RL rows encoded on the token ids the sampler produced, over the one rendering serving and training share
+(`chat_render.render`: the chat template with the tool specs the policy saw).
 
 `encode_rollout` builds a trajectory's sequence from the rendering, with every assistant turn replaced by the
 token ids the policy sampled (`meta.sampled.tokenIds`), so training never re-tokenises what the model wrote; the
@@ -12,65 +9,14 @@ what was sampled is a *mismatch* (counted: later turns saw the re-rendered text 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
+from .chat_render import assistant_spans
 from .config import ConfigError
 from .data import IGNORE, Example
 
 NAN = float("nan")
-
-
-def _parsed_arguments(call: dict) -> dict:
-    fn = call.get("function") if isinstance(call.get("function"), dict) else None
-    if not fn or not isinstance(fn.get("arguments"), str):
-        return call
-    try:
-        args = json.loads(fn["arguments"])
-    except json.JSONDecodeError:
-        return call  # malformed arguments stay the string the model wrote
-    return {**call, "function": {**fn, "arguments": args}} if isinstance(args, dict) else call
-
-
-def template_messages(messages: list[dict]) -> list[dict]:
-    """Messages as chat templates expect them: no trainer-only keys, tool-call arguments as objects."""
-    out = []
-    for m in messages:
-        m = {k: v for k, v in m.items() if k != "meta"}
-        if m.get("tool_calls"):
-            m["tool_calls"] = [_parsed_arguments(c) for c in m["tool_calls"]]
-        out.append(m)
-    return out
-
-
-def render(tokenizer, messages: list[dict], tools: list | None, generation_prompt: bool) -> str:
-    kwargs = {"tools": tools} if tools else {}
-    return tokenizer.apply_chat_template(
-        template_messages(messages), tokenize=False, add_generation_prompt=generation_prompt, **kwargs
-    )
-
-
-def assistant_spans(tokenizer, messages: list[dict], tools: list | None) -> tuple[str, list[tuple[int, int, int]]]:
-    """(full text, [(message index, start, end)]) of every assistant turn, end token included.
-
-    Needs a template that renders a conversation's prefixes as prefixes of the full text (Qwen2.5's, ChatML's
-    and the tiny model's do); the span is what rendering messages[:i+1] adds after messages[:i] + generation prompt.
-    """
-    full = render(tokenizer, messages, tools, False)
-    spans = []
-    for i, m in enumerate(messages):
-        if m["role"] != "assistant":
-            continue
-        before = render(tokenizer, messages[:i], tools, True) if i else ""
-        through = render(tokenizer, messages[: i + 1], tools, False)
-        if not (full.startswith(through) and through.startswith(before)):
-            raise ConfigError(
-                f"the chat template does not render message {i} as a prefix of the conversation; "
-                "the assistant-only loss mask cannot be computed with this template"
-            )
-        spans.append((i, len(before), len(through.rstrip())))
-    return full, spans
 
 
 def sampled_of(message: dict, where: str) -> tuple[list[int], list[float]] | None:

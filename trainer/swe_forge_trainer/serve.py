@@ -2,7 +2,7 @@
 
 It returns the model's raw text; tool calls stay inside `content` in the project's `<tool_call>{...}</tool_call>`
 format, which the TypeScript agent parses. Real CUDA workers should serve checkpoints with vLLM (README).
-The prompt is `rollout_tokens.render` (tools included), the rendering GRPO trains on; with `logprobs: true` the
+The prompt is `chat_render.render` (tools included), the rendering GRPO trains on; with `logprobs: true` the
 reply carries the sampled token ids and their log-probs (docs/training.md, "Policy serving contract").
 """
 
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import torch
 
 from . import data, events
-from .rollout_tokens import render
+from .chat_render import render
 from .config import ConfigError, Field, device_field, model_dir, non_negative, positive
 from .runtime import init_runtime, load_model, load_tokenizer
 

@@ -20,7 +20,7 @@ from http.server import ThreadingHTTPServer
 
 from . import data, events, gguf_export
 from .config import ConfigError, Field, model_dir, non_negative, positive
-from .rollout_tokens import render
+from .chat_render import render
 from .serve import make_handler
 
 log = events.log

@@ -3,7 +3,7 @@ import os
 import torch
 from conftest import CONVERSATIONS, run_inprocess, write_jsonl
 
-from swe_forge_trainer import data, grpo, grpo_loss, rollout_tokens
+from swe_forge_trainer import chat_render, data, grpo, grpo_loss, rollout_tokens
 from swe_forge_trainer.runtime import Runtime, load_model, load_tokenizer
 
 CPU = Runtime(device=torch.device("cpu"))
@@ -144,7 +144,7 @@ def with_sampled(model_dir, messages, shift):
     ex = rollout_tokens.encode_rollout(tok, messages, None, None, "t")
     lp, mask = grpo.token_logprobs(model, data.collate([ex], tok.pad_token_id))
     trained = [float(x) for x, m in zip(lp[0].tolist(), mask[0].tolist()) if m]
-    full, spans = rollout_tokens.assistant_spans(tok, messages, None)
+    full, spans = chat_render.assistant_spans(tok, messages, None)
     out, k = [dict(m) for m in messages], 0
     for i, start, end in spans:
         ids = tok(full[start:end], add_special_tokens=False)["input_ids"]

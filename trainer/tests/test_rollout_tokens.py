@@ -13,7 +13,7 @@ import os
 import pytest
 from conftest import tool_call
 
-from swe_forge_trainer import data, rollout_tokens
+from swe_forge_trainer import chat_render, data, rollout_tokens
 from swe_forge_trainer.runtime import load_tokenizer
 
 QWEN25_TEMPLATE = (
@@ -99,7 +99,7 @@ def trained_text(tok, ex) -> list[str]:
 
 def test_qwen25_tools_render_once_and_arguments_are_not_encoded_twice(tokenizer):
     tokenizer.chat_template = QWEN25_TEMPLATE
-    text = rollout_tokens.render(tokenizer, NATIVE, TOOLS, False)
+    text = chat_render.render(tokenizer, NATIVE, TOOLS, False)
     assert "<tools>\n" + json.dumps(TOOLS[0], ensure_ascii=False) in text  # the specs the policy was given
     assert '{"name": "bash", "arguments": {"cmd": "ls -a"}}' in text  # parsed, then tojson'd once
     assert '"arguments": "{' not in text and '\\"cmd\\"' not in text
@@ -114,13 +114,13 @@ def test_qwen25_tools_render_once_and_arguments_are_not_encoded_twice(tokenizer)
         '<tool_call>\n{"name": "submit", "arguments": {}}\n</tool_call><|im_end|>',
     ]
     # The serving prompt of turn 2 is the training text up to that turn: one rendering for both.
-    prompt = rollout_tokens.render(tokenizer, NATIVE[:4], TOOLS, True)
+    prompt = chat_render.render(tokenizer, NATIVE[:4], TOOLS, True)
     assert text.startswith(prompt) and prompt.endswith("</tool_response><|im_end|>\n<|im_start|>assistant\n")
 
 
 def test_smollm2_chatml_with_the_text_tool_format(tokenizer):
     tokenizer.chat_template = SMOLLM2_TEMPLATE
-    text = rollout_tokens.render(tokenizer, TEXT, None, False)
+    text = chat_render.render(tokenizer, TEXT, None, False)
     assert "<|im_start|>user\n<tool_response>\na.py\n</tool_response><|im_end|>" in text
     ex = rollout_tokens.encode_rollout(tokenizer, TEXT, None, None, "t")
     assert tokenizer.decode(ex.ids) == text
@@ -129,7 +129,7 @@ def test_smollm2_chatml_with_the_text_tool_format(tokenizer):
 
 def test_the_tiny_template_renders_native_and_text_rows_alike(tokenizer):
     # The tiny model's template renders tool messages as Qwen does, so both wire formats train the same text.
-    native = rollout_tokens.render(tokenizer, NATIVE, None, False)
+    native = chat_render.render(tokenizer, NATIVE, None, False)
     assert '<tool_call>{"name": "bash", "arguments": {"cmd": "ls -a"}}</tool_call>' in native
     assert "<|im_start|>user\n<tool_response>\na.py\n</tool_response><|im_end|>" in native
 

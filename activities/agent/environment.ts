@@ -44,6 +44,12 @@ export interface StartEnvironmentInput {
   user?: string;
 }
 
+/** One container spec for a fresh sandbox and for one adopted after a worker died (mid-episode resume). */
+function sandboxSpec(i: StartEnvironmentInput): SandboxOptions {
+  const { memoryMb, pidsLimit, cpuShares, network } = i.sandbox;
+  return { image: i.image, labels: i.labels, memoryMb, pidsLimit, cpuShares, network, user: i.user, workdir: REPO_DIR };
+}
+
 export class SandboxEnvironment implements Environment {
   readonly workdir = REPO_DIR;
   private removal: Promise<void> | undefined;
@@ -55,32 +61,12 @@ export class SandboxEnvironment implements Environment {
   ) {}
 
   static async start(docker: Docker, i: StartEnvironmentInput): Promise<SandboxEnvironment> {
-    const sandbox = await Sandbox.create(docker, {
-      image: i.image,
-      labels: i.labels,
-      memoryMb: i.sandbox.memoryMb,
-      pidsLimit: i.sandbox.pidsLimit,
-      cpuShares: i.sandbox.cpuShares,
-      network: i.sandbox.network,
-      user: i.user,
-      workdir: REPO_DIR,
-    });
-    return new SandboxEnvironment(docker, sandbox, i.baseCommit);
+    return new SandboxEnvironment(docker, await Sandbox.create(docker, sandboxSpec(i)), i.baseCommit);
   }
 
   /** The environment of a container that outlived its worker (mid-episode resume); options as at its start. */
   static attach(docker: Docker, id: string, i: StartEnvironmentInput): SandboxEnvironment {
-    const sandbox = Sandbox.attach(docker, id, {
-      image: i.image,
-      labels: i.labels,
-      memoryMb: i.sandbox.memoryMb,
-      pidsLimit: i.sandbox.pidsLimit,
-      cpuShares: i.sandbox.cpuShares,
-      network: i.sandbox.network,
-      user: i.user,
-      workdir: REPO_DIR,
-    });
-    return new SandboxEnvironment(docker, sandbox, i.baseCommit);
+    return new SandboxEnvironment(docker, Sandbox.attach(docker, id, sandboxSpec(i)), i.baseCommit);
   }
 
   get id(): string {

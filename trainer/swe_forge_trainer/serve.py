@@ -147,22 +147,27 @@ def make_handler(engine: Engine):
     return Handler
 
 
-def run(cfg) -> None:
-    rt = init_runtime(cfg.device, "serve.device")
-    engine = Engine(cfg, rt)
+def serve_http(cfg, engine, command: str, listening: dict | None = None) -> None:
+    """Serves `engine` until SIGTERM / SIGINT: the `listening` event (url, model, extras), then `done`."""
     try:
         server = ThreadingHTTPServer((cfg.host, cfg.port), make_handler(engine))
     except OSError as err:
-        raise ConfigError(f"config field 'serve.port' cannot be bound on {cfg.host}: {err}") from None
+        raise ConfigError(f"config field '{command}.port' cannot be bound on {cfg.host}: {err}") from None
     server.daemon_threads = True
     # shutdown() blocks until serve_forever returns, so it must run outside the signal handler's thread.
     stop = lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()  # noqa: E731
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     port = server.server_address[1]
-    events.emit("listening", url=f"http://{cfg.host}:{port}/v1", model=engine.name)
+    events.emit("listening", url=f"http://{cfg.host}:{port}/v1", model=engine.name, **(listening or {}))
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
+
+
+def run(cfg) -> None:
+    rt = init_runtime(cfg.device, "serve.device")
+    engine = Engine(cfg, rt)
+    serve_http(cfg, engine, "serve")
     events.emit("done", checkpoint=None, metrics={"reason": "SIGTERM"})

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import threading
 import time
 import uuid
-from http.server import ThreadingHTTPServer
 
 from . import data, events, gguf_export
 from .config import ConfigError, Field, model_dir, non_negative, positive
 from .chat_render import render
-from .serve import make_handler
+from .serve import serve_http
 
 log = events.log
 
@@ -135,26 +133,8 @@ class Engine:
 def run(cfg) -> None:
     engine = Engine(cfg)
     try:
-        server = ThreadingHTTPServer((cfg.host, cfg.port), make_handler(engine))
-    except OSError as err:
-        raise ConfigError(f"config field 'serve-llama.port' cannot be bound on {cfg.host}: {err}") from None
-    server.daemon_threads = True
-    # shutdown() blocks until serve_forever returns, so it must run outside the signal handler's thread.
-    stop = lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()  # noqa: E731
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    port = server.server_address[1]
-    events.emit(
-        "listening",
-        url=f"http://{cfg.host}:{port}/v1",
-        model=engine.name,
-        engine="llama.cpp",
-        convert_s=round(engine.convert_s, 3),
-        load_s=round(engine.load_s, 3),
-    )
-    try:
-        server.serve_forever(poll_interval=0.2)
+        timings = {"convert_s": round(engine.convert_s, 3), "load_s": round(engine.load_s, 3)}
+        serve_http(cfg, engine, "serve-llama", {"engine": "llama.cpp", **timings})
     finally:
-        server.server_close()
         engine.engine.close()
     events.emit("done", checkpoint=None, metrics={"reason": "SIGTERM", **engine.stats, "requests": engine.requests})

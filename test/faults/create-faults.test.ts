@@ -64,7 +64,9 @@ it(
           },
           tasks: { limit: TASKS },
           sandbox: { infraMaxAttempts: ATTEMPTS },
-          stages: { rl: { iterations: 1, batchTasks: TASKS, groupSize: G } },
+          // The scripted policy (a fixed endpoint) gives groups mixed rewards, which is what this scenario needs:
+          // it checks masking and advantages, not on-policy learning, so it opts in to off-policy RL.
+          stages: { rl: { iterations: 1, batchTasks: TASKS, groupSize: G, offPolicy: true } },
         });
         const t0 = Date.now();
         const done = await outcome(await stack.startRun(RUN, config));

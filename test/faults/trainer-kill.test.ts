@@ -53,7 +53,7 @@ it('resumes SFT from the last checkpoint after the trainer is killed', { timeout
         tasks: { train: TRAIN },
         stages: {
           distill: { samplesPerTask: 2 },
-          sft: { steps: STEPS, saveEvery: SAVE_EVERY, batchSize: 2, maxSeqLen: 512 },
+          sft: { steps: STEPS, saveEvery: SAVE_EVERY, batchSize: 2, maxSeqLen: 4096 },
         },
       });
       const handle = await stack.startRun(RUN, config);
@@ -66,10 +66,17 @@ it('resumes SFT from the last checkpoint after the trainer is killed', { timeout
             "select step from checkpoints where run_id = $1 and stage = 'sft' order by step desc limit 1",
             [RUN],
           );
-          return rows[0]?.step;
+          if (rows[0]) return rows[0].step;
+          // A run that ended before any checkpoint (bad SFT data, say) fails the wait now, with its error.
+          const { status } = await handle.describe();
+          if (status.name !== 'RUNNING')
+            throw new Error(
+              `the run ended (${status.name}) before an SFT checkpoint: ${JSON.stringify(await outcome(handle))}`,
+            );
+          return undefined;
         },
         420_000,
-        100,
+        500,
       );
       const pid = await until('the trainer process', () => trainerPid(configFile), 10_000, 50);
       process.kill(pid, 'SIGKILL');

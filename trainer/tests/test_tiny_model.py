@@ -8,7 +8,9 @@ from swe_forge_trainer import tiny
 
 def digest(directory: str) -> dict[str, str]:
     out = {}
-    for name in sorted(os.listdir(directory)):
+    # model-<dtype>.gguf is the llama.cpp server's conversion cache, written next to the weights by whichever test
+    # served this (session-wide) model first: not part of what make-tiny-model writes.
+    for name in sorted(n for n in os.listdir(directory) if not n.endswith(".gguf")):
         with open(os.path.join(directory, name), "rb") as fh:
             out[name] = hashlib.sha256(fh.read()).hexdigest()
     return out

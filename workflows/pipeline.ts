@@ -97,8 +97,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   const show = () => setCurrentDetails(currentDetails(renderStatus(st, control.paused)));
   const control = installControl((p) => {
     applyProgress(st, p);
-    if (p.kind === 'stage' && p.rlIteration !== undefined)
-      upsertSearchAttributes([{ key: SA.rlIteration, value: p.rlIteration }]);
+    if (p.kind === 'stage' && p.rlIteration !== undefined && st.rlIteration !== null)
+      upsertSearchAttributes([{ key: SA.rlIteration, value: st.rlIteration }]);
     show();
   });
   setHandler(statusQuery, () => renderStatus(st, control.paused));

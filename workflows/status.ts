@@ -48,7 +48,10 @@ export function applyProgress(s: StatusState, p: ProgressReport): void {
   const seen = s.units[p.stage];
   if (seen && p.done !== undefined && p.done < seen.done) return; // stale: everything in it is older
   if (p.done !== undefined && p.total !== undefined) s.units[p.stage] = { done: p.done, total: p.total };
-  if (p.rlIteration !== undefined) s.rlIteration = p.rlIteration;
+  // Signals sent in one workflow task may arrive in either order (the end of iteration k and the start of k+1 both
+  // carry done = k): within one execution the iteration only moves forward.
+  if (p.rlIteration !== undefined && (s.rlIteration === null || p.rlIteration >= s.rlIteration))
+    s.rlIteration = p.rlIteration;
   if (p.checkpoint) s.latestCheckpoint = p.checkpoint;
   if (p.note) s.notes[p.stage] = p.note;
 }

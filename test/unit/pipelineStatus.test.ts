@@ -51,6 +51,8 @@ describe('pipeline status', () => {
       checkpoint: 'r1/rl/iter-1/step-1',
     });
     applyProgress(s, { kind: 'stage', stage: 'rl', done: 0, total: 5, rlIteration: 1 }); // late and older: ignored
+    // The end of iteration 1 and the start of iteration 2 both say done = 1 and may arrive in either order.
+    applyProgress(s, { kind: 'stage', stage: 'rl', done: 1, total: 5, rlIteration: 1 });
     const out = renderStatus(s, false);
     expect(out.stages.rl).toMatchObject({ done: 1, total: 5, masked: 1 });
     expect(out).toMatchObject({ rlIteration: 2, latestCheckpoint: 'r1/rl/iter-1/step-1', maskedCount: 1 });

@@ -59,6 +59,12 @@ export const TrainingSchema = z
       .boolean()
       .default(false)
       .describe('FSDP2 CPU offload: sharded weights, gradients and AdamW state in host memory.'),
+    cpuBf16: z
+      .boolean()
+      .default(false)
+      .describe(
+        'On CPU workers: bf16 autocast for matmuls, fp32 master weights and optimizer (for CPUs with AVX512-BF16 or AMX).',
+      ),
     logitChunk: positiveInt()
       .default(4096)
       .describe('Tokens per chunk when computing logits and the loss (the full logits never exist at once).'),

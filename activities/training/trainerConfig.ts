@@ -21,6 +21,8 @@ export function setupFields(t: TrainingConfig | undefined): TrainerConfig {
     offload_activations: t.offloadActivations,
     logit_chunk: t.logitChunk,
     lora: t.lora.enabled ? { rank: t.lora.rank, alpha: t.lora.alpha } : null,
+    // Only when asked: a trainer config without it is the same as before the field existed.
+    ...(t.cpuBf16 ? { cpu_bf16: true } : {}),
   };
 }
 

@@ -36,6 +36,7 @@ FIELDS = {
     "lora": Field("object", None, '{"rank":64,"alpha":128} trains peft LoRA adapters only', check=lora_problem),
     "cpu_offload": Field("bool", False, "FSDP2 CPU offload of sharded weights, grads and optimizer state"),
     "offload_activations": Field("bool", False, "with checkpointing: keep each layer input in host memory"),
+    "cpu_bf16": Field("bool", False, "on CPU: bf16 autocast for matmuls, fp32 master weights (AVX512-BF16 / AMX CPUs)"),
     "logit_chunk": Field("int", 4096, "tokens per logits chunk in the loss", positive),
 }
 
@@ -69,6 +70,7 @@ def load_for_training(
 ):
     """Loads weights, adds LoRA, enables checkpointing and (unless `shard` is off) shards or replicates them."""
     lora = getattr(cfg, "lora", None)
+    rt.cpu_bf16 = bool(getattr(cfg, "cpu_bf16", False))
     # A frozen LoRA base needs no fp32 master copy; on CPU everything stays fp32 (no bf16 autocast there).
     dtype = torch.bfloat16 if lora and rt.device.type == "cuda" else torch.float32
     model = load_model(path, rt, rope_scaling, dtype=dtype)

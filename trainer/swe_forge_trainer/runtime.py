@@ -26,6 +26,9 @@ class Runtime:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
+    # Set from the job's `cpu_bf16` (distributed.load_for_training): CPU autocast is opt-in, since it changes
+    # numerics that the CPU tests compare exactly, and only pays on CPUs with bf16 instructions.
+    cpu_bf16: bool = False
 
     @property
     def distributed(self) -> bool:
@@ -37,7 +40,10 @@ class Runtime:
 
     def autocast(self):
         # bf16 autocast keeps fp32 master weights (so AdamW state stays exact) while matmuls run in bf16.
-        enabled = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
+        if self.device.type == "cpu":
+            enabled = self.cpu_bf16
+        else:
+            enabled = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
         return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
     def all_reduce_sum(self, value: float) -> float:

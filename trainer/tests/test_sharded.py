@@ -174,3 +174,16 @@ def test_a_killed_rank_fails_the_job_and_the_rerun_resumes(tiny_model, sft_data,
     assert saved and all(not s.endswith(".tmp") for s in saved)
     rerun = torchrun(tmp_path, "sft", {**raw, "steps": int(saved[-1].split("-")[1]) + 1}, "rerun")
     assert rerun[-1]["metrics"]["resumed_from_step"] == int(saved[-1].split("-")[1])
+
+
+def test_cpu_bf16_autocast_trains_close_to_fp32_and_keeps_fp32_weights(tiny_model, sft_data, tmp_path, capfd):
+    raw = {**base_raw(tiny_model, sft_data), "batch_size": 2}
+    fp32 = run_inprocess(sft, "sft", {**raw, "out_dir": str(tmp_path / "fp32")}, capfd)
+    bf16 = run_inprocess(sft, "sft", {**raw, "cpu_bf16": True, "out_dir": str(tmp_path / "bf16")}, capfd)
+    a, b = losses(fp32), losses(bf16)
+    assert len(a) == len(b) == 2
+    # bf16 matmuls change the numbers (so the flag reached autocast) but not the training.
+    assert a != b
+    assert all(abs(x - y) / x < 0.05 for x, y in zip(a, b))
+    w = weights(bf16[-1]["checkpoint"])
+    assert all(t.dtype == torch.float32 for t in w.values())

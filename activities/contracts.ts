@@ -2,6 +2,7 @@
 // workers implement them). Types only: workflows import this file. Payloads carry ids, paths and small
 // summaries, never trajectories or tensors.
 import type { RunConfig, ModelEndpoint } from '../config/schema.ts';
+import type { CanaryInput, CanaryResult } from './harness/canary.ts';
 import type {
   HeldOutReport,
   MeasureVerifierInput,
@@ -11,7 +12,7 @@ import type {
 
 export type AgentConfig = RunConfig['agent'];
 export type SandboxConfig = RunConfig['sandbox'];
-export type RolloutStage = 'distill' | 'difficulty' | 'rl' | 'tts' | 'eval';
+export type RolloutStage = 'distill' | 'difficulty' | 'rft' | 'rl' | 'tts' | 'eval';
 
 /** SWE-bench grading outcome of one patch. Only infra_error is retriable. */
 export type EvalOutcome = 'resolved' | 'unresolved' | 'patch_failed' | 'infra_error';
@@ -72,6 +73,8 @@ export interface TrainSftInput {
    */
   outDir: string;
   sft: RunConfig['stages']['sft'];
+  /** Rejection-sampling round (stages.sft.rounds); absent or 1: the first. Later rounds train in their own dir. */
+  round?: number;
   /** How the trainer spreads the model (FSDP, LoRA, checkpointing...); absent in histories from before it existed. */
   training?: RunConfig['training'];
 }
@@ -217,6 +220,8 @@ export interface ReportRef {
 export interface RolloutActivities {
   /** rollout queue: one trajectory, graded; writes its rollouts row itself (idempotent on run/stage/task/sample). */
   runRollout(i: RolloutInput): Promise<RolloutSummary>;
+  /** rollout queue: re-validates an RL iteration's canary tasks with the harness, quarantines the flipped ones. */
+  canaryCheck(i: CanaryInput): Promise<CanaryResult>;
 }
 
 export interface GpuActivities {

@@ -130,6 +130,14 @@ export const SftSchema = z
     yarnFactor: z.number().min(1).optional().describe('YaRN rope-scaling factor (e.g. 2.5 for 32K -> 80K).'),
     packing: z.boolean().default(false).describe('Pack several trajectories per sequence.'),
     saveEvery: positiveInt().default(50).describe('Checkpoint every this many steps.'),
+    rounds: positiveInt()
+      .default(1)
+      .describe(
+        "Rejection-sampling fine-tuning rounds (SWE-Gym). Round 1 trains on the filter's data; each later round " +
+          'samples roundSamples rollouts per training task from the checkpoint just trained, keeps the resolved ones ' +
+          '(capped by stages.filter.perInstanceCap) and fine-tunes that checkpoint on them.',
+      ),
+    roundSamples: positiveInt().default(4).describe('Rollouts per training task in each round after the first.'),
   })
   .strict();
 
@@ -166,6 +174,25 @@ export const RlSchema = z
           "updates from a fixed endpoint's samples. Refused unless set; the report says so.",
       ),
     continueAsNewEvery: positiveInt().default(10).describe('Continue-as-new every this many iterations.'),
+    canaries: z
+      .object({
+        sample: z
+          .number()
+          .int()
+          .min(0)
+          .default(2)
+          .describe("Tasks of each iteration's batch re-validated (gold resolves, empty does not); 0 = off."),
+        goldRuns: positiveInt()
+          .max(20)
+          .default(1)
+          .describe('Gold-patch evaluations per canary task: more runs catch a rarer flake.'),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        'Canaries: a task whose harness verdict flips is quarantined (left out of later batches) and its rewards ' +
+          "in that iteration are masked as 'harness_flaky'.",
+      ),
   })
   .strict();
 

@@ -22,6 +22,13 @@ export function runConfigProblems(c: RunConfig): string[] {
         'stages.rl.offPolicy: true to train off-policy on purpose',
     );
   }
+  // A later RFT round samples the checkpoint the previous round trained: only a trainer policy serves it.
+  if (s.sft.enabled && s.sft.rounds > 1 && c.models.policy.kind !== 'trainer') {
+    problems.push(
+      `models.policy.kind: stages.sft.rounds is ${s.sft.rounds} but a "${c.models.policy.kind}" policy is a fixed ` +
+        'endpoint: later rounds would sample it instead of the checkpoint just trained; use kind "trainer"',
+    );
+  }
   // TTS runs only on held-out tasks: without any, its verifier settings never matter.
   if (s.tts.enabled && s.tts.selector === 'verifier' && c.tasks.eval.length > 0) {
     if (s.tts.backend === 'llm' && !c.models.verifier) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { RunConfig } from '../../config/schema.ts';
 import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
 import type { ToolFormat } from '../agent/protocols.ts';
+import type { RolloutStage } from '../contracts.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { TOOL_SPECS } from '../agent/toolSpecs.ts';
 import { exploitRolloutIds } from '../agent/exploitCheck.ts';
@@ -21,6 +22,12 @@ export interface BuildSftDatasetInput {
   seed: number;
   /** The policy's tool format: `text` gives teacher trajectories the system prompt a text-format student sees. */
   toolFormat?: ToolFormat;
+  /** Candidates from these stages instead of filter.sources (an RFT round's: `rft`). */
+  sources?: RolloutStage[];
+  /** Only these samples of the sources (an RFT round's rollouts); absent: all of them. */
+  samples?: { from: number; to: number };
+  /** The dataset's name: `sft` (the filter's), `sft-round-2`... (an RFT round's). */
+  name?: string;
 }
 
 export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
@@ -29,7 +36,7 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
     async buildSftDataset(input: BuildSftDatasetInput): Promise<FilterSummary> {
       const f = input.filter;
       const pool = await taskPool({ runId: input.runId, keep: f.keep });
-      const all = await fetchRollouts(deps.pool, input.runId, f.sources);
+      const all = await fetchRollouts(deps.pool, input.runId, input.sources ?? f.sources, input.samples);
       // Exploit-flagged trajectories (activities/agent/exploitCheck.ts) teach the exploit: never SFT data.
       const flagged = await exploitRolloutIds(deps.pool, input.runId);
       const rows = all.filter((r) => !flagged.has(r.id));
@@ -52,9 +59,10 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
           lines.push({ messages: forStudent(messages, format), ...(format === 'native' ? { tools: TOOL_SPECS } : {}) });
         }
       }
-      const path = join(runDir(deps.settings.artifactsDir, input.runId), 'datasets', 'sft.jsonl');
+      const name = input.name ?? 'sft';
+      const path = join(runDir(deps.settings.artifactsDir, input.runId), 'datasets', `${name}.jsonl`);
       await writeJsonl(path, lines);
-      const datasetId = `${input.runId}:sft`;
+      const datasetId = `${input.runId}:${name}`;
       const summary: FilterSummary = {
         datasetId,
         path,

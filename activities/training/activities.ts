@@ -47,14 +47,14 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
   /** Runs a checkpointing job (its configDir is its out dir); records every checkpoint and returns the final one. */
   async function trainAndRecord(
     job: Omit<TrainerJob, 'onCheckpoint' | 'onProgress'>,
-    where: { runId: string; stage: string; stageKey: string },
+    where: { runId: string; stage: string; stageKey: string; curve?: string },
   ): Promise<{ ref?: CheckpointRef; done: Record<string, unknown> }> {
     // The loss curve: every progress event, written with each checkpoint and at the end (idempotent per step).
     let points: TrainMetricPoint[] = [];
     const flushCurve = async () => {
       const batch = points;
       points = [];
-      await recordTrainMetrics(pool, { runId: where.runId, stage: where.stage, points: batch });
+      await recordTrainMetrics(pool, { runId: where.runId, stage: where.curve ?? where.stage, points: batch });
     };
     const onProgress = (e: Record<string, unknown> & { step: number }) => {
       const { step, loss, event: _event, ...rest } = e;
@@ -62,7 +62,8 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
     };
     const record = async (step: number, path: string, metrics: Record<string, unknown>) => {
       await flushCurve();
-      return recordCheckpoint(pool, { ...where, step, path, metrics: numericMetrics(metrics) });
+      const { curve: _curve, ...row } = where;
+      return recordCheckpoint(pool, { ...row, step, path, metrics: numericMetrics(metrics) });
     };
     const done = await runTrainer(deps, {
       ...job,
@@ -95,9 +96,13 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
     },
 
     async trainSft(i: TrainSftInput): Promise<CheckpointRef> {
+      // Rounds after the first (SWE-Gym's rejection sampling) keep their own out dir, ids and loss curve.
+      const round = i.stage === 'sft' && i.round && i.round > 1 ? i.round : undefined;
       const outDir = i.outDir
         ? artifact(i.outDir)
-        : (i.stage === 'sft' ? trainingPaths.sft : trainingPaths.sweWorldSft)(settings.artifactsDir, i.runId);
+        : round
+          ? trainingPaths.sftRound(settings.artifactsDir, i.runId, round)
+          : (i.stage === 'sft' ? trainingPaths.sft : trainingPaths.sweWorldSft)(settings.artifactsDir, i.runId);
       const baseModel = await resolveModel(deps, i.baseModel, artifact);
       const worldSize = Math.max(1, await deps.gpus());
       const config = sftTrainerConfig({
@@ -109,10 +114,11 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         originalMaxPositions: i.sft.yarnFactor ? maxPositions(baseModel) : undefined,
         training: i.training,
       });
-      const what = `sft (${i.stage}) of run ${i.runId}`;
+      const what = `sft (${i.stage}${round ? `, round ${round}` : ''}) of run ${i.runId}`;
+      const stageKey = i.stage === 'sft' ? (round ? `sft/round-${round}` : 'sft') : 'swe-world-sft';
       const r = await trainAndRecord(
         { command: 'sft', config, configDir: outDir, what },
-        { runId: i.runId, stage: i.stage, stageKey: i.stage === 'sft' ? 'sft' : 'swe-world-sft' },
+        { runId: i.runId, stage: i.stage, stageKey, ...(round ? { curve: `sft/round-${round}` } : {}) },
       );
       return expectRef(what, r);
     },

@@ -17,6 +17,9 @@ export function runDir(artifactsDir: string, runId: string): string {
 
 export const trainingPaths = {
   sft: (artifactsDir: string, runId: string) => join(runDir(artifactsDir, runId), 'sft'),
+  /** A rejection-sampling round after the first (stages.sft.rounds): one out_dir per round. */
+  sftRound: (artifactsDir: string, runId: string, round: number) =>
+    join(runDir(artifactsDir, runId), `sft-round-${round}`),
   /** SFT of the SWE-World simulator on recorded executions: its own dir, since one out_dir holds one command. */
   sweWorldSft: (artifactsDir: string, runId: string) => join(runDir(artifactsDir, runId), 'swe-world-sft'),
   rlIteration: (artifactsDir: string, runId: string, iteration: number) =>

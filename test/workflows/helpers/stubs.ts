@@ -11,6 +11,7 @@ import type {
   RolloutSummary,
   ScoringActivities,
 } from '../../../activities/contracts.ts';
+import type { CanaryInput, CanaryResult } from '../../../activities/harness/canary.ts';
 
 export interface Call {
   name: string;
@@ -40,6 +41,8 @@ export interface StubOptions {
   gate?: (input: RolloutInput) => Promise<void>;
   /** Throws inside the named activity when it returns true (tests make a stage fail). */
   failWhen?: (name: string, input: unknown) => boolean;
+  /** Tasks whose canary flips (the stub canary writes the quarantine row the real one writes). */
+  flaky?: (taskId: string) => boolean;
 }
 
 export function createStubs(o: StubOptions) {
@@ -140,7 +143,8 @@ export function createStubs(o: StubOptions) {
     },
     async trainSft(i) {
       record('trainSft', i);
-      return ckpt(i.runId, i.stage === 'sft' ? 'sft' : 'swe-world-sft', i.outDir, i.sft.steps ?? 1);
+      const key = i.stage !== 'sft' ? 'swe-world-sft' : i.round && i.round > 1 ? `sft/round-${i.round}` : 'sft';
+      return ckpt(i.runId, key, i.outDir, i.sft.steps ?? 1);
     },
     async grpoStep(i) {
       record('grpoStep', i);
@@ -212,6 +216,27 @@ export function createStubs(o: StubOptions) {
     },
   };
 
-  return { calls, live, runRollout, gpu, scoring, named: (name: string) => calls.filter((c) => c.name === name) };
+  async function canaryCheck(input: CanaryInput): Promise<CanaryResult> {
+    record('canaryCheck', input);
+    const flipped = input.taskIds.filter((t) => o.flaky?.(t));
+    for (const t of flipped)
+      await o.pool.query(
+        `insert into task_quarantine (run_id, task_id, iteration, reason) values ($1, $2, $3, 'harness_flaky: stub')
+         on conflict do nothing`,
+        [input.runId, t, input.iteration],
+      );
+    const q = await o.pool.query('select task_id from task_quarantine where run_id = $1 order by 1', [input.runId]);
+    return { checked: input.taskIds, flipped, quarantined: q.rows.map((r) => r.task_id as string) };
+  }
+
+  return {
+    calls,
+    live,
+    runRollout,
+    canaryCheck,
+    gpu,
+    scoring,
+    named: (name: string) => calls.filter((c) => c.name === name),
+  };
 }
 export type Stubs = ReturnType<typeof createStubs>;

@@ -18,6 +18,21 @@ export const ArchitectureSchema = z
   .strict()
   .describe('Shape of the trained model, when its name is not in core/modelShapes.ts and its config.json is not here.');
 
+const SlurmSchema = z
+  .object({
+    partition: z.string().min(1).optional().describe('sbatch --partition.'),
+    timeLimit: z.string().min(1).optional().describe('sbatch --time, e.g. 12:00:00.'),
+    gpus: z
+      .boolean()
+      .default(true)
+      .describe('Ask for gpusPerNode GPUs per node (--gpus-per-node); false: CPU nodes, one process per gpusPerNode.'),
+    extraArgs: z.array(z.string()).default([]).describe('More #SBATCH options, e.g. --account=ml.'),
+    pollSeconds: positiveInt().default(10).describe('How often the activity asks squeue about the job.'),
+  })
+  .strict()
+  .prefault({})
+  .describe('launcher slurm: the batch job the activity submits.');
+
 export const TrainingSchema = z
   .object({
     nodes: positiveInt().default(1).describe('Hosts one training job spans.'),
@@ -77,9 +92,28 @@ export const TrainingSchema = z
       .strict()
       .prefault({}),
     architecture: ArchitectureSchema.optional(),
+    launcher: z
+      .enum(['local', 'torchrun-hosts', 'slurm'])
+      .default('local')
+      .describe(
+        "local: this worker's GPUs (torchrun --standalone); torchrun-hosts: torchrun on each of `hosts` through " +
+          '`hostCommand`, one c10d rendezvous; slurm: an sbatch job of `nodes` nodes running `srun torchrun`.',
+      ),
+    hostCommand: z
+      .string()
+      .min(1)
+      .default('ssh -o BatchMode=yes {host} {command}')
+      .describe('torchrun-hosts: how to run a command on a host; {host} and {command} (one shell word) are filled in.'),
+    rendezvousPort: positiveInt()
+      .max(65535)
+      .default(29400)
+      .describe('torchrun-hosts and slurm: c10d rendezvous port on the first host.'),
+    slurm: SlurmSchema,
   })
   .strict()
   .superRefine((t, ctx) => {
+    if (t.launcher === 'torchrun-hosts' && !t.hosts)
+      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'launcher torchrun-hosts needs the list of hosts' });
     if (t.hosts && t.hosts.length !== t.nodes)
       ctx.addIssue({
         code: 'custom',

@@ -28,6 +28,9 @@ if [ "$WITH_TEST" = 1 ]; then
   need_apt docker-compose docker-compose
   # A local registry for the published-image pull test (test/integration/published-image.test.ts).
   need_apt docker-registry docker-registry
+  # A one-host Slurm for the Slurm launcher's test (infra/slurm-local.sh starts it when that test runs).
+  [ -x /usr/sbin/slurmctld ] || apt_missing+=(slurm-wlm)
+  [ -x /usr/sbin/munged ] || apt_missing+=(munge)
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "apt-get install ${apt_missing[*]}"

@@ -104,7 +104,9 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
           ? trainingPaths.sftRound(settings.artifactsDir, i.runId, round)
           : (i.stage === 'sft' ? trainingPaths.sft : trainingPaths.sweWorldSft)(settings.artifactsDir, i.runId);
       const baseModel = await resolveModel(deps, i.baseModel, artifact);
-      const worldSize = Math.max(1, await deps.gpus());
+      // Multi-node launchers: the world is the configured cluster, not this worker's GPUs.
+      const t = i.training;
+      const worldSize = t && t.launcher !== 'local' ? t.nodes * t.gpusPerNode : Math.max(1, await deps.gpus());
       const config = sftTrainerConfig({
         sft: i.sft,
         baseModel,
@@ -117,7 +119,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const what = `sft (${i.stage}${round ? `, round ${round}` : ''}) of run ${i.runId}`;
       const stageKey = i.stage === 'sft' ? (round ? `sft/round-${round}` : 'sft') : 'swe-world-sft';
       const r = await trainAndRecord(
-        { command: 'sft', config, configDir: outDir, what },
+        { command: 'sft', config, configDir: outDir, what, training: i.training },
         { runId: i.runId, stage: i.stage, stageKey, ...(round ? { curve: `sft/round-${round}` } : {}) },
       );
       return expectRef(what, r);
@@ -138,7 +140,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const what = `grpo-step of run ${i.runId} iteration ${i.iteration}`;
       const stageKey = `rl/iter-${i.iteration}`;
       const r = await trainAndRecord(
-        { command: 'grpo-step', config, configDir: outDir, what },
+        { command: 'grpo-step', config, configDir: outDir, what, training: i.training },
         { runId: i.runId, stage: 'rl', stageKey },
       );
       const metrics = numericMetrics(r.done.metrics);
@@ -164,7 +166,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       });
       const what = `train-verifier (${i.kind}) of run ${i.runId}`;
       const r = await trainAndRecord(
-        { command: 'train-verifier', config, configDir: outDir, what },
+        { command: 'train-verifier', config, configDir: outDir, what, training: i.training },
         // The stage column is the RunConfig stage (what latestCheckpoint filters on); the id keeps "verifier" so it
         // never meets the ids of an SFT run in the same stage (trainSft with stage sweWorld).
         { runId: i.runId, stage: 'sweWorld', stageKey: i.name ? `verifier-${i.name}` : 'verifier' },

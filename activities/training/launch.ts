@@ -34,6 +34,8 @@ export function withParentDeathSignal(pythonBin: string, argv: string[]): string
   return [pythonBin, '-c', PDEATHSIG_EXEC, String(process.pid), ...argv];
 }
 
+export const isDistributed = (command: TrainerCommand): boolean => DISTRIBUTED.has(command);
+
 export function trainerArgv(o: {
   pythonBin: string;
   command: TrainerCommand;

@@ -79,6 +79,28 @@ export function createChildRegistry() {
 }
 export type ChildRegistry = ReturnType<typeof createChildRegistry>;
 
+/** Reads one stdout line of a trainer: a JSON event (kept in `result` when done/error) or a stray print. */
+export function eventLineReader(
+  result: ProcessResult,
+  keep: (line: string) => void,
+  onEvent?: (e: ProcessEvent) => void,
+) {
+  return (line: string): void => {
+    let e: ProcessEvent | undefined;
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (parsed && typeof parsed === 'object' && typeof (parsed as ProcessEvent).event === 'string')
+        e = parsed as ProcessEvent;
+    } catch {
+      // not an event: a stray print; keep it with stderr, where a human will look
+    }
+    if (!e) return keep(`stdout: ${line}`);
+    if (e.event === 'done') result.done = e;
+    if (e.event === 'error') result.error = e;
+    onEvent?.(e);
+  };
+}
+
 export function startProcess(o: StartOptions, registry: ChildRegistry): ProcessHandle {
   const [file, ...args] = o.argv;
   if (!file) throw new Error('startProcess: empty argv');
@@ -91,20 +113,7 @@ export function startProcess(o: StartOptions, registry: ChildRegistry): ProcessH
     if (result.stderrTail.length > tailLines) result.stderrTail.shift();
   };
 
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let e: ProcessEvent | undefined;
-    try {
-      const parsed: unknown = JSON.parse(line);
-      if (parsed && typeof parsed === 'object' && typeof (parsed as ProcessEvent).event === 'string')
-        e = parsed as ProcessEvent;
-    } catch {
-      // not an event: a stray print; keep it with stderr, where a human will look
-    }
-    if (!e) return keep(`stdout: ${line}`);
-    if (e.event === 'done') result.done = e;
-    if (e.event === 'error') result.error = e;
-    o.onEvent?.(e);
-  });
+  createInterface({ input: child.stdout! }).on('line', eventLineReader(result, keep, o.onEvent));
   createInterface({ input: child.stderr! }).on('line', (line) => {
     keep(line);
     o.onStderr?.(line);

@@ -6,8 +6,11 @@ import { Context, log } from '@temporalio/activity';
 import type { Settings } from '../../infra/settings.ts';
 import type { TrainingEnv } from './env.ts';
 import { classifyExit } from './failures.ts';
-import { trainerArgv, trainerEnv, withParentDeathSignal, type TrainerCommand } from './launch.ts';
-import { startProcess, type ChildRegistry, type ProcessEvent } from './processes.ts';
+import type { TrainingConfig } from '../../config/trainingSchema.ts';
+import { startOnHosts } from './hostsLauncher.ts';
+import { isDistributed, trainerArgv, trainerEnv, withParentDeathSignal, type TrainerCommand } from './launch.ts';
+import { startProcess, type ChildRegistry, type ProcessEvent, type ProcessHandle } from './processes.ts';
+import { cancelEarlierJob, submitToSlurm } from './slurmLauncher.ts';
 import type { TrainerConfig } from './trainerConfig.ts';
 
 /** What a training activity heartbeats, and what its retry reads back from `heartbeatDetails`. */
@@ -15,8 +18,10 @@ export interface TrainingHeartbeat {
   step: number;
   /** The newest checkpoint the trainer reported (a directory inside the job's out_dir). */
   checkpoint: string | null;
-  /** The trainer's pid, so an operator can find the process from the Temporal UI. */
+  /** The trainer's pid, so an operator can find the process from the Temporal UI (0 under Slurm). */
   pid: number;
+  /** launcher slurm: the job id, so a retry cancels a job its predecessor left running. */
+  slurmJobId?: string;
 }
 
 export interface RunnerDeps {
@@ -38,6 +43,8 @@ export interface TrainerJob {
   onCheckpoint?: (step: number, path: string, metrics: Record<string, unknown>) => Promise<void>;
   /** Called for each progress event (step, loss, tokens/s...), in order; must not throw. */
   onProgress?: (e: ProcessEvent & { step: number }) => void;
+  /** The run's cluster: `launcher` says whether the job runs here, on `hosts`, or as a Slurm job. */
+  training?: TrainingConfig;
 }
 
 function writeConfigAtomically(dir: string, command: string, config: TrainerConfig): string {
@@ -66,49 +73,40 @@ export async function runTrainer(deps: RunnerDeps, job: TrainerJob): Promise<Pro
     if (seen) log.info(msg);
     else log.warn(`${msg}, which this worker cannot see: training restarts from the newest checkpoint it can see`);
   }
+  if (prior?.slurmJobId) await cancelEarlierJob(prior.slurmJobId, deps.env.killGraceMs + 60_000);
   const configPath = writeConfigAtomically(job.configDir, job.command, job.config);
   const gpus = await deps.gpus();
-  const argv = withParentDeathSignal(
-    deps.settings.pythonBin,
-    trainerArgv({ pythonBin: deps.settings.pythonBin, command: job.command, configPath, gpus }),
-  );
 
   const beat: TrainingHeartbeat = { step: prior?.step ?? 0, checkpoint: prior?.checkpoint ?? null, pid: 0 };
   const heartbeat = () => ctx.heartbeat({ ...beat });
   let lastMetrics: Record<string, unknown> = {};
   let recording: Promise<void> = Promise.resolve();
   let recordError: unknown;
-  const handle = startProcess(
-    {
-      argv,
-      env: trainerEnv(deps.settings.repoRoot),
-      cwd: deps.settings.repoRoot,
-      onStderr: (line) => log.debug(line, { trainer: job.command }),
-      onEvent: (e) => {
-        if (e.event === 'progress' && typeof e.step === 'number') {
-          beat.step = e.step;
-          lastMetrics = e;
-          job.onProgress?.({ ...e, step: e.step });
-          heartbeat();
-        } else if (e.event === 'checkpoint' && typeof e.step === 'number' && typeof e.path === 'string') {
-          const { step, path } = e;
-          Object.assign(beat, { step, checkpoint: path });
-          heartbeat();
-          if (job.onCheckpoint) {
-            const metrics = lastMetrics;
-            recording = recording
-              .then(() => job.onCheckpoint!(step, path, metrics))
-              .catch((err) => void (recordError ??= err));
-          }
-        } else if (e.event === 'error') {
-          log.error(`${job.what}: trainer error event`, { kind: e.kind, message: e.message });
-        }
-      },
-    },
-    deps.children,
-  );
+  const onEvent = (e: ProcessEvent) => {
+    if (e.event === 'progress' && typeof e.step === 'number') {
+      beat.step = e.step;
+      lastMetrics = e;
+      job.onProgress?.({ ...e, step: e.step });
+      heartbeat();
+    } else if (e.event === 'checkpoint' && typeof e.step === 'number' && typeof e.path === 'string') {
+      const { step, path } = e;
+      Object.assign(beat, { step, checkpoint: path });
+      heartbeat();
+      if (job.onCheckpoint) {
+        const metrics = lastMetrics;
+        recording = recording
+          .then(() => job.onCheckpoint!(step, path, metrics))
+          .catch((err) => void (recordError ??= err));
+      }
+    } else if (e.event === 'error') {
+      log.error(`${job.what}: trainer error event`, { kind: e.kind, message: e.message });
+    }
+  };
+  const handle = await startJob(deps, job, configPath, gpus, onEvent, (id) => {
+    beat.slurmJobId = id;
+    heartbeat();
+  });
   beat.pid = handle.pid;
-  log.info(`${job.what}: started`, { pid: handle.pid, gpus, argv: argv.slice(4).join(' ') });
   heartbeat();
   // Heartbeat while the model loads too: no event arrives for minutes there, and a silent activity times out.
   const timer = setInterval(heartbeat, deps.env.heartbeatMs);
@@ -127,4 +125,59 @@ export async function runTrainer(deps: RunnerDeps, job: TrainerJob): Promise<Pro
     clearInterval(timer);
     ctx.cancellationSignal.removeEventListener('abort', onAbort);
   }
+}
+
+/** Starts the job where `training.launcher` says: this worker (python or torchrun), each host, or a Slurm job. */
+async function startJob(
+  deps: RunnerDeps,
+  job: TrainerJob,
+  configPath: string,
+  gpus: number,
+  onEvent: (e: ProcessEvent) => void,
+  onSubmitted: (slurmJobId: string) => void,
+): Promise<ProcessHandle> {
+  const launcher = job.training && isDistributed(job.command) ? job.training.launcher : 'local';
+  const env = trainerEnv(deps.settings.repoRoot);
+  const { pythonBin, repoRoot } = deps.settings;
+  const multi = () => ({
+    pythonBin,
+    repoRoot,
+    command: job.command,
+    configPath,
+    outDir: job.configDir,
+    attempt: Context.current().info.attempt,
+    training: job.training!,
+  });
+  if (launcher === 'torchrun-hosts') {
+    const h = startOnHosts(
+      {
+        job: multi(),
+        env,
+        killGraceMs: deps.env.killGraceMs,
+        onEvent,
+        onStderr: (line, host) => log.debug(line, { trainer: job.command, host }),
+      },
+      deps.children,
+    );
+    log.info(`${job.what}: started torchrun on ${h.hosts.join(', ')}`, { pid: h.pid });
+    return h;
+  }
+  if (launcher === 'slurm') {
+    const h = await submitToSlurm({ job: multi(), env, onEvent, onSubmitted });
+    log.info(`${job.what}: submitted slurm job ${h.jobId}`, { nodes: job.training!.nodes });
+    return h;
+  }
+  const argv = withParentDeathSignal(pythonBin, trainerArgv({ pythonBin, command: job.command, configPath, gpus }));
+  const h = startProcess(
+    {
+      argv,
+      env,
+      cwd: repoRoot,
+      onStderr: (line) => log.debug(line, { trainer: job.command }),
+      onEvent,
+    },
+    deps.children,
+  );
+  log.info(`${job.what}: started`, { pid: h.pid, gpus, argv: argv.slice(4).join(' ') });
+  return h;
 }

@@ -44,6 +44,11 @@ const COMMANDS: Entry[] = [
     ],
   },
   {
+    names: ['compare'],
+    summary: ['Runs side by side: config differences, per-stage figures, RL per iteration, TTS'],
+    load: async () => [(await import('./commands/compare.ts')).registerCompare],
+  },
+  {
     names: ['tasks'],
     summary: ['Task instances, their environment images and validation'],
     load: async () => [(await import('./commands/tasks.ts')).registerTasks],

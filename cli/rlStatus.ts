@@ -34,3 +34,16 @@ export async function rlStatus(runId: string): Promise<RlStatus> {
     return { offPolicy: false, iterations: [], error: `rl iterations unavailable: ${message}` };
   }
 }
+
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+
+/** The plain-text `status` lines for the same data: one per RL iteration (served -> produced, reward, resolved). */
+export function rlStatusLines(rl: RlStatus): string[] {
+  const out = rl.iterations.map((it) => {
+    const produced = it.stepSkipped ? `${it.producedCheckpoint ?? '-'} (step skipped)` : (it.producedCheckpoint ?? '-');
+    const reward = it.meanReward === null ? '-' : it.meanReward.toFixed(3);
+    return `rl iteration ${it.iteration}: served ${it.servedCheckpoint ?? '-'} -> produced ${produced}  reward ${reward}  resolved ${pct(it.resolvedRate)}`;
+  });
+  if (rl.offPolicy && out.length) out.unshift('rl: off-policy (stages.rl.offPolicy): rollouts from a fixed endpoint');
+  return out;
+}

@@ -29,6 +29,13 @@ export interface RlIterationView {
   updates: number | null;
   sampledTurns: number | null;
   tokenMismatchTurns: number | null;
+  /** GRPO groups of the batch; those with >= 2 unmasked members; of those, the ones whose rewards were all equal. */
+  groups: number | null;
+  contributingGroups: number | null;
+  zeroVarianceGroups: number | null;
+  /** k3 KL(pi_old || pi) over the update, and the policy entropy when a trainer logs it. */
+  approxKl: number | null;
+  entropy: number | null;
 }
 
 export async function iterationProvenance(
@@ -60,19 +67,20 @@ export async function readRlIterations(pool: pg.Pool, runId: string): Promise<Rl
     mean_reward: number | null;
     resolved_rate: number | null;
     masked: number;
-    metrics: { stepSkipped?: number; grpo?: GrpoMetrics } | null;
+    metrics: ({ stepSkipped?: number; grpo?: GrpoMetrics } & Record<string, unknown>) | null;
   }>(
     `select iteration, checkpoint_id, served_checkpoint, mean_reward, resolved_rate, masked, metrics
        from rl_iterations where run_id = $1 order by iteration`,
     [runId],
   );
   return rows.map((r) => {
-    const g = r.metrics?.grpo ?? {};
+    const m = r.metrics ?? {};
+    const g = m.grpo ?? {};
     return {
       iteration: r.iteration,
       servedCheckpoint: r.served_checkpoint,
       producedCheckpoint: r.checkpoint_id,
-      stepSkipped: r.metrics?.stepSkipped === 1,
+      stepSkipped: m.stepSkipped === 1,
       meanReward: r.mean_reward,
       resolvedRate: r.resolved_rate,
       masked: r.masked,
@@ -88,6 +96,11 @@ export async function readRlIterations(pool: pg.Pool, runId: string): Promise<Rl
       updates: num(g.updates),
       sampledTurns: num(g.sampled_turns),
       tokenMismatchTurns: num(g.mismatch_turns),
+      groups: num(m.groups),
+      contributingGroups: num(m.contributingGroups),
+      zeroVarianceGroups: num(m.zeroVarianceGroups),
+      approxKl: num(g.approx_kl),
+      entropy: num(g.entropy),
     };
   });
 }

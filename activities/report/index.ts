@@ -13,12 +13,17 @@ import { svgToPng } from './png.ts';
 import { sweWorldMarkdown, sweWorldSection } from './sweWorld.ts';
 import { loadReliability, reliabilityMarkdown } from './reliability.ts';
 import { writeTrajectoryPage } from './trajectoryPage.ts';
+import { breakdownMarkdown, loadBreakdown } from './breakdown.ts';
+import { grpoMarkdown, grpoRows } from './grpo.ts';
+import { loadIndexRows, renderIndexHtml } from './trajectoryIndex.ts';
 
 export interface WriteReportOptions extends WriteReportInput {
   /** Default: <artifacts>/runs/<runId>/reports. */
   outDir?: string;
   /** Viewer pages written for sample rollouts (a resolved and an unresolved one per stage). */
   maxTrajectories?: number;
+  /** Viewer pages written for the trajectory index (every rollout with a trajectory file, up to this many). */
+  maxIndexPages?: number;
 }
 
 export async function writeReport(
@@ -46,6 +51,18 @@ export async function writeReport(
     const status = s.masked ? 'masked' : (s.outcome ?? 'not graded');
     trajectories.push({ id: s.id, file, label: `rollout ${s.id}: ${s.taskId} #${s.sample} (${s.stage}, ${status})` });
   }
+  // The index lists every rollout; pages beyond the samples above are written for the first maxIndexPages.
+  const indexRows = await loadIndexRows(pool, input.runId);
+  const pages = new Map(trajectories.map((t) => [t.id, t.file.replace(/^trajectories\//, '')]));
+  for (const r of indexRows) {
+    if (!r.hasTrajectory || pages.has(r.id) || pages.size >= (input.maxIndexPages ?? 500)) continue;
+    files.push(await writeTrajectoryPage(pool, r.id, join(dir, 'trajectories', `rollout-${r.id}.html`)));
+    pages.set(r.id, `rollout-${r.id}.html`);
+  }
+  put('trajectories/index.html', renderIndexHtml(input.runId, indexRows, pages));
+  const breakdown = await loadBreakdown(pool, input.runId);
+  put('per-instance.json', `${JSON.stringify(breakdown.instances, null, 2)}\n`);
+  const grpo = grpoRows(data);
   const summary = {
     runId: input.runId,
     status: data.run.status,
@@ -55,6 +72,8 @@ export async function writeReport(
       mixed: data.difficulty.filter((t) => t.passRate !== null && t.passRate > 0 && t.passRate < 1).length,
     },
     rl: data.rl,
+    grpo,
+    perRepo: breakdown.repos,
     tts: curves,
     sweWorld: sweWorldSection(data),
     masked: data.maskedByReason,
@@ -63,7 +82,14 @@ export async function writeReport(
   put('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
   const reportPath = join(dir, 'report.md');
   const md = renderMarkdown({ data, curves, trajectories });
-  const sections = [...sweWorldMarkdown(summary.sweWorld), ...reliabilityMarkdown(summary.reliability)];
+  const sections = [
+    ...grpoMarkdown(grpo),
+    ...breakdownMarkdown(breakdown),
+    '',
+    `Every rollout, filterable by stage, outcome and task: [trajectory index](trajectories/index.html).`,
+    ...sweWorldMarkdown(summary.sweWorld),
+    ...reliabilityMarkdown(summary.reliability),
+  ];
   put('report.md', [md.trimEnd(), ...sections, ''].join('\n'));
   return { reportPath, files: files.sort(), summary };
 }

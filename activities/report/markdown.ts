@@ -7,10 +7,10 @@ import { funnelBars } from './figures.ts';
 
 export const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)} %`;
-const num = (x: number | null | undefined, digits = 3) =>
+export const num = (x: number | null | undefined, digits = 3) =>
   x === null || x === undefined ? '—' : Number(x.toFixed(digits)).toString();
 const cell = (s: unknown) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const table = (head: string[], rows: unknown[][]) =>
+export const table = (head: string[], rows: unknown[][]) =>
   [
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,

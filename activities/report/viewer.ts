@@ -31,6 +31,7 @@ h1{font-size:20px}h2{font-size:16px;margin-top:24px}pre{white-space:pre-wrap;wor
 .system{border-color:#6b7280}.user{border-color:#2563eb}.assistant{border-color:#16a34a}.tool{border-color:#ea580c;background:#fff7ed}
 .role{font-weight:600;font-size:12px;text-transform:uppercase;color:#374151}.call{background:#ecfdf5;padding:4px 8px;margin:4px 0}
 .add{color:#166534;background:#f0fdf4}.del{color:#991b1b;background:#fef2f2}.hunk{color:#6b21a8}
+.obs summary{cursor:pointer;color:#1d4ed8;font-size:12px}
 .resolved{color:#166534;font-weight:700}.unresolved,.patch_failed{color:#991b1b;font-weight:700}.masked{color:#92400e;font-weight:700}`;
 
 function prettyArgs(args: string): string {
@@ -57,12 +58,26 @@ export function renderDiffHtml(patch: string): string {
   return `<pre>${lines.join('\n')}</pre>`;
 }
 
+/** Observations longer than this many lines or characters start collapsed (a `<details>`: no script needed). */
+export const COLLAPSE = { lines: 25, chars: 2500 };
+
+/** A long observation shows its first lines and its size; the whole text is one click away. */
+export function observationHtml(content: string): string {
+  const lines = content.split('\n');
+  if (lines.length <= COLLAPSE.lines && content.length <= COLLAPSE.chars) return `<pre>${escapeHtml(content)}</pre>`;
+  const head = lines.slice(0, 5).join('\n').slice(0, 400);
+  return (
+    `<pre>${escapeHtml(head)}</pre><details class="obs"><summary>show all ${lines.length} lines ` +
+    `(${content.length} characters)</summary><pre>${escapeHtml(content)}</pre></details>`
+  );
+}
+
 function renderMessage(m: TrajectoryMessage, i: number): string {
   const role = ['system', 'user', 'assistant', 'tool'].includes(m.role) ? m.role : 'user';
   const parts = [
     `<div class="msg ${role}" id="m${i}"><div class="role">${escapeHtml(m.role)}${m.name ? ` · ${escapeHtml(m.name)}` : ''}${m.meta?.turn !== undefined ? ` · turn ${m.meta.turn}` : ''}</div>`,
   ];
-  if (m.content) parts.push(`<pre>${escapeHtml(m.content)}</pre>`);
+  if (m.content) parts.push(m.role === 'tool' ? observationHtml(m.content) : `<pre>${escapeHtml(m.content)}</pre>`);
   for (const c of m.tool_calls ?? []) {
     parts.push(
       `<div class="call">→ <b>${escapeHtml(c.function.name)}</b><pre>${escapeHtml(prettyArgs(c.function.arguments))}</pre></div>`,

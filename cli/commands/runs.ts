@@ -12,7 +12,7 @@ import { SA, pauseSignal, resumeSignal, statusQuery, type PipelineStatus } from 
 import { action, printJson } from '../output.ts';
 import { intFlag } from '../flags.ts';
 import { renderProgress } from '../runProgress.ts';
-import { rlStatus } from '../rlStatus.ts';
+import { rlStatus, rlStatusLines } from '../rlStatus.ts';
 import { withClient } from '../temporalClient.ts';
 import { finish, startPipeline, watchRun } from './run.ts';
 
@@ -96,6 +96,9 @@ export function registerRuns(program: Command): void {
               );
           if (s instanceof Error) throw new InputError(`status: ${s.message}`);
           console.log(renderProgress(s).join('\n'));
+          const rl = await rlStatus(runId);
+          for (const line of rlStatusLines(rl)) console.log(line);
+          if (rl.error && s.rlIteration !== null) console.log(rl.error); // only worth saying for a run that has RL
         }),
       ),
     );

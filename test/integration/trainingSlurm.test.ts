@@ -16,7 +16,8 @@ let fx: TrainingFixture;
 
 beforeAll(async () => {
   // Fails (not skips) without Slurm: infra/bootstrap.sh --test installs slurm-wlm and munge.
-  expect(execFileSync('bash', [SLURM_LOCAL], { encoding: 'utf8' })).toContain('ready');
+  const asRoot = process.getuid?.() === 0 ? ['bash', SLURM_LOCAL] : ['sudo', '-n', 'bash', SLURM_LOCAL];
+  expect(execFileSync(asRoot[0]!, asRoot.slice(1), { encoding: 'utf8' })).toContain('ready');
   process.env.SWE_FORGE_TORCH_THREADS = '1';
   fx = await startTrainingFixture('slurm', { SWE_FORGE_KILL_GRACE_S: '20' });
 }, 180_000);

@@ -37,6 +37,7 @@ export interface MemoryPlan {
     gpuMemoryGib: number;
     usableGib: number;
     hostMemoryGib: number;
+    launcher: 'local' | 'torchrun-hosts' | 'slurm';
   };
   model: { name: string; shapeFrom: string; parameters: number } | null;
   stages: StagePlan[];
@@ -102,7 +103,14 @@ export function memoryPlan(c: RunConfig, device: 'cuda' | 'cpu' = 'cuda'): Memor
     gpuMemoryGib: t.gpuMemoryGb,
     usableGib: gib(capacity),
     hostMemoryGib: t.hostMemoryGb,
+    launcher: t.launcher,
   };
+  // The plan is for the stated cluster; with launcher local only the worker's own GPUs train (docs/training.md).
+  const launchNote =
+    t.nodes > 1 && t.launcher === 'local'
+      ? `training.nodes is ${t.nodes} but training.launcher is local: the job runs on the gpu worker's own GPUs only; ` +
+        'set training.launcher: torchrun-hosts (with training.hosts) or slurm to span the nodes'
+      : undefined;
   const resolved = resolveShape(c);
   if (!resolved)
     return {
@@ -157,6 +165,7 @@ export function memoryPlan(c: RunConfig, device: 'cuda' | 'cpu' = 'cuda'): Memor
     cluster,
     model: { name: c.models.policy.name, shapeFrom: resolved.from, parameters: totalParams(resolved.shape) },
     stages,
+    ...(launchNote ? { note: launchNote } : {}),
   };
 }
 

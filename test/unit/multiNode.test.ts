@@ -2,6 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TrainingSchema } from '../../config/trainingSchema.ts';
+import { parseRunConfig } from '../../config/load.ts';
+import { memoryPlan } from '../../config/memoryCheck.ts';
 import { classifyExit } from '../../activities/training/failures.ts';
 import {
   hostArgv,
@@ -99,5 +101,15 @@ describe('slurm', () => {
     expect(end('JobState=NODE_FAIL ExitCode=0:0')).toMatchObject({ type: 'TrainerKilled', nonRetryable: false });
     expect(end('JobState=FAILED ExitCode=1:0')).toMatchObject({ type: 'TrainerFailed', nonRetryable: false });
     expect(end('JobState=FAILED ExitCode=2:0')).toMatchObject({ type: 'TrainerBadInput', nonRetryable: true });
+  });
+});
+
+describe('the memory plan and the launcher', () => {
+  it('says when the plan counts nodes that launcher local will not use', () => {
+    expect(memoryPlan(parseRunConfig({ preset: 'swe-master' })).note).toMatch(/training\.launcher is local/);
+    const slurm = memoryPlan(parseRunConfig({ preset: 'swe-master', training: { launcher: 'slurm' } }));
+    expect(slurm.note).toBeUndefined();
+    expect(slurm.cluster).toMatchObject({ nodes: 4, launcher: 'slurm' });
+    expect(slurm.stages.every((s) => s.fits)).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps.ts';
 import { createEventActivities } from './events.ts';
 import { createAgentActivities } from './agent/activity.ts';
 import { createHarnessActivities } from './harness/activities.ts';
+import { createCanaryActivities } from './harness/canary.ts';
 import { createPipelineActivities } from './pipeline/index.ts';
 import { createScoringActivities } from './scoring/index.ts';
 import { createGpuTrainingActivities } from './training/index.ts';
@@ -17,7 +18,12 @@ export function createOrchestratorActivities(deps: ActivityDeps) {
 const workerInfo = (role: WorkerRole) => async () => ({ role, host: hostname(), pid: process.pid });
 
 export function createRolloutActivities(deps: ActivityDeps) {
-  return { rolloutWorkerInfo: workerInfo('rollout'), ...createAgentActivities(deps), ...createHarnessActivities(deps) };
+  return {
+    rolloutWorkerInfo: workerInfo('rollout'),
+    ...createAgentActivities(deps),
+    ...createHarnessActivities(deps),
+    ...createCanaryActivities(deps),
+  };
 }
 
 export function createGpuActivities(deps: ActivityDeps) {

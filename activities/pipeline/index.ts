@@ -3,6 +3,7 @@ import type { ActivityDeps } from '../deps.ts';
 import { createCheckpointActivities } from './checkpoints.ts';
 import { createDifficultyActivities } from './difficulty.ts';
 import { createEvaluationActivities } from './evaluation.ts';
+import { createQuarantineActivities } from './quarantine.ts';
 import { createRlActivities } from './rl.ts';
 import { createRolloutQueryActivities } from './rollouts.ts';
 import { createRunActivities } from './runs.ts';
@@ -16,6 +17,7 @@ export function createPipelineActivities(deps: Pick<ActivityDeps, 'pool' | 'sett
     ...createDifficultyActivities(deps),
     ...createSftDatasetActivities(deps),
     ...createRlActivities(deps),
+    ...createQuarantineActivities(deps),
     ...createRolloutQueryActivities(deps),
     ...createCheckpointActivities(deps),
     ...createEvaluationActivities(deps),

@@ -6,7 +6,16 @@ import type pg from 'pg';
 export interface ReliabilitySection {
   exploits: { stage: string; taskId: string; sample: number; kind: string; reason: string; action: string }[];
   takeovers: { stage: string; taskId: string; sample: number; resumes: number; restarts: number; note: string }[];
-  canaries: { taskId: string; checks: number; flips: number; flakeRate: number; quarantined: boolean }[];
+  /** Per task: canary checks (iterations that re-validated it), evaluations they ran, verdicts that flipped. */
+  canaries: {
+    taskId: string;
+    checks: number;
+    runs: number;
+    flips: number;
+    flakeRate: number;
+    quarantined: boolean;
+    quarantinedAt: number | null;
+  }[];
 }
 
 export async function loadReliability(pool: pg.Pool, runId: string): Promise<ReliabilitySection> {
@@ -21,8 +30,8 @@ export async function loadReliability(pool: pg.Pool, runId: string): Promise<Rel
     [runId],
   );
   const canaries = await pool.query(
-    `select c.task_id, count(*)::int as checks, count(*) filter (where c.flipped)::int as flips,
-       bool_or(q.task_id is not null) as quarantined
+    `select c.task_id, count(*)::int as checks, sum(c.runs)::int as runs, sum(c.flips)::int as flips,
+       min(q.iteration) as quarantined_at
      from task_canaries c left join task_quarantine q on q.run_id = c.run_id and q.task_id = c.task_id
      where c.run_id = $1 group by c.task_id order by c.task_id`,
     [runId],
@@ -33,9 +42,11 @@ export async function loadReliability(pool: pg.Pool, runId: string): Promise<Rel
     canaries: canaries.rows.map((r) => ({
       taskId: r.task_id,
       checks: r.checks,
+      runs: r.runs,
       flips: r.flips,
-      flakeRate: r.checks ? r.flips / r.checks : 0,
-      quarantined: Boolean(r.quarantined),
+      flakeRate: r.runs ? r.flips / r.runs : 0,
+      quarantined: r.quarantined_at !== null,
+      quarantinedAt: r.quarantined_at,
     })),
   };
 }
@@ -58,11 +69,16 @@ export function reliabilityMarkdown(r: ReliabilitySection): string[] {
   }
   if (r.canaries.length) {
     out.push('', '## Canaries (harness re-validation)', '');
-    out.push('| task | checks | flips | flake rate | quarantined |', '|---|---|---|---|---|');
-    for (const c of r.canaries)
-      out.push(
-        `| ${c.taskId} | ${c.checks} | ${c.flips} | ${(100 * c.flakeRate).toFixed(0)}% | ${c.quarantined ? 'yes' : 'no'} |`,
-      );
+    out.push(
+      'Each check grades the gold patch (`stages.rl.canaries.goldRuns` times) and the empty one; a flip is a verdict ' +
+        "other than the validated one. A task that flips is quarantined and its rewards in that iteration are masked as 'harness_flaky'.",
+      '',
+    );
+    out.push('| task | checks | evaluations | flips | flake rate | quarantined |', '|---|---|---|---|---|---|');
+    for (const c of r.canaries) {
+      const q = c.quarantined ? `yes (iteration ${c.quarantinedAt})` : 'no';
+      out.push(`| ${c.taskId} | ${c.checks} | ${c.runs} | ${c.flips} | ${(100 * c.flakeRate).toFixed(0)}% | ${q} |`);
+    }
   }
   return out;
 }

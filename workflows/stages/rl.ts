@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -18,6 +19,7 @@ import { controlled, type Control } from '../control.ts';
 import { SA } from '../definitions.ts';
 import { failure } from '../errors.ts';
 import { baseWeights, withPolicy, type PolicyWeights } from '../policy.ts';
+import { canaryTasks, maskFlaky, runCanaries } from './canaries.ts';
 import { range, stageRollouts } from './rollouts.ts';
 
 export interface RlInput {
@@ -27,6 +29,8 @@ export interface RlInput {
   /** Where a continued execution picks up; absent: read from rl_iterations (a fresh start or a resume). */
   fromIteration?: number;
   checkpoint?: PolicyWeights | null;
+  /** Tasks the canaries quarantined in earlier executions (absent: read from the store, or none). */
+  quarantined?: string[];
 }
 
 export async function rlWorkflow(input: RlInput): Promise<RlSummary> {
@@ -53,6 +57,10 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
     (await pipeline.loadRunTasks({ runId, tasks: config.tasks, seed: config.seed })).train;
   if (pool.length === 0)
     throw failure('EmptyPool', 'stages.rl: the task pool is empty (no task with 0 < p < 1 after difficulty)');
+  // Histories recorded before the canaries keep their command sequence (no canary, no quarantine read).
+  const canaries = patched('rl-canaries');
+  let quarantined = new Set(input.quarantined ?? []);
+  if (canaries && input.quarantined === undefined) quarantined = new Set(await pipeline.quarantinedTasks({ runId }));
 
   let last: RlIterationMetrics | null = null;
   for (let ranHere = 0; it <= rl.iterations;) {
@@ -67,8 +75,14 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
       checkpoint: weights.checkpointId,
     });
     const iteration: number = it;
-    const batch = sampleTasks(pool, rl.batchTasks, hashSeed(config.seed, 'rl', iteration));
+    const eligible = pool.filter((t) => !quarantined.has(t));
+    if (eligible.length === 0)
+      throw failure('EmptyPool', `stages.rl: every task of the pool is quarantined (harness_flaky canaries)`);
+    const batch = sampleTasks(eligible, rl.batchTasks, hashSeed(config.seed, 'rl', iteration));
     const items = batch.flatMap((taskId) => range(G).map((j) => ({ taskId, sample: rlSampleIndex(iteration, G, j) })));
+    // The canaries run beside the rollouts; their verdict is needed only before the batch is built.
+    const canary = canaries ? runCanaries(runId, config, iteration, canaryTasks(config, iteration, batch)) : null;
+    canary?.catch(() => undefined); // awaited below; handled here too in case the rollouts throw first
     await withPolicy(runId, config, weights, `rl-${iteration}`, (p) =>
       stageRollouts(
         {
@@ -84,6 +98,11 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
         control,
       ),
     );
+    const checked = await canary;
+    if (checked) {
+      await maskFlaky(runId, iteration, G, checked.flipped);
+      quarantined = new Set(checked.quarantined);
+    }
     await control.waitIfPaused();
     const b = await pipeline.buildGrpoBatch({ runId, iteration, groupSize: G });
     // A batch where every member is masked or alone in its group has no gradient: keep the policy as it is.
@@ -124,7 +143,8 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
     ranHere++;
     if (it <= rl.iterations && (ranHere >= rl.continueAsNewEvery || workflowInfo().continueAsNewSuggested)) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof rlWorkflow>({ runId, fromIteration: it, checkpoint: weights });
+      const carried = canaries ? { quarantined: [...quarantined].sort() } : {};
+      return continueAsNew<typeof rlWorkflow>({ runId, fromIteration: it, checkpoint: weights, ...carried });
     }
   }
   return {

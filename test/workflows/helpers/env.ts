@@ -75,6 +75,9 @@ export async function startPipelineEnv(o: PipelineEnvOptions = {}): Promise<Pipe
     get failWhen() {
       return behaviour.failWhen;
     },
+    get flaky() {
+      return behaviour.flaky;
+    },
   });
   const settings = loadSettings({ SWE_FORGE_DATA: stack.dir, SWE_FORGE_ARTIFACTS: artifactsDir });
   const address = stack.temporal!.address;
@@ -91,7 +94,7 @@ export async function startPipelineEnv(o: PipelineEnvOptions = {}): Promise<Pipe
     await Worker.create({
       ...common,
       taskQueue: TASK_QUEUES.rollout,
-      activities: { runRollout: stubs.runRollout },
+      activities: { runRollout: stubs.runRollout, canaryCheck: stubs.canaryCheck },
       maxConcurrentActivityTaskExecutions: 50,
       // Cancellation reaches an activity in a heartbeat reply; the default throttle (up to 60 s) would slow tests.
       maxHeartbeatThrottleInterval: '1 second',

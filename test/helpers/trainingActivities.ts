@@ -1,6 +1,7 @@
 // The gpu worker's training activities for integration tests: a Postgres stack, the activities on this CPU with the
 // tiny model, and a MockActivityEnvironment per call (a cancelled one stays cancelled).
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
@@ -70,4 +71,14 @@ export async function startTrainingFixture(prefix: string, envOver: NodeJS.Proce
       training: TrainingSchema.parse(training),
     }),
   };
+}
+
+/** A port nothing listens on now (for a torchrun rendezvous). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolvePort(port));
+    });
+  });
 }

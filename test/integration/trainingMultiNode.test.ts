@@ -2,24 +2,20 @@
 // for ssh) each run one torchrun agent; they meet in one c10d rendezvous and train the tiny model as a 2-rank gloo
 // job on CPU. Killing one rank mid-run fails the activity with a retryable failure; the retry resumes.
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TrainingHeartbeat } from '../../activities/training/runner.ts';
-import { activity, completeSteps, startTrainingFixture, type TrainingFixture } from '../helpers/trainingActivities.ts';
+import {
+  activity,
+  completeSteps,
+  freePort,
+  startTrainingFixture,
+  type TrainingFixture,
+} from '../helpers/trainingActivities.ts';
 
 const FAKE_SSH = join(import.meta.dirname, '..', 'helpers', 'fake-ssh.sh');
 let fx: TrainingFixture;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** The pid of the trainer process with RANK=`rank` whose command line names `configPath`. */
 function rankPid(configPath: string, rank: number): number | undefined {

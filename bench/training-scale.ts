@@ -1,4 +1,4 @@
-// `npm run bench -- training-scale [--smol DIR] [--steps 3] [--batch 4] [--ranks 1,2] [--models tiny,smol]`
+// `npm run bench -- training-scale [--smol DIR] [--steps 3] [--batch 4] [--ranks 1,2[,2n]] [--models tiny,smol]`
 // SFT throughput and peak memory on CPU of the tiny model and a 135M model (SmolLM2-135M: the converted checkpoint
 // when --smol names one, else a random-init model of the same config with the tiny tokenizer), for 1 and 2 ranks
 // (2 = torchrun, FSDP2 over gloo). tokens/s is the trainer's own figure (labelled + prompt tokens over the training
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../infra/settings.ts';
+import { torchrunArgs } from '../activities/training/multiNode.ts';
 import { runTrainer, trainerEnv } from '../test/helpers/trainer.ts';
 
 const SMOL_CONFIG = {
@@ -54,11 +55,17 @@ function conversations(n: number): string {
 interface Row {
   model: string;
   ranks: number;
+  /** Two torchrun agents (hosts) for `--ranks 2n`. */
+  nodes?: number;
   tokensPerS: number;
   peakRssMib: number;
 }
 
-function sft(model: string, data: string, dir: string, ranks: number, steps: number, batch: number): Row {
+/** `spec`: 1 or 2 ranks in one torchrun, or `2n`: two torchrun agents of one rank each meeting in a c10d rendezvous
+ *  on localhost, as the torchrun-hosts launcher starts them on two hosts. */
+function sft(model: string, data: string, dir: string, spec: string, steps: number, batch: number): Row {
+  const nodes = spec.endsWith('n') ? Number(spec.slice(0, -1)) : 1;
+  const ranks = nodes > 1 ? nodes : Number(spec);
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}`);
   const cfg = join(out + '.json');
   const config = {
@@ -74,20 +81,35 @@ function sft(model: string, data: string, dir: string, ranks: number, steps: num
   };
   writeFileSync(cfg, JSON.stringify(config));
   const py = loadSettings().pythonBin;
-  const cmd = ranks > 1 ? [py, '-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${ranks}`] : [py];
-  // A wrapper that reports the largest resident set among the processes it waited for.
+  const trainer = ['-m', 'swe_forge_trainer', 'sft', '--config', cfg];
+  const endpoint = `localhost:${29500 + Math.floor(Math.random() * 500)}`;
+  const cmd =
+    nodes > 1
+      ? [
+          py,
+          ...torchrunArgs({
+            nnodes: String(nodes),
+            nprocPerNode: 1,
+            endpoint,
+            rdzvId: 'bench',
+            command: 'sft',
+            configPath: cfg,
+          }),
+        ]
+      : ranks > 1
+        ? [py, '-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${ranks}`, ...trainer]
+        : [py, ...trainer];
+  // A wrapper that starts the command once per node and reports the largest resident set among the processes it
+  // waited for (ru_maxrss of the children: the ranks too, torchrun waits for them).
   const wrapper =
-    'import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True); ' +
-    'print(r.stdout); print("MAXRSS", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)';
-  const stdout = execFileSync(
-    'nice',
-    ['-n', '10', py, '-c', wrapper, ...cmd, '-m', 'swe_forge_trainer', 'sft', '--config', cfg],
-    {
-      env: { ...trainerEnv(), SWE_FORGE_TORCH_THREADS: String(Math.max(1, 2 / ranks)) },
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    },
-  );
+    'import resource, subprocess, sys; ps = [subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, text=True) ' +
+    'for _ in range(int(sys.argv[1]))]; outs = [p.communicate()[0] for p in ps]; print("".join(outs)); ' +
+    'print("MAXRSS", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(max(p.returncode for p in ps))';
+  const stdout = execFileSync('nice', ['-n', '10', py, '-c', wrapper, String(nodes), ...cmd], {
+    env: { ...trainerEnv(), SWE_FORGE_TORCH_THREADS: String(Math.max(1, 2 / ranks)) },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const done = stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -97,6 +119,7 @@ function sft(model: string, data: string, dir: string, ranks: number, steps: num
   return {
     model: '',
     ranks,
+    ...(nodes > 1 ? { nodes } : {}),
     tokensPerS: Math.round((done?.metrics?.tokens_per_s ?? NaN) * 10) / 10,
     peakRssMib: Math.round(kib / 1024),
   };
@@ -126,14 +149,15 @@ export default async function bench(args: string[]): Promise<void> {
     models.push([values.smol ? 'smollm2-135m' : 'smollm2-135m-config-random', values.smol ?? randomSmol(dir, tiny)]);
   const rows: Row[] = [];
   for (const [name, path] of models)
-    for (const ranks of values.ranks.split(',').map(Number)) {
-      const row = { ...sft(path, corpus, dir, ranks, Number(values.steps), Number(values.batch)), model: name };
+    for (const spec of values.ranks.split(',')) {
+      const row = { ...sft(path, corpus, dir, spec, Number(values.steps), Number(values.batch)), model: name };
       console.log(JSON.stringify(row));
       rows.push(row);
     }
   // The ratio is the 135M model's when it ran, else the tiny model's (`ratioOf` says which).
   const ratioOf = models.at(-1)?.[0] ?? 'none';
   const of = rows.filter((r) => r.model === ratioOf);
-  const ratio = (of.find((r) => r.ranks === 2)?.tokensPerS ?? NaN) / (of.find((r) => r.ranks === 1)?.tokensPerS ?? NaN);
+  const ratio =
+    (of.find((r) => r.ranks === 2 && !r.nodes)?.tokensPerS ?? NaN) / (of.find((r) => r.ranks === 1)?.tokensPerS ?? NaN);
   console.log(JSON.stringify({ bench: 'training-scale', rows, ratioOf, ratio, target: 0.5, ok: ratio >= 0.5 }));
 }

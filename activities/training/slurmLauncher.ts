@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from './failures.ts';
 import { eventLineReader, type ProcessEvent, type ProcessHandle, type ProcessResult } from './processes.ts';
 import { sbatchScript, type MultiNodeJob } from './multiNode.ts';
 
@@ -74,6 +76,23 @@ function tailFile(path: string, offset: number, carry: { rest: string }, onLine:
   return offset;
 }
 
+/** sbatch missing is a worker set-up error (no retry helps); a refused or failed submission may pass (retryable). */
+async function submit(script: string): Promise<string> {
+  try {
+    return await slurmCmd('sbatch', ['--parsable', script]);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    const missing = e.code === 'ENOENT';
+    throw ApplicationFailure.create({
+      type: missing ? FAILURE_TYPES.badInput : FAILURE_TYPES.failed,
+      nonRetryable: missing,
+      message: missing
+        ? "training.launcher slurm: sbatch is not on the gpu worker's PATH"
+        : `sbatch ${script} failed: ${(e.stderr || e.message).trim()}`,
+    });
+  }
+}
+
 export interface SlurmLaunch {
   job: MultiNodeJob;
   env: NodeJS.ProcessEnv;
@@ -86,7 +105,7 @@ export async function submitToSlurm(o: SlurmLaunch): Promise<ProcessHandle & { j
   mkdirSync(dir, { recursive: true });
   const script = join(dir, `${o.job.command}-attempt-${o.job.attempt}.sbatch`);
   writeFileSync(script, sbatchScript(o.job, o.env), { mode: 0o755 });
-  const jobId = (await slurmCmd('sbatch', ['--parsable', script])).split(';')[0]!;
+  const jobId = (await submit(script)).split(';')[0]!;
   o.onSubmitted?.(jobId);
 
   const result: ProcessResult = { code: null, signal: null, stderrTail: [] };

@@ -1,5 +1,8 @@
 // The multi-node command lines (activities/training/multiNode.ts) and how a Slurm job's end is classified.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TrainingSchema } from '../../config/trainingSchema.ts';
 import { parseRunConfig } from '../../config/load.ts';
@@ -13,7 +16,7 @@ import {
   shellQuote,
   type MultiNodeJob,
 } from '../../activities/training/multiNode.ts';
-import { parseScontrolJob, slurmResult } from '../../activities/training/slurmLauncher.ts';
+import { parseScontrolJob, slurmResult, submitToSlurm } from '../../activities/training/slurmLauncher.ts';
 
 const job = (training: Record<string, unknown>): MultiNodeJob => ({
   pythonBin: '/opt/venv/bin/python',
@@ -84,6 +87,26 @@ describe('slurm', () => {
     expect(s).toMatch(/srun --kill-on-bad-exit=1 .* --nnodes="\$SLURM_JOB_NUM_NODES" --nproc_per_node=8/);
     expect(s).toContain('--rdzv_endpoint="$head":29400 --rdzv_id="$SLURM_JOB_ID"');
     execFileSync('bash', ['-n'], { input: s });
+  });
+
+  it('fails without retries when the worker has no sbatch', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const outDir = mkdtempSync(join(tmpdir(), 'swe-forge-sbatch-'));
+      const err = await submitToSlurm({
+        job: { ...job({ launcher: 'slurm' }), outDir },
+        env: {},
+        onEvent: () => {},
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        type: 'TrainerBadInput',
+        nonRetryable: true,
+        message: expect.stringMatching(/sbatch/),
+      });
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('maps the end of a job to what the activity retries', () => {

@@ -82,6 +82,17 @@ beforeAll(async () => {
   ] as const)
     await rollout('cmp-a', 'rl', task, sample, reward);
   await rollout('cmp-a', 'distill', 'mini-1', 0, 1, traj);
+  // Two TTS candidates of one task: the verifier ranks the resolved one first (TTS@2 = 1, TTS@1 = Pass@1 = 0.5).
+  for (const [sample, reward, score] of [
+    [0, 1, 0.9],
+    [1, 0, 0.2],
+  ]) {
+    await rollout('cmp-a', 'tts', DJ, sample!, reward!);
+    await q(
+      `insert into verifier_scores (rollout_id, backend, verifier, run_id, score) values ($1, 'onnx', 'fake', 'cmp-a', $2)`,
+      [ids.at(-1), score],
+    );
+  }
   await rollout('cmp-b', 'rl', DJ, 0, 1);
   await rollout('cmp-b', 'rl', DJ, 1, 1);
   await q(
@@ -125,23 +136,23 @@ describe('report sections', () => {
     expect(md).toContain('| (unknown) | distill | 1 | 1 | 0 | 1 | 100.0 % | 1 |');
     expect(md).toContain(`| ${DJ} | rl | 4 | 1 | 1 | 33.3 % | 0.333 |`);
     const perInstance = JSON.parse(readFileSync(join(dir, 'per-instance.json'), 'utf8'));
-    expect(perInstance).toHaveLength(3);
+    expect(perInstance).toHaveLength(4);
   });
 
   it('indexes every rollout and filters it by stage, outcome and task in Chromium; long observations collapse', async () => {
     expect(md).toContain('[trajectory index](trajectories/index.html)');
     const index = readFileSync(join(dir, 'trajectories', 'index.html'), 'utf8');
-    expect(index).toContain('7 rollouts; 1 with a viewer page');
+    expect(index).toContain('9 rollouts; 1 with a viewer page');
     expect(index).not.toMatch(/<script/i);
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
     try {
       const page = await browser.newPage();
       await page.goto(`file://${join(dir, 'trajectories', 'index.html')}`);
       const visible = () => page.locator('tbody tr:visible').count();
-      expect(await visible()).toBe(7);
+      expect(await visible()).toBe(9);
       await page.selectOption('#f-s', { label: 'rl (6)' });
       expect(await visible()).toBe(6);
-      await page.selectOption('#f-o', { label: 'resolved (2)' });
+      await page.selectOption('#f-o', { label: 'resolved (3)' });
       expect(await visible()).toBe(1); // rl and resolved
       await page.selectOption('#f-s', { label: 'all' });
       await page.selectOption('#f-t', { label: 'mini-1 (1)' });
@@ -180,6 +191,10 @@ describe('swe-forge compare / status RL lines', () => {
     expect(rl.values[1]).toMatchObject({ rollouts: 2, resolved: 2, resolvedRate: 1 });
     expect(c.stages.find((s: { stage: string }) => s.stage === 'distill').values[1]).toBeNull();
     expect(c.rl[1]).toMatchObject({ iteration: 2, values: [{ meanReward: 0 }, null] });
+    expect(c.tts).toEqual([
+      { k: 1, values: [{ tts: 0.5, passK: 0.5, tasks: 1 }, null] },
+      { k: 2, values: [{ tts: 1, passK: 1, tasks: 1 }, null] },
+    ]);
   });
 
   it('prints a plain table with one column per run', async () => {
@@ -187,6 +202,7 @@ describe('swe-forge compare / status RL lines', () => {
     expect(stdout).toMatch(/^path +cmp-a +cmp-b$/m);
     expect(stdout).toMatch(/^training\.lr +0\.00001 +0\.00002$/m);
     expect(stdout).toMatch(/^rl +20\.0 % \/ 0\.2 \/ 6, 1 masked +100\.0 % \/ 1 \/ 2, 0 masked$/m);
+    expect(stdout).toMatch(/^2 +100\.0 % \/ 100\.0 %, 1 +—$/m); // TTS@2 / Pass@2
   });
 
   it('exits 2 naming every unknown run', async () => {

@@ -9,6 +9,7 @@ import {
   type ProcessHandle,
   type ProcessResult,
 } from './processes.ts';
+import { withParentDeathSignal } from './launch.ts';
 import { hostArgv, hostShellCommand, type MultiNodeJob } from './multiNode.ts';
 
 export interface HostsLaunch {
@@ -36,7 +37,9 @@ export function startOnHosts(o: HostsLaunch, registry: ChildRegistry): ProcessHa
   const handles = hosts.map((host) =>
     startProcess(
       {
-        argv: hostArgv(o.job.training.hostCommand, host, shell),
+        // PDEATHSIG: if the worker dies, the ssh client gets SIGTERM and the remote agents lose their session,
+        // instead of training on next to the retry in the same out dir.
+        argv: withParentDeathSignal(o.job.pythonBin, hostArgv(o.job.training.hostCommand, host, shell)),
         env: o.env,
         cwd: o.job.repoRoot,
         onEvent: o.onEvent,

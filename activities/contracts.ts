@@ -3,6 +3,7 @@
 // summaries, never trajectories or tensors.
 import type { RunConfig, ModelEndpoint } from '../config/schema.ts';
 import type { CanaryInput, CanaryResult } from './harness/canary.ts';
+import type { PrepareImagesInput, PrepareImagesResult } from './harness/diskBudget.ts';
 import type {
   HeldOutReport,
   MeasureVerifierInput,
@@ -222,6 +223,8 @@ export interface RolloutActivities {
   runRollout(i: RolloutInput): Promise<RolloutSummary>;
   /** rollout queue: re-validates an RL iteration's canary tasks with the harness, quarantines the flipped ones. */
   canaryCheck(i: CanaryInput): Promise<CanaryResult>;
+  /** rollout queue: task images under sandbox.diskBudgetGb (refuse, evict LRU, build, prefetch the next batch). */
+  prepareTaskImages(i: PrepareImagesInput): Promise<PrepareImagesResult>;
 }
 
 export interface GpuActivities {

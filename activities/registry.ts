@@ -6,6 +6,7 @@ import { createEventActivities } from './events.ts';
 import { createAgentActivities } from './agent/activity.ts';
 import { createHarnessActivities } from './harness/activities.ts';
 import { createCanaryActivities } from './harness/canary.ts';
+import { createDiskBudgetActivities } from './harness/diskBudget.ts';
 import { createPipelineActivities } from './pipeline/index.ts';
 import { createScoringActivities } from './scoring/index.ts';
 import { createGpuTrainingActivities } from './training/index.ts';
@@ -23,6 +24,7 @@ export function createRolloutActivities(deps: ActivityDeps) {
     ...createAgentActivities(deps),
     ...createHarnessActivities(deps),
     ...createCanaryActivities(deps),
+    ...createDiskBudgetActivities(deps),
   };
 }
 

@@ -78,6 +78,23 @@ export const SandboxSchema = z
         'A rollout stage fails loudly when more than this share of its rollouts failed (errors, not masked ' +
           'infrastructure failures): a broken endpoint or task set must not pass as a small dataset. 1: never.',
       ),
+    diskBudgetGb: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'Disk for task images (GB; the shared base once plus each image of ours): least-recently-used images the ' +
+          'current RL batch does not need are removed, the next batch is prefetched, and a run whose one batch ' +
+          'cannot fit is refused before its first rollout. Absent: no limit.',
+      ),
+    containerDiskGb: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        "Per-container disk quota (GB, the container's writable layer): applied where the storage driver supports " +
+          "Docker's StorageOpt size (overlay2 over xfs with pquota, devicemapper, btrfs, zfs), skipped with a warning elsewhere.",
+      ),
     heartbeatSec: positiveInt()
       .max(60)
       .default(4)

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { DOCKER_LABELS } from '../core/constants.ts';
 import { InfraError } from '../core/errors.ts';
+import { storageQuota } from './diskQuota.ts';
 import { runExec, type ExecResult } from './sandboxExec.ts';
 import { tarFiles, untarFirstFile } from './tar.ts';
 import { maybeInjectCreateFault } from './sandboxFaults.ts';
@@ -24,6 +25,8 @@ export interface SandboxOptions {
   /** Default /testbed. */
   workdir?: string;
   env?: Record<string, string>;
+  /** Writable-layer quota, GB: applied where the storage driver supports it (infra/diskQuota.ts). */
+  diskGb?: number;
 }
 
 export interface ExecOptions {
@@ -106,7 +109,8 @@ export class Sandbox {
       // it is immune to `pkill sleep` / `kill -9 -1` from inside (the kernel shields init), and bash reaps the
       // orphans that killed process groups leave behind, so zombies never eat the pid limit.
       const spec = containerSpec(o, 'sandbox', ['bash', '-c', 'while :; do sleep 3600 & wait $!; done']);
-      container = await docker.createContainer({ ...spec, HostConfig: { ...spec.HostConfig, Init: false } });
+      const quota = await storageQuota(docker, o.diskGb);
+      container = await docker.createContainer({ ...spec, HostConfig: { ...spec.HostConfig, ...quota, Init: false } });
     } catch (err) {
       throw new InfraError(`cannot create a container from ${o.image}: ${(err as Error).message}`, { cause: err });
     }

@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import { CappedBuffer } from '../core/outputCap.ts';
 import { InfraError } from '../core/errors.ts';
+import { storageQuota } from './diskQuota.ts';
 import { containerSpec, type SandboxOptions } from './sandbox.ts';
 import { demux, type ExecResult } from './sandboxExec.ts';
 import { maybeInjectCreateFault } from './sandboxFaults.ts';
@@ -33,7 +34,7 @@ export async function runOnce(docker: Docker, o: SandboxOptions, run: RunOnceOpt
       AttachStderr: true,
       OpenStdin: !!run.stdin,
       StdinOnce: true,
-      HostConfig: { ...spec.HostConfig, AutoRemove: true },
+      HostConfig: { ...spec.HostConfig, ...(await storageQuota(docker, o.diskGb)), AutoRemove: true },
     });
   } catch (err) {
     throw new InfraError(`cannot create a container from ${o.image}: ${(err as Error).message}`, { cause: err });

@@ -47,7 +47,18 @@ export interface StartEnvironmentInput {
 /** One container spec for a fresh sandbox and for one adopted after a worker died (mid-episode resume). */
 function sandboxSpec(i: StartEnvironmentInput): SandboxOptions {
   const { memoryMb, pidsLimit, cpuShares, network } = i.sandbox;
-  return { image: i.image, labels: i.labels, memoryMb, pidsLimit, cpuShares, network, user: i.user, workdir: REPO_DIR };
+  const diskGb = i.sandbox.containerDiskGb;
+  return {
+    image: i.image,
+    labels: i.labels,
+    memoryMb,
+    pidsLimit,
+    cpuShares,
+    network,
+    user: i.user,
+    workdir: REPO_DIR,
+    diskGb,
+  };
 }
 
 export class SandboxEnvironment implements Environment {

@@ -151,6 +151,7 @@ async function runInContainer(
       labels: { ...o.labels, task: task.instance_id },
       memoryMb: o.sandbox.memoryMb,
       pidsLimit: o.sandbox.pidsLimit,
+      diskGb: o.sandbox.containerDiskGb,
       cpuShares: o.sandbox.cpuShares,
       network: false,
       user: 'root',

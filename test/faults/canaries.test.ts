@@ -6,16 +6,13 @@
 // the flake rate per task. The steady task never flips.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createGpuTrainingActivities } from '../../activities/training/index.ts';
-import { loadSettings } from '../../infra/settings.ts';
 import { writeReport } from '../../activities/report/index.ts';
 import { FLAKY, STEADY, writeFlakyTasks } from './lib/flakyTask.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
 import { faultConfig, outcome, rolloutRows } from './lib/run.ts';
 import { startFaultStack, type FaultStack } from './lib/stack.ts';
+import { tinyModelFor } from './lib/tinyModel.ts';
 
 const RUN = 'faults-canaries';
 const ITERATIONS = 3;
@@ -30,12 +27,7 @@ beforeAll(async () => {
   tasksFile = writeFlakyTasks(join(stack.dir, 'flaky-tasks'));
   await stack.importTasks(tasksFile);
   // A zero-variance group still takes a GRPO step: the policy's weights are the trainer's tiny model.
-  const gpu = createGpuTrainingActivities({ pool: stack.base.pool!, settings: loadSettings(stack.workerEnv) });
-  const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR', () => undefined) });
-  const made: { path: string } = await env.run(() =>
-    gpu.makeTinyModel({ outDir: '', corpusFiles: ['tasks/mini/tasks.jsonl'], seed: 0 }),
-  );
-  tinyModel = made.path;
+  tinyModel = await tinyModelFor(stack);
   await stack.startWorker('orchestrator');
   await stack.startWorker('rollout');
   await stack.startWorker('gpu');
@@ -131,7 +123,7 @@ it(
         const md = readFileSync(report.reportPath, 'utf8');
         expect(md).toContain('## Canaries (harness re-validation)');
         const section = md.slice(md.indexOf('## Canaries (harness re-validation)')).split('\n## ')[0]!;
-      const line = section.split('\n').find((l) => l.startsWith(`| ${FLAKY} |`));
+        const line = section.split('\n').find((l) => l.startsWith(`| ${FLAKY} |`));
         expect(line).toMatch(/yes \(iteration \d+\)/);
         saw(`report row: ${line}`);
       },

@@ -20,6 +20,7 @@ import { SA } from '../definitions.ts';
 import { failure } from '../errors.ts';
 import { baseWeights, withPolicy, type PolicyWeights } from '../policy.ts';
 import { canaryTasks, maskFlaky, runCanaries } from './canaries.ts';
+import { prepareImages } from './diskBudget.ts';
 import { range, stageRollouts } from './rollouts.ts';
 
 export interface RlInput {
@@ -80,6 +81,9 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
       throw failure('EmptyPool', `stages.rl: every task of the pool is quarantined (harness_flaky canaries)`);
     const batch = sampleTasks(eligible, rl.batchTasks, hashSeed(config.seed, 'rl', iteration));
     const items = batch.flatMap((taskId) => range(G).map((j) => ({ taskId, sample: rlSampleIndex(iteration, G, j) })));
+    const next =
+      iteration < rl.iterations ? sampleTasks(eligible, rl.batchTasks, hashSeed(config.seed, 'rl', iteration + 1)) : [];
+    await prepareImages(runId, config, batch, next, pool);
     // The canaries run beside the rollouts; their verdict is needed only before the batch is built.
     const canary = canaries ? runCanaries(runId, config, iteration, canaryTasks(config, iteration, batch)) : null;
     canary?.catch(() => undefined); // awaited below; handled here too in case the rollouts throw first

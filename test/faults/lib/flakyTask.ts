@@ -3,9 +3,7 @@
 // kernel's random source: each evaluation is a fresh container, so nothing else could make it alternate). With
 // the gold patch the flaky copy resolves on half of the harness's runs; with the empty patch it never does.
 // scripted_success_p 1: the scripted policy always plays the fix, so the steady task's groups have no variance.
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { MINI_TASKS } from './stack.ts';
+import { miniRows, writeTaskFile } from './taskCopies.ts';
 
 export const STEADY = 'mini__textkit-3-steady';
 export const FLAKY = 'mini__textkit-3-flaky';
@@ -34,15 +32,9 @@ const newFileDiff = (path: string, lines: string[]) =>
 
 /** Writes the two tasks to `<dir>/tasks.jsonl` (with the bundled repos beside it) and returns the file. */
 export function writeFlakyTasks(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  symlinkSync(resolve('tasks/mini/repos'), join(dir, 'repos'));
-  const base = readFileSync(MINI_TASKS, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .find((t) => t.instance_id === 'mini__textkit-3')!;
+  const base = miniRows().find((t) => t.instance_id === 'mini__textkit-3')!;
   const p2p = JSON.parse(base.PASS_TO_PASS as string) as string[];
-  const rows = [
+  return writeTaskFile(dir, [
     { ...base, instance_id: STEADY, scripted_success_p: 1 },
     {
       ...base,
@@ -51,8 +43,5 @@ export function writeFlakyTasks(dir: string): string {
       test_patch: `${base.test_patch as string}${newFileDiff('tests/test_flaky.py', FLAKY_FILE)}`,
       PASS_TO_PASS: JSON.stringify([...p2p, FLAKY_TEST]),
     },
-  ];
-  const file = join(dir, 'tasks.jsonl');
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  return file;
+  ]);
 }

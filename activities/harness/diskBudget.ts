@@ -1,0 +1,129 @@
+// Task images under sandbox.diskBudgetGb (issue 17), on the rollout queue (it needs the engine). Before an RL
+// iteration's rollouts: refuse a batch whose images cannot fit (naming the setting), remove least-recently-used
+// task images the batch does not need until it fits, build the batch's missing images, then prefetch the next
+// iteration's while room is left. Only images we built (managed task images) are counted and removed; an image
+// a container still uses is skipped by the engine (a removal never breaks running work).
+import { heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type Docker from 'dockerode';
+import { batchNeed, GB, gb, imageEstimate, planEviction, type ImageFootprint } from '../../core/diskBudget.ts';
+import { DOCKER_LABELS } from '../../core/constants.ts';
+import { ensureEnvironmentImage } from '../../infra/images/environment.ts';
+import { BASE_IMAGE } from '../../infra/images/taskImage.ts';
+import type { ActivityDeps } from '../deps.ts';
+import { createTaskStore } from '../tasks/store.ts';
+
+export interface PrepareImagesInput {
+  runId: string;
+  budgetGb: number;
+  /** The tasks of the batch about to run, and of the next one (prefetched if they fit). */
+  now: string[];
+  next: string[];
+  /** The run's tasks: the budget counts and removes their images only, never other runs' or other tasks'. */
+  scope: string[];
+}
+
+export interface PrepareImagesResult {
+  removed: string[];
+  built: string[];
+  prefetched: string[];
+  usedBytes: number;
+  budgetBytes: number;
+}
+
+async function footprints(docker: Docker, usage: Map<string, number>, scope: ReadonlySet<string>) {
+  const base = await docker.getImage(BASE_IMAGE).inspect();
+  const list = await docker.listImages({
+    filters: JSON.stringify({ label: [`${DOCKER_LABELS.kind}=task-image`, `${DOCKER_LABELS.managed}=true`] }),
+  } as Docker.ListImagesOptions);
+  const images: ImageFootprint[] = list.flatMap((i) => {
+    const taskId = i.Labels?.[DOCKER_LABELS.task];
+    const tag = i.RepoTags?.find((t) => t !== '<none>:<none>');
+    if (!taskId || !tag || !scope.has(taskId)) return [];
+    const built = Date.parse(i.Labels?.[DOCKER_LABELS.createdAt] ?? '') || i.Created * 1000;
+    return [{ taskId, image: tag, bytes: Math.max(0, i.Size - base.Size), lastUsed: usage.get(taskId) ?? built }];
+  });
+  return { baseBytes: base.Size, images };
+}
+
+export function createDiskBudgetActivities(deps: ActivityDeps) {
+  const store = createTaskStore(deps.pool);
+  const usageOf = async () =>
+    new Map(
+      (
+        await deps.pool.query<{ task_id: string; at: number }>(
+          'select task_id, extract(epoch from last_used_at) * 1000 as at from image_usage where task_id is not null',
+        )
+      ).rows.map((r) => [r.task_id, Number(r.at)]),
+    );
+  const touch = (docker: string, taskId: string, bytes: number) =>
+    deps.pool.query(
+      `insert into image_usage (image, task_id, size_bytes, last_used_at) values ($1, $2, $3, now())
+       on conflict (image) do update set task_id = excluded.task_id, size_bytes = excluded.size_bytes, last_used_at = now()`,
+      [docker, taskId, bytes],
+    );
+
+  return {
+    async prepareTaskImages(input: PrepareImagesInput): Promise<PrepareImagesResult> {
+      const docker = deps.docker;
+      if (!docker) throw ApplicationFailure.nonRetryable('the disk budget needs a Docker client', 'ConfigError');
+      const budgetBytes = input.budgetGb * GB;
+      const out: PrepareImagesResult = { removed: [], built: [], prefetched: [], usedBytes: 0, budgetBytes };
+      const tasks = new Map((await store.list({ ids: [...input.now, ...input.next] })).map((t) => [t.instance_id, t]));
+      const scope = new Set([...input.scope, ...input.now, ...input.next]);
+      let fp = await footprints(docker, await usageOf(), scope);
+      const estimate = imageEstimate(fp.images);
+      const need = batchNeed(fp.images, input.now, estimate);
+      if (fp.baseBytes + need.bytes > budgetBytes) {
+        throw ApplicationFailure.nonRetryable(
+          `sandbox.diskBudgetGb ${input.budgetGb} cannot hold one batch: its ${input.now.length} task image(s) need ` +
+            `${gb(fp.baseBytes + need.bytes)} (base image ${gb(fp.baseBytes)} + ${gb(need.bytes)}` +
+            `${need.missing.length ? `, ${need.missing.length} not built yet at ~${gb(estimate)} each` : ''}); raise it`,
+          'ConfigError',
+        );
+      }
+      const evict = async (keep: Set<string>, incomingBytes: number) => {
+        const plan = planEviction({ images: fp.images, keep, baseBytes: fp.baseBytes, incomingBytes, budgetBytes });
+        if (!plan.fits) return false;
+        for (const victim of plan.remove) {
+          try {
+            await docker.getImage(victim.image).remove();
+            await deps.pool.query('delete from image_usage where image = $1', [victim.image]);
+            out.removed.push(victim.taskId);
+          } catch (err) {
+            // 409: a container (perhaps another run's) still uses it; it stays, and is counted.
+            if (
+              (err as { statusCode?: number }).statusCode !== 409 &&
+              (err as { statusCode?: number }).statusCode !== 404
+            )
+              throw err;
+          }
+        }
+        return plan.fits;
+      };
+      const build = async (id: string) => {
+        const task = tasks.get(id);
+        if (!task) return false;
+        heartbeat({ building: id });
+        const source = task.source_path && !task.image_name ? { repoPath: task.source_path } : undefined;
+        await ensureEnvironmentImage(docker, task, { source });
+        return true;
+      };
+      const now = new Set(input.now);
+      await evict(now, need.missing.length * estimate);
+      for (const id of need.missing) if (await build(id)) out.built.push(id);
+      fp = await footprints(docker, await usageOf(), scope);
+      for (const i of fp.images) if (now.has(i.taskId)) await touch(i.image, i.taskId, i.bytes);
+      // Prefetch: the next batch's missing images, one at a time, while they fit beside this batch's.
+      const keep = new Set([...input.now, ...input.next]);
+      for (const id of input.next.filter((t) => !fp.images.some((i) => i.taskId === t))) {
+        if (!(await evict(keep, imageEstimate(fp.images)))) break;
+        if (await build(id)) out.prefetched.push(id);
+        fp = await footprints(docker, await usageOf(), scope);
+      }
+      out.usedBytes = fp.baseBytes + fp.images.reduce((s, i) => s + i.bytes, 0);
+      log.info('disk budget', { runId: input.runId, ...out, used: gb(out.usedBytes), budget: gb(budgetBytes) });
+      return out;
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// sandbox.diskBudgetGb in the RL loop (issue 17): before each iteration's rollouts, the rollout queue makes room
+// for the batch's task images (least recently used first, never this batch's), builds the missing ones and
+// prefetches the next iteration's. A batch that cannot fit fails the stage before its first rollout. The field
+// did not exist before this code, so older histories never reach it (no patch marker needed).
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import type { RolloutActivities } from '../../activities/contracts.ts';
+import type { RunConfig } from '../../config/schema.ts';
+import { TASK_QUEUES } from '../../core/constants.ts';
+import { NON_RETRYABLE } from '../activities.ts';
+
+const images = proxyActivities<Pick<RolloutActivities, 'prepareTaskImages'>>({
+  taskQueue: TASK_QUEUES.rollout,
+  // Builds of a whole batch: long, but each beats while it builds.
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '10 minutes',
+  retry: { maximumAttempts: 3, initialInterval: '5s', nonRetryableErrorTypes: NON_RETRYABLE },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+export async function prepareImages(
+  runId: string,
+  config: RunConfig,
+  now: string[],
+  next: string[],
+  scope: string[],
+): Promise<void> {
+  const budgetGb = config.sandbox.diskBudgetGb;
+  if (budgetGb === undefined) return;
+  await images.prepareTaskImages.executeWithOptions({ summary: `task images under ${budgetGb} GB` }, [
+    { runId, budgetGb, now, next, scope },
+  ]);
+}

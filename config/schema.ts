@@ -199,6 +199,9 @@ export const RlSchema = z
           .min(0)
           .default(2)
           .describe("Tasks of each iteration's batch re-validated (gold resolves, empty does not); 0 = off."),
+        every: positiveInt()
+          .default(1)
+          .describe('Run the canaries on every this-many-th iteration (1, 1 + every, ...).'),
         goldRuns: positiveInt()
           .max(20)
           .default(1)

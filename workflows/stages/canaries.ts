@@ -24,10 +24,13 @@ function canaryActivities(config: RunConfig, evaluations: number) {
   });
 }
 
-/** The canary tasks of an iteration: a seeded sample of its batch (none when stages.rl.canaries.sample is 0). */
+/** The canary tasks of an iteration: a seeded sample of its batch (none when sample is 0 or off this iteration). */
 export function canaryTasks(config: RunConfig, iteration: number, batch: string[]): string[] {
   const n = config.stages.rl.canaries?.sample ?? 0;
-  return n > 0 ? sampleTasks(batch, Math.min(n, batch.length), hashSeed(config.seed, 'canary', iteration)) : [];
+  const every = config.stages.rl.canaries?.every ?? 1;
+  return n > 0 && (iteration - 1) % every === 0
+    ? sampleTasks(batch, Math.min(n, batch.length), hashSeed(config.seed, 'canary', iteration))
+    : [];
 }
 
 /**

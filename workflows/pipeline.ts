@@ -15,6 +15,7 @@ import { stageWorkflowId } from '../core/constants.ts';
 import { pipeline } from './activities.ts';
 import { runConfigProblems } from './checks.ts';
 import { installControl } from './control.ts';
+import { checkDiskBudget } from './stages/diskBudget.ts';
 import { SA, statusQuery } from './definitions.ts';
 import { currentDetails, stageSummary } from './details.ts';
 import { errorMessage, failure } from './errors.ts';
@@ -106,6 +107,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   const config = await resolveConfig(input.config);
   const problems = runConfigProblems(config);
   if (problems.length) throw failure('ConfigError', `invalid config:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  // Only runs that set sandbox.diskBudgetGb (a field newer than every recorded history) reach an activity here.
+  try {
+    await checkDiskBudget(runId, config);
+  } catch (err) {
+    throw failure('ConfigError', errorMessage(err), err);
+  }
   upsertSearchAttributes([
     { key: SA.stage, value: 'starting' },
     { key: SA.recipe, value: config.recipe },

@@ -21,6 +21,11 @@ export interface PrepareImagesInput {
   next: string[];
   /** The run's tasks: the budget counts and removes their images only, never other runs' or other tasks'. */
   scope: string[];
+  /**
+   * Check only (at pipeline start, before the RL batch is known): would this many of the run's images fit, each
+   * at the largest the run has (every managed task image on the engine when `scope` is empty)? Nothing removed.
+   */
+  batchOf?: number;
 }
 
 export interface PrepareImagesResult {
@@ -31,7 +36,7 @@ export interface PrepareImagesResult {
   budgetBytes: number;
 }
 
-async function footprints(docker: Docker, usage: Map<string, number>, scope: ReadonlySet<string>) {
+async function footprints(docker: Docker, usage: Map<string, number>, scope: ReadonlySet<string> | null) {
   const base = await docker.getImage(BASE_IMAGE).inspect();
   const list = await docker.listImages({
     filters: JSON.stringify({ label: [`${DOCKER_LABELS.kind}=task-image`, `${DOCKER_LABELS.managed}=true`] }),
@@ -39,7 +44,7 @@ async function footprints(docker: Docker, usage: Map<string, number>, scope: Rea
   const images: ImageFootprint[] = list.flatMap((i) => {
     const taskId = i.Labels?.[DOCKER_LABELS.task];
     const tag = i.RepoTags?.find((t) => t !== '<none>:<none>');
-    if (!taskId || !tag || !scope.has(taskId)) return [];
+    if (!taskId || !tag || (scope && !scope.has(taskId))) return [];
     const built = Date.parse(i.Labels?.[DOCKER_LABELS.createdAt] ?? '') || i.Created * 1000;
     return [{ taskId, image: tag, bytes: Math.max(0, i.Size - base.Size), lastUsed: usage.get(taskId) ?? built }];
   });
@@ -69,19 +74,28 @@ export function createDiskBudgetActivities(deps: ActivityDeps) {
       if (!docker) throw ApplicationFailure.nonRetryable('the disk budget needs a Docker client', 'ConfigError');
       const budgetBytes = input.budgetGb * GB;
       const out: PrepareImagesResult = { removed: [], built: [], prefetched: [], usedBytes: 0, budgetBytes };
-      const tasks = new Map((await store.list({ ids: [...input.now, ...input.next] })).map((t) => [t.instance_id, t]));
-      const scope = new Set([...input.scope, ...input.now, ...input.next]);
+      const refuse = (count: number, baseBytes: number, needBytes: number, guessed: number, estimate: number) => {
+        if (baseBytes + needBytes <= budgetBytes) return;
+        throw ApplicationFailure.nonRetryable(
+          `sandbox.diskBudgetGb ${input.budgetGb} cannot hold one batch: its ${count} task image(s) need ` +
+            `${gb(baseBytes + needBytes)} (base image ${gb(baseBytes)} + ${gb(needBytes)}` +
+            `${guessed ? `, ${guessed} estimated at ~${gb(estimate)} each` : ''}); raise it`,
+          'ConfigError',
+        );
+      };
+      if (input.batchOf !== undefined) {
+        const all = await footprints(docker, new Map(), input.scope.length ? new Set(input.scope) : null);
+        const estimate = imageEstimate(all.images);
+        refuse(input.batchOf, all.baseBytes, input.batchOf * estimate, input.batchOf, estimate);
+        return out;
+      }
+      const ids = [...input.now, ...input.next];
+      const tasks = new Map((ids.length ? await store.list({ ids }) : []).map((t) => [t.instance_id, t]));
+      const scope = new Set([...input.scope, ...ids]);
       let fp = await footprints(docker, await usageOf(), scope);
       const estimate = imageEstimate(fp.images);
       const need = batchNeed(fp.images, input.now, estimate);
-      if (fp.baseBytes + need.bytes > budgetBytes) {
-        throw ApplicationFailure.nonRetryable(
-          `sandbox.diskBudgetGb ${input.budgetGb} cannot hold one batch: its ${input.now.length} task image(s) need ` +
-            `${gb(fp.baseBytes + need.bytes)} (base image ${gb(fp.baseBytes)} + ${gb(need.bytes)}` +
-            `${need.missing.length ? `, ${need.missing.length} not built yet at ~${gb(estimate)} each` : ''}); raise it`,
-          'ConfigError',
-        );
-      }
+      refuse(input.now.length, fp.baseBytes, need.bytes, need.missing.length, estimate);
       const evict = async (keep: Set<string>, incomingBytes: number) => {
         const plan = planEviction({ images: fp.images, keep, baseBytes: fp.baseBytes, incomingBytes, budgetBytes });
         if (!plan.fits) return false;

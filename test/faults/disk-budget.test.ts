@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BASE_IMAGE, taskImageName } from '../../infra/images/taskImage.ts';
+import type { StageName } from '../../config/schema.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
 import { faultConfig, outcome, rolloutRows } from './lib/run.ts';
 import { startFaultStack, type FaultStack } from './lib/stack.ts';
@@ -44,8 +45,8 @@ afterAll(async () => {
   printFaultTable();
 });
 
-const config = (run: string, budgetGb: number) =>
-  faultConfig(run, ['rl'], {
+const config = (run: string, budgetGb: number, stages: StageName[] = ['rl']) =>
+  faultConfig(run, stages, {
     models: { policy: { name: 'scripted-policy', kind: 'scripted', toolFormat: 'native' }, baseModelDir: tinyModel },
     tasks: { file: tasks.file, train: tasks.ids },
     sandbox: { diskBudgetGb: budgetGb },
@@ -138,18 +139,20 @@ it(
 
 it('refuses a run whose one batch cannot fit the budget before its first rollout', { timeout: 300_000 }, async () => {
   await scenario(
-    '13b. disk budget smaller than one batch',
-    'the run fails before any rollout with an error naming sandbox.diskBudgetGb',
+    '13b. disk budget smaller than one batch (distill and RL on)',
+    'the run fails at its start, before any stage or rollout, with an error naming sandbox.diskBudgetGb',
     FILE,
     async ({ saw }) => {
       const RUN = 'faults-disk-refused';
-      const done = await outcome(await stack.startRun(RUN, config(RUN, 0.1)));
+      const done = await outcome(await stack.startRun(RUN, config(RUN, 0.1, ['distill', 'rl'])));
       expect(done.ok).toBe(false);
       const error = done.ok ? '' : done.error;
       expect(error).toMatch(/sandbox\.diskBudgetGb 0\.1 cannot hold one batch/);
-      const rows = await rolloutRows(stack.base.pool!, RUN, 'rl');
-      expect(rows).toEqual([]);
-      saw(`failed with "${error.match(/sandbox\.diskBudgetGb[^<]*/)?.[0]?.trim()}"; 0 rollouts`);
+      const pool = stack.base.pool!;
+      expect((await rolloutRows(pool, RUN, 'rl')).concat(await rolloutRows(pool, RUN, 'distill'))).toEqual([]);
+      // Refused before the run registered: no stage ran, not even distill, which comes before RL.
+      expect((await pool.query('select 1 from runs where run_id = $1', [RUN])).rows).toEqual([]);
+      saw(`failed with "${error.match(/sandbox\.diskBudgetGb[^<]*/)?.[0]?.trim()}"; no stage started, 0 rollouts`);
     },
   );
 });

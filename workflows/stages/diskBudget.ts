@@ -30,3 +30,15 @@ export async function prepareImages(
     { runId, budgetGb, now, next, scope },
   ]);
 }
+
+/**
+ * At pipeline start: refuse a run whose RL batch (stages.rl.batchTasks images, each at the largest of the run's
+ * images the engine has) cannot fit the budget, before any stage runs.
+ */
+export async function checkDiskBudget(runId: string, config: RunConfig): Promise<void> {
+  const budgetGb = config.sandbox.diskBudgetGb;
+  if (budgetGb === undefined || !config.stages.rl.enabled) return;
+  await images.prepareTaskImages.executeWithOptions({ summary: `disk budget check (${budgetGb} GB)` }, [
+    { runId, budgetGb, now: [], next: [], scope: config.tasks.train ?? [], batchOf: config.stages.rl.batchTasks },
+  ]);
+}

@@ -1,4 +1,4 @@
-// `npm run bench -- learning [--quick] [--k N]`: does the pipeline make a real model better? From scratch on this
+// `npm run bench -- learning [--quick] [--k N] [--all-stages]`: does the pipeline make a real model better? From scratch on this
 // machine: the `smol` preset (SmolLM2-135M-Instruct as the policy, the scripted stand-in as the teacher) runs every
 // stage on the real stack (Temporal, Postgres, Docker, worker processes, llama.cpp serving each checkpoint), then one
 // evaluation (k samples per task at the policy's temperature) of the base model, the SFT checkpoint and the last RL
@@ -8,6 +8,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { TASK_QUEUES, WORKFLOW_TYPES } from '../core/constants.ts';
+import { readRlIterations } from '../activities/pipeline/rlIterations.ts';
 import { formatRate, mixedGroups, resolvedRate, type Rate } from '../core/learning.ts';
 import { parseRunConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
@@ -92,7 +93,11 @@ export default async function learning(args: string[]): Promise<void> {
   try {
     await stack.importTasks();
     for (const role of ['orchestrator', 'rollout', 'gpu'] as const) await stack.startWorker(role);
-    const config = parseRunConfig({ preset: 'smol', ...(quick ? QUICK : {}) }, quick ? 'smol --quick' : 'smol');
+    // The question is whether SFT and RL make the policy better: the verifier and TTS stages answer other ones and
+    // cost a quarter of the time on 2 cores, so the bench leaves them out (--all-stages keeps them).
+    const skip = args.includes('--all-stages') ? {} : { sweWorld: { enabled: false }, tts: { enabled: false } };
+    const overrides = quick ? { ...QUICK, stages: { ...QUICK.stages, ...skip } } : { stages: skip };
+    const config = parseRunConfig({ preset: 'smol', ...overrides }, quick ? 'smol --quick' : 'smol');
     const handle = await stack.startRun(RUN, config);
     await result(handle).catch(async () => {
       const run = await outcome(handle);
@@ -161,6 +166,16 @@ export default async function learning(args: string[]): Promise<void> {
       console.log(`| ${name} | ${formatRate(s.train)} | ${formatRate(s.heldout)} |`);
     console.log(`RL mean reward per iteration: ${rewards.map((r) => r.toFixed(3)).join(', ') || 'none'}`);
     console.log(`RL groups with mixed rewards: ${mixed.length} (${mixed.join(', ') || 'none'})`);
+    // What `swe-forge status RUN --json` shows as rl.iterations[]: served vs produced checkpoint, the step's figures.
+    const iterations = await readRlIterations(stack.base.pool!, RUN);
+    const fmt = (x: number | null, d = 3) => (x === null ? '-' : x.toFixed(d));
+    console.log('| iteration | served | produced | mean reward | clip fraction | ratio mean | sampler KL |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const i of iterations)
+      console.log(
+        `| ${i.iteration} | ${i.servedCheckpoint ?? '-'} | ${i.producedCheckpoint ?? '-'} | ${fmt(i.meanReward)} | ` +
+          `${fmt(i.clipFraction)} | ${fmt(i.ratioMean)} | ${fmt(i.samplerKl, 4)} |`,
+      );
 
     const gain = (sft.train.rate ?? 0) - (base.train.rate ?? 0);
     const ok = gain >= TARGET_GAIN && mixed.length > 0;

@@ -13,7 +13,7 @@ import torch
 
 from . import events
 from .config import Field, model_dir, positive
-from .runtime import Runtime, load_model, load_tokenizer, token_id
+from .runtime import Runtime, load_model, load_tokenizer, verdict_ids
 from .scoring import YesNoScorer
 
 log = events.log
@@ -21,8 +21,8 @@ log = events.log
 SPEC = {
     "model": Field("str", help="verifier model directory", check=model_dir),
     "out_dir": Field("str", help="gets model.onnx, tokenizer.json, scorer.json"),
-    "yes_token": Field("str", " YES", "token whose probability is the score"),
-    "no_token": Field("str", " NO", "the competing token"),
+    "yes_token": Field("str", "auto", "token whose probability is the score (auto: the first of VERDICT_PAIRS that is one token)"),
+    "no_token": Field("str", "auto", "the competing token"),
     "max_seq_len": Field("int", 4096, "recorded in scorer.json: callers keep the last max_seq_len tokens", positive),
     "opset": Field("int", 18, "ONNX opset", positive),
     "exporter": Field(
@@ -69,8 +69,7 @@ def _export_dynamo(wrapper, args, path: str, opset: int, external: bool, names: 
 def run(cfg) -> None:
     rt = Runtime(device=torch.device("cpu"))
     tokenizer = load_tokenizer(cfg.model)
-    yes_id = token_id(tokenizer, cfg.yes_token, "export-onnx.yes_token")
-    no_id = token_id(tokenizer, cfg.no_token, "export-onnx.no_token")
+    yes_id, no_id = verdict_ids(tokenizer, cfg.yes_token, cfg.no_token, "export-onnx")
     model = load_model(cfg.model, rt, eager=True).eval()
     wrapper = YesNoScorer(model, yes_id, no_id).eval()
     size = sum(p.numel() * p.element_size() for p in model.parameters())

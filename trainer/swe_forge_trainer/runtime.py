@@ -162,6 +162,24 @@ def load_model(path: str, rt: Runtime, rope_scaling: dict | None = None, eager: 
     return model.to(rt.device)
 
 
+# Verdict token pairs tried in order by `auto`: ' YES' is one token for Qwen2.5, two for SmolLM2 (which has ' Yes').
+VERDICT_PAIRS = ((" YES", " NO"), ("YES", "NO"), (" Yes", " No"), ("Yes", "No"))
+
+
+def verdict_ids(tokenizer, yes: str, no: str, command: str) -> tuple[int, int]:
+    """The (yes, no) token ids a yes/no scorer compares; `auto` takes the first pair that is one token each."""
+    if yes == "auto" and no == "auto":
+        for y, n in VERDICT_PAIRS:
+            ids = [tokenizer.encode(t, add_special_tokens=False) for t in (y, n)]
+            if all(len(i) == 1 for i in ids) and ids[0] != ids[1]:
+                return ids[0][0], ids[1][0]
+        raise ConfigError(
+            f"config fields '{command}.yes_token' / '{command}.no_token': no pair of {list(VERDICT_PAIRS)} is one "
+            "token each in this tokenizer; set both explicitly"
+        )
+    return token_id(tokenizer, yes, f"{command}.yes_token"), token_id(tokenizer, no, f"{command}.no_token")
+
+
 def token_id(tokenizer, text: str, field: str) -> int:
     ids = tokenizer.encode(text, add_special_tokens=False)
     if len(ids) != 1:

@@ -10,14 +10,14 @@ import torch
 
 from . import data, events
 from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
-from .runtime import init_runtime, load_model, load_tokenizer, token_id
+from .runtime import init_runtime, load_model, load_tokenizer, verdict_ids
 
 SPEC = {
     "model": Field("str", help="verifier model directory", check=model_dir),
     "texts": Field("list[str]", None, "texts to score (this or texts_file)"),
     "texts_file": Field("str", None, "JSONL of {text} rows or JSON list of strings (this or texts)", existing_file),
-    "yes_token": Field("str", " YES", "token whose probability is the score"),
-    "no_token": Field("str", " NO", "the competing token"),
+    "yes_token": Field("str", "auto", "token whose probability is the score (auto: the first of VERDICT_PAIRS that is one token)"),
+    "no_token": Field("str", "auto", "the competing token"),
     "max_seq_len": Field("int", 4096, "longer texts keep their last max_seq_len tokens", positive),
     "batch_size": Field("int", 8, "texts per forward pass", positive),
     "device": device_field(),
@@ -96,8 +96,7 @@ def run(cfg) -> None:
     texts = load_texts(cfg)
     rt = init_runtime(cfg.device, "score.device")
     tokenizer = load_tokenizer(cfg.model)
-    yes_id = token_id(tokenizer, cfg.yes_token, "score.yes_token")
-    no_id = token_id(tokenizer, cfg.no_token, "score.no_token")
+    yes_id, no_id = verdict_ids(tokenizer, cfg.yes_token, cfg.no_token, "score")
     scorer = YesNoScorer(load_model(cfg.model, rt), yes_id, no_id).to(rt.device).eval()
     examples = encode_texts(tokenizer, texts, cfg.max_seq_len)
     with rt.autocast():

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from . import data, events
 from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
 from .loop import COMMON_FIELDS, prepare, train
-from .runtime import STOP, init_runtime, seed_everything, token_id
+from .runtime import STOP, init_runtime, seed_everything, verdict_ids
 from .scoring import YesNoScorer, encode_texts
 from .sft import causal_lm_loss, total_steps
 
@@ -28,8 +28,8 @@ SPEC = {
     "max_seq_len": Field(
         "int", 4096, "orm: texts keep their last tokens; swe_world: prompt cut from the left", positive
     ),
-    "yes_token": Field("str", " YES", "orm: token for resolved"),
-    "no_token": Field("str", " NO", "orm: token for unresolved"),
+    "yes_token": Field("str", "auto", "orm: token for resolved (auto: the first of VERDICT_PAIRS that is one token)"),
+    "no_token": Field("str", "auto", "orm: token for unresolved"),
     "balance": Field("bool", True, "orm: downsample the majority label to 50/50"),
     "device": device_field(),
     **COMMON_FIELDS,
@@ -64,8 +64,7 @@ def orm_loss(scorer, batch: dict) -> torch.Tensor:
 def run_orm(cfg, rt, job) -> None:
     texts, labels = orm_rows(cfg)
     keep = balanced(labels, cfg.seed) if cfg.balance else list(range(len(labels)))
-    yes_id = token_id(job.tokenizer, cfg.yes_token, "train-verifier.yes_token")
-    no_id = token_id(job.tokenizer, cfg.no_token, "train-verifier.no_token")
+    yes_id, no_id = verdict_ids(job.tokenizer, cfg.yes_token, cfg.no_token, "train-verifier")
     examples = encode_texts(job.tokenizer, [texts[i] for i in keep], cfg.max_seq_len)
     verdicts = [labels[i] for i in keep]
     total = total_steps(cfg, len(examples), rt.world_size, "train-verifier")

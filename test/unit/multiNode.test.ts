@@ -129,8 +129,10 @@ describe('slurm', () => {
 
 describe('the memory plan and the launcher', () => {
   it('says when the plan counts nodes that launcher local will not use', () => {
-    expect(memoryPlan(parseRunConfig({ preset: 'swe-master' })).note).toMatch(/training\.launcher is local/);
-    const slurm = memoryPlan(parseRunConfig({ preset: 'swe-master', training: { launcher: 'slurm' } }));
+    const local = parseRunConfig({ preset: 'swe-master', training: { launcher: 'local' } });
+    expect(memoryPlan(local).note).toMatch(/training\.launcher is local/);
+    // The paper presets span the nodes they state: their default launcher is slurm.
+    const slurm = memoryPlan(parseRunConfig({ preset: 'swe-master' }));
     expect(slurm.note).toBeUndefined();
     expect(slurm.cluster).toMatchObject({ nodes: 4, launcher: 'slurm' });
     expect(slurm.stages.every((s) => s.fits)).toBe(true);

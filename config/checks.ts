@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import { runConfigProblems } from '../workflows/checks.ts';
 import { loadRunConfig, repoRoot } from './load.ts';
+import { diskCheck } from './diskCheck.ts';
 import { memoryCheck } from './memoryCheck.ts';
 import type { RunConfig } from './schema.ts';
 
@@ -36,6 +37,8 @@ export const CONFIG_CHECKS: ConfigCheck[] = [
   { name: 'stages', check: ({ config }) => runConfigProblems(config) },
   // Per training stage, what one GPU holds on training.nodes x gpusPerNode; a stage that does not fit is refused.
   memoryCheck,
+  // One RL batch of task images under sandbox.diskBudgetGb (asks the Docker engine, when one answers here).
+  diskCheck,
   {
     name: 'tasks.file',
     // Without this a run whose task file is missing silently trains on every stored task.

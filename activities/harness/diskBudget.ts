@@ -36,7 +36,8 @@ export interface PrepareImagesResult {
   budgetBytes: number;
 }
 
-async function footprints(docker: Docker, usage: Map<string, number>, scope: ReadonlySet<string> | null) {
+/** The base image's size and each managed task image's own layers (of `scope`'s tasks; every one when null). */
+export async function footprints(docker: Docker, usage: Map<string, number>, scope: ReadonlySet<string> | null) {
   const base = await docker.getImage(BASE_IMAGE).inspect();
   const list = await docker.listImages({
     filters: JSON.stringify({ label: [`${DOCKER_LABELS.kind}=task-image`, `${DOCKER_LABELS.managed}=true`] }),

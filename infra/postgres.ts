@@ -108,11 +108,19 @@ export interface PoolOptions {
 }
 
 export function createPool(url: string, max = 10, o: PoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
+  // A connect that stalls (a server half up, every client checked out) fails after 30 s instead of waiting forever
+  // inside an activity whose only bound is its start-to-close timeout.
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 30_000 });
   // When the server goes away (a restart, a failover) each idle client emits 'error' on the pool, and an 'error'
   // event nobody listens to kills the process: a worker would die with every rollout it holds. The pool drops
   // that client; the next query connects afresh.
   pool.on('error', (err) => console.warn(`[postgres] idle connection lost: ${err.message}`));
+  // A client checked out with pool.connect() (a lease transaction) has no pool listener while it is out: the
+  // server's "terminating connection" then reached no one and killed the rollout worker (fault scenario 5). Its
+  // in-flight or next query fails instead, and release() drops the broken client from the pool.
+  pool.on('connect', (client) =>
+    client.on('error', (err) => console.warn(`[postgres] connection lost while checked out: ${err.message}`)),
+  );
   const outageMs = o.outageMs ?? 0;
   if (outageMs > 0) {
     const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;

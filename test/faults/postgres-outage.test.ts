@@ -1,8 +1,9 @@
 // Scenario 5: Postgres is stopped for 10 s while a run's rollouts are in flight, then started again on the same
 // data dir and port. Activities that hit the outage retry; the run completes with one row per rollout.
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { duplicates, faultConfig, outcome, rolloutRows } from './lib/run.ts';
+import { duplicates, faultConfig, outcomeWithin, rolloutRows } from './lib/run.ts';
 import { startFaultStack, type FaultStack } from './lib/stack.ts';
 import { until } from './lib/wait.ts';
 
@@ -44,7 +45,10 @@ it('completes a run across a 10 s Postgres outage with no duplicate rows', { tim
       );
       await stack.restartPostgres(DOWN_MS);
       saw(`Postgres down ${DOWN_MS / 1000} s after ${before}/${TASKS * SAMPLES} rollouts`);
-      const done = await outcome(handle);
+      const done = await outcomeWithin(stack.client, handle, 420_000, [
+        join(stack.dir, 'worker-orchestrator-0.log'),
+        join(stack.dir, 'worker-rollout-1.log'),
+      ]);
       expect(done, JSON.stringify(done)).toMatchObject({ ok: true });
       const rows = await rolloutRows(pool, RUN, 'distill');
       saw(

@@ -1,5 +1,6 @@
 // Pipeline runs as a user starts them (the pipeline workflow on the orchestrator queue, the demo preset cut down
 // to the stages a scenario needs) and what they leave in Postgres and Docker.
+import { existsSync, readFileSync } from 'node:fs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type Docker from 'dockerode';
 import type pg from 'pg';
@@ -51,6 +52,40 @@ export async function outcome(
     for (let i = 0; e instanceof Error && i < 6; i++, e = (e as { cause?: unknown }).cause) parts.push(e.message);
     return { ok: false, error: parts.join(' <- ') };
   }
+}
+
+/**
+ * outcome() with a bound: a run that is stuck fails the test with what was pending and the workers' last log
+ * lines, instead of a bare vitest timeout that says nothing about where it hung.
+ */
+export async function outcomeWithin(
+  client: Client,
+  handle: WorkflowHandle,
+  ms: number,
+  logs: string[],
+): Promise<{ ok: true; result: PipelineResult } | { ok: false; error: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((r) => (timer = setTimeout(() => r('stuck'), ms)));
+  const got = await Promise.race([outcome(handle), stuck]).finally(() => clearTimeout(timer));
+  if (got !== 'stuck') return got;
+  const pending: string[] = [];
+  try {
+    for await (const w of client.workflow.list({ query: 'ExecutionStatus="Running"' })) {
+      const d = await client.workflow.getHandle(w.workflowId).describe();
+      for (const a of d.raw.pendingActivities ?? [])
+        pending.push(
+          `${w.workflowId}: ${a.activityType?.name} attempt ${a.attempt} state ${a.state} ${a.lastFailure?.message ?? ''}`,
+        );
+      if (!d.raw.pendingActivities?.length) pending.push(`${w.workflowId}: running, no pending activity`);
+    }
+  } catch (err) {
+    pending.push(`listing failed: ${(err as Error).message}`);
+  }
+  const tails = logs.map((f) => {
+    const text = existsSync(f) ? readFileSync(f, 'utf8') : '(no log)';
+    return `--- ${f}\n${text.split('\n').slice(-30).join('\n')}`;
+  });
+  throw new Error(`the run did not finish within ${ms / 1000} s; pending:\n${pending.join('\n')}\n${tails.join('\n')}`);
 }
 
 export interface RolloutRow {

@@ -109,8 +109,13 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
     }
     await control.waitIfPaused();
     const b = await pipeline.buildGrpoBatch({ runId, iteration, groupSize: G });
-    // A batch where every member is masked or alone in its group has no gradient: keep the policy as it is.
-    if (b.activeMembers > 0) {
+    // A batch where every member is masked or alone in its group has no gradient: keep the policy as it is. Nor has
+    // one whose every contributing group got equal rewards: every advantage is 0 and the loss has no KL term
+    // (klCoef is 0), so a step would write a copy of the policy (less AdamW's decay) and swap the server to it.
+    // Histories recorded before that rule keep their step (the patch marker).
+    const signal =
+      b.activeMembers > 0 && (b.zeroVarianceGroups < b.contributingGroups || !patched('rl-skip-zero-advantage'));
+    if (signal) {
       const ref: CheckpointRef = await training.grpoStep({
         runId,
         iteration,
@@ -132,7 +137,7 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
         groups: b.groups,
         contributingGroups: b.contributingGroups,
         zeroVarianceGroups: b.zeroVarianceGroups,
-        stepSkipped: b.activeMembers > 0 ? 0 : 1,
+        stepSkipped: signal ? 0 : 1,
       },
     });
     control.report({

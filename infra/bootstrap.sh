@@ -119,6 +119,10 @@ if [ "$(cat node_modules/.swe-forge-lock 2>/dev/null)" != "$want_npm" ]; then
     { tail -30 "$CACHE/npm.log" >&2; exit 1; }
   echo "$want_npm" >node_modules/.swe-forge-lock
 fi
+# `npx swe-forge` finds the command in node_modules/.bin and runs it at once; without the link npm resolves the
+# name as a package through its whole dependency tree first (0.5–0.8 s). `npm ci` makes it (the prepare script);
+# this covers a node_modules installed before that script existed.
+[ -L node_modules/.bin/swe-forge ] || npm run -s prepare
 
 if [ -n "$venv_job" ]; then
   wait "$venv_job" || { tail -30 "$CACHE/pip-trainer.log" >&2; echo "trainer virtualenv failed" >&2; exit 1; }

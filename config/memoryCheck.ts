@@ -85,9 +85,9 @@ function stageJobs(c: RunConfig): { stage: StagePlan['stage']; seqLen: number; s
             stage: 'sweWorld' as const,
             seqLen: s.sft.maxSeqLen,
             seqLenPath: 'stages.sft.maxSeqLen',
-            batch: s.sft.batchSize,
+            batch: s.sweWorld.batchSize,
           }
-        : { stage: 'sweWorld' as const, seqLen: 4096, seqLenPath: 'stages.sweWorld', batch: 4 },
+        : { stage: 'sweWorld' as const, seqLen: 4096, seqLenPath: 'stages.sweWorld', batch: s.sweWorld.batchSize },
     );
   return out;
 }

@@ -221,6 +221,9 @@ export const SweWorldSchema = z
     enabled: z.boolean().default(true).describe('Train the verifier / simulator used by TTS.'),
     kind: z.enum(['swe_world', 'orm']).default('swe_world').describe('swe_world: simulated report; orm: P(YES).'),
     steps: positiveInt().default(200).describe('Training steps.'),
+    batchSize: positiveInt()
+      .default(4)
+      .describe('Examples per optimizer step across every rank (each process trains on its share).'),
     lr: z.number().positive().default(1e-5).describe('Learning rate.'),
     balance: z.boolean().default(true).describe('Balance resolved / unresolved examples 50/50.'),
     heldOutFraction: z

@@ -43,6 +43,9 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
   const { pool, settings } = deps;
   // Inputs come from workflows, which cannot know this worker's directories: relative paths are artifact paths.
   const artifact = (p: string) => resolveFrom(settings.artifactsDir, p);
+  // The ranks one training job spans: under a multi-node launcher the configured cluster, else this worker's GPUs.
+  const trainingWorldSize = async (t: TrainVerifierInput['training']): Promise<number> =>
+    t && t.launcher !== 'local' ? t.nodes * t.gpusPerNode : Math.max(1, await deps.gpus());
 
   /** Runs a checkpointing job (its configDir is its out dir); records every checkpoint and returns the final one. */
   async function trainAndRecord(
@@ -104,9 +107,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
           ? trainingPaths.sftRound(settings.artifactsDir, i.runId, round)
           : (i.stage === 'sft' ? trainingPaths.sft : trainingPaths.sweWorldSft)(settings.artifactsDir, i.runId);
       const baseModel = await resolveModel(deps, i.baseModel, artifact);
-      // Multi-node launchers: the world is the configured cluster, not this worker's GPUs.
-      const t = i.training;
-      const worldSize = t && t.launcher !== 'local' ? t.nodes * t.gpusPerNode : Math.max(1, await deps.gpus());
+      const worldSize = await trainingWorldSize(i.training);
       const config = sftTrainerConfig({
         sft: i.sft,
         baseModel,
@@ -162,6 +163,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         baseModel: await resolveModel(deps, i.baseModel, artifact),
         datasetPath: artifact(i.datasetPath),
         outDir,
+        worldSize: await trainingWorldSize(i.training),
         training: i.training,
       });
       const what = `train-verifier (${i.kind}) of run ${i.runId}`;

@@ -104,6 +104,7 @@ export function verifierTrainerConfig(o: {
   baseModel: string;
   datasetPath: string;
   outDir: string;
+  worldSize: number;
   training?: TrainingConfig;
 }): TrainerConfig {
   return {
@@ -113,6 +114,8 @@ export function verifierTrainerConfig(o: {
     data: o.datasetPath,
     out_dir: o.outDir,
     steps: o.cfg.steps,
+    // A stage config from before batchSize existed trained 4 rows per process.
+    batch_size: perProcessBatch(o.cfg.batchSize ?? 4, o.worldSize),
     lr: o.cfg.lr,
     balance: o.cfg.balance,
   };

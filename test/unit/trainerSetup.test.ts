@@ -50,6 +50,7 @@ describe('trainer set-up fields', () => {
       baseModel: 'm',
       datasetPath: 'd',
       outDir: 'o',
+      worldSize: 32,
       training: cfg.training,
     });
     for (const c of [sft, grpo, ver])

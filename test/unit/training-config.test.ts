@@ -81,17 +81,22 @@ describe('trainer config translation', () => {
     });
   });
 
-  it('maps the sweWorld stage to train-verifier fields', () => {
-    const cfg = SweWorldSchema.parse({ kind: 'orm', steps: 6, lr: 0.001, balance: false });
-    expect(verifierTrainerConfig({ cfg, kind: 'orm', baseModel: '/m', datasetPath: '/d', outDir: '/o' })).toEqual({
+  it('maps the sweWorld stage to train-verifier fields, its global batch split over the ranks', () => {
+    const cfg = SweWorldSchema.parse({ kind: 'orm', steps: 6, batchSize: 16, lr: 0.001, balance: false });
+    const at = (worldSize: number) =>
+      verifierTrainerConfig({ cfg, kind: 'orm', baseModel: '/m', datasetPath: '/d', outDir: '/o', worldSize });
+    expect(at(1)).toEqual({
       kind: 'orm',
       model: '/m',
       data: '/d',
       out_dir: '/o',
       steps: 6,
+      batch_size: 16,
       lr: 0.001,
       balance: false,
     });
+    expect(at(8).batch_size).toBe(2);
+    expect(at(32).batch_size).toBe(1);
   });
 });
 

@@ -3,8 +3,7 @@
 // never sampled again, across continue-as-new. The real harness's side is test/faults/canaries.test.ts.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunConfigInput } from '../../config/schema.ts';
-import { startPipelineEnv, testConfig, type PipelineEnv } from './helpers/env.ts';
+import { rlOnlyConfig, startPipelineEnv, type PipelineEnv } from './helpers/env.ts';
 import { runPipeline } from './helpers/run.ts';
 
 let env: PipelineEnv;
@@ -20,13 +19,8 @@ describe('rl canaries', () => {
     const run = 'canary-1';
     env.behaviour.flaky = (t) => t === FLAKY;
     // Every train task in every batch and every canary sample: the flaky one is caught in iteration 1.
-    const c = testConfig(env, {
-      stages: { rl: { iterations: 3, batchTasks: 5, continueAsNewEvery: 1, canaries: { sample: 5 } } },
-    }) as { stages: Record<string, unknown>; models: Record<string, unknown> };
-    for (const s of ['distill', 'difficulty', 'filter', 'sft', 'sweWorld', 'tts', 'report'])
-      c.stages[s] = { enabled: false };
-    c.models.baseModelDir = '/models/base';
-    await runPipeline(env, run, c as RunConfigInput);
+    const c = rlOnlyConfig(env, { iterations: 3, batchTasks: 5, continueAsNewEvery: 1, canaries: { sample: 5 } });
+    await runPipeline(env, run, c);
     env.behaviour.flaky = undefined;
 
     const pool = env.stack.pool!;

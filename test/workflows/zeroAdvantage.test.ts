@@ -2,8 +2,7 @@
 // and the loss has no KL term): the loop keeps the served policy instead of writing a copy of it and swapping the
 // server to that copy. Iteration 1's groups are mixed (one resolved, one not); iteration 2's all resolve.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunConfigInput } from '../../config/schema.ts';
-import { startPipelineEnv, testConfig, type PipelineEnv } from './helpers/env.ts';
+import { rlOnlyConfig, startPipelineEnv, type PipelineEnv } from './helpers/env.ts';
 import { runPipeline } from './helpers/run.ts';
 
 let env: PipelineEnv;
@@ -17,13 +16,11 @@ describe('rl with a zero-advantage batch', () => {
     const run = 'zero-adv-1';
     // RL samples of iteration k are (k - 1) * G .. k * G - 1 with G = 2.
     env.behaviour.outcome = (_task, sample) => (sample >= 2 || sample === 0 ? 'resolved' : 'unresolved');
-    const c = testConfig(env, {
-      stages: { rl: { iterations: 2, batchTasks: 2, groupSize: 2, canaries: { sample: 0 } } },
-    }) as { stages: Record<string, unknown>; models: Record<string, unknown> };
-    for (const s of ['distill', 'difficulty', 'filter', 'sft', 'sweWorld', 'tts', 'report'])
-      c.stages[s] = { enabled: false };
-    c.models.baseModelDir = '/models/base';
-    await runPipeline(env, run, c as RunConfigInput);
+    await runPipeline(
+      env,
+      run,
+      rlOnlyConfig(env, { iterations: 2, batchTasks: 2, groupSize: 2, canaries: { sample: 0 } }),
+    );
     env.behaviour.outcome = undefined;
 
     const steps = env.stubs.named('grpoStep').map((x) => (x.input as { iteration: number }).iteration);

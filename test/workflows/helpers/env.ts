@@ -149,3 +149,12 @@ export function testConfig(
     stages,
   } as RunConfigInput;
 }
+
+/** RL alone, from a base model: every other stage off (the RL loop's own tests). */
+export function rlOnlyConfig(env: PipelineEnv, rl: Record<string, unknown>): RunConfigInput {
+  const c = testConfig(env, { stages: { rl } }) as { stages: Record<string, unknown>; models: Record<string, unknown> };
+  for (const s of ['distill', 'difficulty', 'filter', 'sft', 'sweWorld', 'tts', 'report'])
+    c.stages[s] = { enabled: false };
+  c.models.baseModelDir = '/models/base';
+  return c as RunConfigInput;
+}

@@ -5,24 +5,26 @@ import type { DatasetRef, ReportRef, ScoreCandidatesResult, ScoringActivities } 
 import type { ActivityDeps } from '../deps.ts';
 import { writeReport, type WriteReportOptions } from '../report/index.ts';
 import { buildVerifierDataset, type BuildVerifierDatasetOptions } from './dataset.ts';
-import { onnxVerifier, scoreCandidates, type OnnxCache, type ScoreCandidatesOptions } from './score.ts';
+import { OnnxCache } from './onnxSessions.ts';
+import { scoreCandidates, type ScoreCandidatesOptions } from './score.ts';
 import { measureVerifier, prepareVerifierData } from './verifierData.ts';
 import type { HeldOutReport, MeasureVerifierInput, PrepareVerifierDataInput, VerifierData } from './verifierTypes.ts';
 
 export function createScoringActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
-  const onnx: OnnxCache = new Map();
+  const onnx = new OnnxCache();
   const activities = {
     buildVerifierDataset: (i: BuildVerifierDatasetOptions): Promise<DatasetRef> => buildVerifierDataset(deps, i),
     prepareVerifierData: (i: PrepareVerifierDataInput): Promise<VerifierData> => prepareVerifierData(deps, i),
     async measureVerifier(i: MeasureVerifierInput): Promise<HeldOutReport> {
       // The same in-process scorer scoreCandidates uses for TTS, so the measured model is the one TTS picks with.
-      const v = await onnxVerifier(onnx, i.verifierDir);
       const ctx = asyncLocalStorage.getStore();
-      return measureVerifier(deps, i, (texts) =>
-        v.scoreTexts(texts, {
-          onBatch: (done, total) => ctx?.heartbeat({ done, total }),
-          signal: ctx?.cancellationSignal,
-        }),
+      return onnx.use(i.verifierDir, undefined, (v) =>
+        measureVerifier(deps, i, (texts) =>
+          v.scoreTexts(texts, {
+            onBatch: (done, total) => ctx?.heartbeat({ done, total }),
+            signal: ctx?.cancellationSignal,
+          }),
+        ),
       );
     },
     scoreCandidates: (i: ScoreCandidatesOptions): Promise<ScoreCandidatesResult> => scoreCandidates(deps, onnx, i),

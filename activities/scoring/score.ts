@@ -1,16 +1,15 @@
 // scoreCandidates: a verifier score per candidate rollout, from the exported ONNX ORM (in process) or an llm
 // endpoint. Scores are returned AND stored (verifier_scores) so the report can redraw TTS@K curves later.
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { asyncLocalStorage } from '@temporalio/activity';
 import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
 import type { OrmLimits } from '../../core/verifierPrompt.ts';
 import type { OnnxDevice } from '../../infra/onnx/session.ts';
-import { loadOnnxVerifier, type OnnxVerifier } from '../../infra/onnx/scorer.ts';
 import type { ScoreCandidatesInput, ScoreCandidatesResult } from '../contracts.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { candidatesById, readMessages, taskTexts } from './candidates.ts';
+import type { OnnxCache } from './onnxSessions.ts';
 import { createLlmVerifier } from './llm.ts';
 import { ormText, sweWorldPrompt } from './render.ts';
 import { judgeCandidates } from './simulate.ts';
@@ -23,26 +22,6 @@ export interface ScoreCandidatesOptions extends ScoreCandidatesInput {
   /** llm backend: requests in flight. */
   concurrency?: number;
   limits?: Partial<OrmLimits>;
-}
-
-/** Loaded ONNX verifiers per worker process, keyed by dir and file time so a re-export is picked up. */
-export type OnnxCache = Map<string, Promise<OnnxVerifier>>;
-
-export function onnxVerifier(cache: OnnxCache, dir: string, device?: OnnxDevice): Promise<OnnxVerifier> {
-  let stamp: number;
-  try {
-    stamp = statSync(resolve(dir, 'model.onnx')).mtimeMs;
-  } catch {
-    throw new InputError(`verifierDir: ${dir} has no model.onnx; export the verifier with export-onnx`);
-  }
-  const key = `${resolve(dir)}:${stamp}:${device ?? 'auto'}`;
-  let v = cache.get(key);
-  if (!v) {
-    v = loadOnnxVerifier(dir, { device });
-    v.catch(() => cache.delete(key)); // a failed load is retried next time, not cached
-    cache.set(key, v);
-  }
-  return v;
 }
 
 async function storeScores(
@@ -97,15 +76,16 @@ export async function scoreCandidates(
   if (input.backend === 'onnx') {
     if (!input.verifierDir)
       throw new InputError('verifierDir: required for the onnx backend (the export-onnx output dir)');
-    const v = await onnxVerifier(cache, input.verifierDir, input.device);
     // orm: one text per candidate; swe_world: one per listed test, graded into a reward (simulate.ts).
-    const judged = await judgeCandidates(
-      kind,
-      cands,
-      tasks,
-      (texts) =>
-        v.scoreTexts(texts, { batchSize: input.batchSize, onBatch: progress, signal: ctx?.cancellationSignal }),
-      { ormLimits: input.limits },
+    const judged = await cache.use(input.verifierDir, input.device, (v) =>
+      judgeCandidates(
+        kind,
+        cands,
+        tasks,
+        (texts) =>
+          v.scoreTexts(texts, { batchSize: input.batchSize, onBatch: progress, signal: ctx?.cancellationSignal }),
+        { ormLimits: input.limits },
+      ),
     );
     scores = judged.map((j) => j.score);
     verifierName = resolve(input.verifierDir);

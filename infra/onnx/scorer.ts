@@ -19,6 +19,11 @@ export interface OnnxVerifier {
 
 export interface ScoreOptions {
   batchSize?: number;
+  /**
+   * Most rows x width² per batch (the graph's attention is eager: its scores take that many floats per head and
+   * layer), so a batch of long texts is smaller than one of short texts. Default 8 × 1,024².
+   */
+  maxBatchCells?: number;
   /** Called after each batch: heartbeats and progress bars. */
   onBatch?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -29,6 +34,8 @@ export interface LoadOnnxVerifierOptions {
   threads?: number;
   /** Override of scorer.json's max_seq_len (only ever lower it: longer inputs than trained on help no one). */
   maxSeqLen?: number;
+  /** onnxruntime's CPU arena (on by default, see session.ts; the memory bench measures it off as well). */
+  memArena?: boolean;
 }
 
 /** Right-padded int64 tensors for one batch. */
@@ -54,17 +61,30 @@ export function padBatch(
 export async function loadOnnxVerifier(dir: string, o: LoadOnnxVerifierOptions = {}): Promise<OnnxVerifier> {
   const tokenizer = loadVerifierTokenizer(dir);
   const maxSeqLen = Math.min(o.maxSeqLen ?? tokenizer.meta.max_seq_len, tokenizer.meta.max_seq_len);
-  const handle = await createOnnxSession(join(dir, 'model.onnx'), { device: o.device, threads: o.threads });
+  const handle = await createOnnxSession(join(dir, 'model.onnx'), {
+    device: o.device,
+    threads: o.threads,
+    memArena: o.memArena,
+  });
   const { session } = handle;
 
   async function scoreIds(all: readonly number[][], so: ScoreOptions = {}): Promise<number[]> {
     const batchSize = so.batchSize ?? 8;
+    const maxCells = so.maxBatchCells ?? 8 * 1024 * 1024;
     // Similar lengths share a batch, so little compute goes to padding (the trainer sorts the same way).
     const order = all.map((_, i) => i).sort((a, b) => all[a]!.length - all[b]!.length || a - b);
     const scores = new Array<number>(all.length);
-    for (let start = 0; start < order.length; start += batchSize) {
+    for (let start = 0, end = 0; start < order.length; start = end) {
       so.signal?.throwIfAborted();
-      const chunk = order.slice(start, start + batchSize);
+      // Ascending lengths: the batch's width is its last row's length.
+      end = start + 1;
+      while (
+        end < order.length &&
+        end - start < batchSize &&
+        (end - start + 1) * all[order[end]!]!.length ** 2 <= maxCells
+      )
+        end++;
+      const chunk = order.slice(start, end);
       const { inputIds, attentionMask } = padBatch(
         chunk.map((i) => all[i]!),
         tokenizer.meta.pad_token_id,
@@ -74,7 +94,7 @@ export async function loadOnnxVerifier(dir: string, o: LoadOnnxVerifierOptions =
       if (!p || p.length !== chunk.length)
         throw new Error(`verifier graph returned no p_yes of length ${chunk.length}`);
       chunk.forEach((i, j) => (scores[i] = p[j]!));
-      so.onBatch?.(Math.min(start + batchSize, order.length), order.length);
+      so.onBatch?.(end, order.length);
     }
     return scores;
   }

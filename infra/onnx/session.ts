@@ -27,12 +27,17 @@ export function hasCudaDevice(): boolean {
 
 export async function createOnnxSession(
   modelPath: string,
-  o: { device?: OnnxDevice; threads?: number } = {},
+  o: { device?: OnnxDevice; threads?: number; memArena?: boolean } = {},
 ): Promise<OnnxSessionHandle> {
   if (!existsSync(modelPath))
     throw new InputError(`verifierDir: ${modelPath} not found; export the verifier with export-onnx`);
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
+    // onnxruntime's CPU arena keeps the largest batch's activations for the session's life. Batches are bounded by
+    // rows × width² (scorer.ts) and idle sessions are released (activities/scoring/onnxSessions.ts), so that is one
+    // bounded batch per loaded session. Without the arena memory is a third and scoring 2-3× slower
+    // (bench/verifier-memory.ts).
+    enableCpuMemArena: o.memArena ?? true,
     ...(o.threads ? { intraOpNumThreads: o.threads, interOpNumThreads: 1 } : {}),
   };
   const device = o.device ?? 'auto';

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scoreCandidates, type OnnxCache } from '../../activities/scoring/score.ts';
+import { OnnxCache } from '../../activities/scoring/onnxSessions.ts';
+import { scoreCandidates } from '../../activities/scoring/score.ts';
 import { renderOrmText } from '../../core/verifierPrompt.ts';
 import { loadOnnxVerifier, type OnnxVerifier } from '../../infra/onnx/scorer.ts';
 import { loadVerifierTokenizer } from '../../infra/onnx/tokenizer.ts';
@@ -130,6 +131,27 @@ describe('onnxruntime-node verifier', () => {
     one.forEach((s, i) => expect(Math.abs(s - all[i]!)).toBeLessThanOrEqual(1e-5));
   });
 
+  it('bounds a batch by rows x width², so long texts go in smaller batches than short ones', async () => {
+    const ids = TEXTS.map((t) => verifier.encode(t));
+    const widths = ids.map((x) => x.length).sort((a, b) => a - b);
+    const longest = widths.at(-1)!;
+    // Room for two rows of the longest width: the short texts still share batches, the longest ones pair up.
+    const done: number[] = [];
+    const bounded = await verifier.scoreIds(ids, {
+      batchSize: 64,
+      maxBatchCells: 2 * longest ** 2,
+      onBatch: (d) => done.push(d),
+    });
+    const sizes = done.map((d, i) => d - (done[i - 1] ?? 0));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(ids.length);
+    expect(Math.max(...sizes)).toBeGreaterThan(2); // the short ones together
+    expect(sizes.at(-1)).toBeLessThanOrEqual(2); // the long ones at most two at a time
+    for (let b = 0, start = 0; b < sizes.length; start += sizes[b]!, b++)
+      expect(sizes[b]! * widths[start + sizes[b]! - 1]! ** 2).toBeLessThanOrEqual(2 * longest ** 2);
+    const free = await verifier.scoreIds(ids, { batchSize: 64, maxBatchCells: Infinity });
+    bounded.forEach((s, i) => expect(Math.abs(s - free[i]!)).toBeLessThanOrEqual(1e-5));
+  });
+
   it('names the field when the export is missing or inconsistent', async () => {
     await expect(loadOnnxVerifier(join(dir, 'nowhere'))).rejects.toThrow(/verifierDir: scorer.json missing/);
     const bad = join(dir, 'bad');
@@ -173,7 +195,7 @@ describe('scoreCandidates (onnx backend) over stored rollouts', () => {
       );
       ids.push(Number(rows[0]!.id));
     }
-    const cache: OnnxCache = new Map();
+    const cache = new OnnxCache();
     const res = await scoreCandidates({ pool }, cache, {
       runId: 'fake-onnx-run',
       backend: 'onnx',
@@ -205,5 +227,33 @@ describe('scoreCandidates (onnx backend) over stored rollouts', () => {
         rolloutIds: [ids[0]!, 999999],
       }),
     ).rejects.toThrow(/rolloutIds: no rollout with id 999999/);
+  });
+
+  it('releases a session once idle, reuses it while in use, and reloads it when needed again', async () => {
+    const loads: string[] = [];
+    const released: string[] = [];
+    const cache = new OnnxCache({
+      idleMs: 50,
+      load: async (dir, o) => {
+        loads.push(dir);
+        const v = await loadOnnxVerifier(dir, o);
+        return { ...v, release: () => (released.push(dir), v.release()) };
+      },
+    });
+    const score = () => cache.use(onnxDir, 'cpu', (v) => v.scoreTexts(['hello world', 'x']));
+    const [a, b] = await Promise.all([score(), score()]); // two users at once share one session
+    expect(a).toEqual(b);
+    expect(loads).toHaveLength(1);
+    expect(cache.size).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cache.size).toBe(0);
+    expect(released).toEqual([onnxDir]);
+    expect(await score()).toEqual(a);
+    expect(loads).toHaveLength(2);
+    await cache.releaseIdle();
+    expect(released).toHaveLength(2);
+    await expect(cache.use(join(onnxDir, 'nope'), 'cpu', async () => 1)).rejects.toThrow(
+      /verifierDir: .* has no model\.onnx/,
+    );
   });
 });

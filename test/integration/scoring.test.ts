@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVerifierDataset } from '../../activities/scoring/dataset.ts';
 import { pYesFromTopLogprobs } from '../../activities/scoring/llm.ts';
 import { scoreCandidates } from '../../activities/scoring/score.ts';
+import { OnnxCache } from '../../activities/scoring/onnxSessions.ts';
 import { ModelEndpointSchema } from '../../config/schema.ts';
 import { ORM_QUESTION, renderOrmText } from '../../core/verifierPrompt.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
@@ -205,7 +206,7 @@ describe('llm verifier backend', () => {
 
   it('orm through /v1/completions: the rendered text as prompt, one token, 0.5 when there is no verdict', async () => {
     requests.length = 0;
-    const res = await scoreCandidates({ pool: stack.pool! }, new Map(), {
+    const res = await scoreCandidates({ pool: stack.pool! }, new OnnxCache(), {
       runId: RUN,
       backend: 'llm',
       verifier: endpoint(),
@@ -227,7 +228,7 @@ describe('llm verifier backend', () => {
 
   it('orm through chat completions with top_logprobs', async () => {
     requests.length = 0;
-    const res = await scoreCandidates({ pool: stack.pool! }, new Map(), {
+    const res = await scoreCandidates({ pool: stack.pool! }, new OnnxCache(), {
       runId: RUN,
       backend: 'llm',
       api: 'chat',
@@ -241,7 +242,7 @@ describe('llm verifier backend', () => {
 
   it('swe_world: the score is the harness grading of the written report, not its REWARD line', async () => {
     requests.length = 0;
-    const res = await scoreCandidates({ pool: stack.pool! }, new Map(), {
+    const res = await scoreCandidates({ pool: stack.pool! }, new OnnxCache(), {
       runId: RUN,
       backend: 'llm',
       kind: 'swe_world',
@@ -256,7 +257,7 @@ describe('llm verifier backend', () => {
 
   it('needs an endpoint URL, and says which field', async () => {
     await expect(
-      scoreCandidates({ pool: stack.pool! }, new Map(), {
+      scoreCandidates({ pool: stack.pool! }, new OnnxCache(), {
         runId: RUN,
         backend: 'llm',
         verifier: ModelEndpointSchema.parse({ name: 'v' }),
@@ -264,7 +265,7 @@ describe('llm verifier backend', () => {
       }),
     ).rejects.toThrow(/verifier.baseUrl/);
     await expect(
-      scoreCandidates({ pool: stack.pool! }, new Map(), { runId: RUN, backend: 'onnx', rolloutIds: [ids.tts0!] }),
+      scoreCandidates({ pool: stack.pool! }, new OnnxCache(), { runId: RUN, backend: 'onnx', rolloutIds: [ids.tts0!] }),
     ).rejects.toThrow(/verifierDir: required/);
   });
 });

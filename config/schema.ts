@@ -183,6 +183,14 @@ export const RlSchema = z
       .min(0)
       .default(0)
       .describe('Truncated importance sampling: weight tokens by min(pi_trainer / pi_sampler, tisCap); 0 = off.'),
+    stepWithoutSignal: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Run the GRPO step even when no group has differing rewards (every advantage 0): it changes nothing but ' +
+          "AdamW's weight decay, yet writes a checkpoint and swaps the server to it. Off: the iteration keeps its " +
+          "policy and status says '(step skipped)'.",
+      ),
     offPolicy: z
       .boolean()
       .default(false)

@@ -37,4 +37,32 @@ describe('rl with a zero-advantage batch', () => {
     expect(rows[0]!.metrics).toMatchObject({ stepSkipped: 0, zeroVarianceGroups: 0, contributingGroups: 2 });
     expect(rows[1]!.metrics).toMatchObject({ stepSkipped: 1, zeroVarianceGroups: 2, contributingGroups: 2 });
   });
+
+  it('steps anyway with stepWithoutSignal (the demo preset: a checkpoint and a swap every iteration)', async () => {
+    const run = 'zero-adv-2';
+    env.behaviour.outcome = () => 'unresolved';
+    const before = env.stubs.named('grpoStep').length;
+    await runPipeline(
+      env,
+      run,
+      rlOnlyConfig(env, {
+        iterations: 2,
+        batchTasks: 2,
+        groupSize: 2,
+        canaries: { sample: 0 },
+        stepWithoutSignal: true,
+      }),
+    );
+    env.behaviour.outcome = undefined;
+    const steps = env.stubs.named('grpoStep').slice(before);
+    expect(steps.map((x) => (x.input as { iteration: number }).iteration)).toEqual([1, 2]);
+    const rows = (
+      await env.stack.pool!.query(
+        `select checkpoint_id, metrics from rl_iterations where run_id = $1 order by iteration`,
+        [run],
+      )
+    ).rows as { checkpoint_id: string; metrics: Record<string, number> }[];
+    expect(rows.map((r) => r.checkpoint_id)).toEqual([`${run}/rl/iter-1/step-1`, `${run}/rl/iter-2/step-2`]);
+    for (const r of rows) expect(r.metrics).toMatchObject({ stepSkipped: 0, zeroVarianceGroups: 2 });
+  });
 });

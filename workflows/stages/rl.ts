@@ -114,7 +114,8 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
     // (klCoef is 0), so a step would write a copy of the policy (less AdamW's decay) and swap the server to it.
     // Histories recorded before that rule keep their step (the patch marker).
     const signal =
-      b.activeMembers > 0 && (b.zeroVarianceGroups < b.contributingGroups || !patched('rl-skip-zero-advantage'));
+      b.activeMembers > 0 &&
+      (b.zeroVarianceGroups < b.contributingGroups || rl.stepWithoutSignal || !patched('rl-skip-zero-advantage'));
     if (signal) {
       const ref: CheckpointRef = await training.grpoStep({
         runId,

@@ -1,6 +1,7 @@
 // The orchestrator's loaded ONNX verifiers: one per export (dir + model.onnx time + device), shared by concurrent
 // scoring activities and released once idle. Without the release every run's verifier (and baseline) stayed loaded
-// for the life of the worker: an orchestrator that had run two demo pipelines held 10.5 GB resident.
+// for the life of the worker, each with onnxruntime's arena at its largest batch: a demo stack's orchestrator held
+// 10.5 GB resident after its run (two sessions: the SWE-World verifier and its ORM baseline).
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../../core/errors.ts';

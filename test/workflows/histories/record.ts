@@ -7,7 +7,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { RunConfigInput } from '../../../config/schema.ts';
 import { TASK_QUEUES, WORKFLOW_TYPES, stageWorkflowId, runWorkflowId } from '../../../core/constants.ts';
-import { startPipelineEnv, testConfig, type PipelineEnv } from '../helpers/env.ts';
+import { rlOnlyConfig, startPipelineEnv, testConfig, type PipelineEnv } from '../helpers/env.ts';
 import { listIds, runPipeline } from '../helpers/run.ts';
 
 const DIR = import.meta.dirname;
@@ -49,6 +49,14 @@ async function main() {
     const partIds = (await listIds(env, 'WorkflowType = "rolloutBatchWorkflow"')).sort();
     await save(env, manifest, 'distill-partitioned.json', stageWorkflowId('replay-parts', 'distill'));
     await save(env, manifest, 'rollout-batch.json', partIds[0]!);
+
+    // RL whose iteration 2 has no learning signal (every group resolves): the committed file was recorded before the
+    // rl-skip-zero-advantage patch (at 8733edc), where that iteration still stepped; re-recording it here records
+    // the patched path instead.
+    env.behaviour.outcome = (_task, sample) => (sample >= 2 || sample === 0 ? 'resolved' : 'unresolved');
+    await runPipeline(env, 'replay-zero', rlOnlyConfig(env, { iterations: 2, batchTasks: 2, groupSize: 2, canaries: { sample: 0 } }));
+    env.behaviour.outcome = undefined;
+    await save(env, manifest, 'rl-zero-advantage.json', stageWorkflowId('replay-zero', 'rl'));
 
     await env.client.workflow.execute(WORKFLOW_TYPES.evaluation, {
       taskQueue: TASK_QUEUES.orchestrator,

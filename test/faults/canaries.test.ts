@@ -26,7 +26,8 @@ beforeAll(async () => {
   stack = await startFaultStack('canaries');
   tasksFile = writeFlakyTasks(join(stack.dir, 'flaky-tasks'));
   await stack.importTasks(tasksFile);
-  // A zero-variance group still takes a GRPO step: the policy's weights are the trainer's tiny model.
+  // A zero-variance group still takes a GRPO step (the demo preset's stepWithoutSignal): the policy's weights are
+  // the trainer's tiny model.
   tinyModel = await tinyModelFor(stack);
   await stack.startWorker('orchestrator');
   await stack.startWorker('rollout');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
-import { exportCheckpointFolder, type Lineage } from '../../activities/export/checkpoint.ts';
+import { baseModelOf, exportCheckpointFolder, type Lineage } from '../../activities/export/checkpoint.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { nativeTrajectory, textTrajectory } from '../fixtures/exportTrajectories.ts';
 import { runTrainer, trainerEnv } from '../helpers/trainer.ts';
@@ -102,8 +102,8 @@ describe('checkpoint export -> transformers', () => {
     const lineage: Lineage = {
       checkpoint: { id: 'r1/rl/step-3', runId: 'r1', stage: 'rl', step: 3, path: ckpt, metrics: { loss: 0.5 } },
       parent: 'r1/sft/step-2',
-      baseModel: { name: 'tiny-student' },
-      config: { name: 'r1', recipe: 'swe-master' },
+      baseModel: baseModelOf(tiny),
+      config: { name: 'r1', recipe: 'swe-master', models: { policy: { name: 's', baseUrl: 'http://gpu:8000/v1' } } },
       datasets: [{ id: 'r1:sft', kind: 'sft', path: '/data/sft.jsonl', rows: 12 }],
       evaluations: [{ id: 'eval/r1', kind: 'eval', metrics: { pass1: 0.25 }, reportPath: null }],
     };
@@ -114,7 +114,8 @@ describe('checkpoint export -> transformers', () => {
     expect(files).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'README.md', 'lineage.json']));
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     expect(card).toMatch(/^---\nlibrary_name: transformers/);
-    expect(card).toContain('Started from: checkpoint `r1/sft/step-2`');
+    expect(card).toContain('Continued from: checkpoint `r1/sft/step-2`');
+    expect(card).not.toContain('http://gpu:8000');
     expect(card).toContain('`eval/r1` (eval): `{"pass1":0.25}`');
     const loaded = await python('load_checkpoint.py', [out]);
     expect(loaded).toMatchObject({ architectures: ['Qwen2ForCausalLM'], generated: 3 });

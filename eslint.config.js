@@ -44,10 +44,13 @@ export default tseslint.config(
         {
           patterns: [
             { group: forbiddenInWorkflows, message: 'workflows/ is deterministic: do I/O in an activity.' },
-            { group: ['**/activities/**'], allowTypeImports: true, message: 'import activity types only.' },
+            {
+              group: ['**/activities/**'],
+              message: 'workflows/ takes the types of its activities from contracts/, never from activities/.',
+            },
             {
               group: ['**/infra/*', '**/cli/*', '**/workers/*'],
-              message: 'workflows/ imports core, config and activity types only.',
+              message: 'workflows/ imports core, config and contracts only.',
             },
           ],
         },

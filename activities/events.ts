@@ -1,12 +1,6 @@
 // The run audit log: append-only, idempotent on a dedupe key so a retried activity writes once.
+import type { EventActivities, RecordRunEventInput } from '../contracts/pipeline.ts';
 import type { ActivityDeps } from './deps.ts';
-
-export interface RecordRunEventInput {
-  runId: string;
-  kind: string;
-  dedupeKey?: string;
-  payload?: Record<string, unknown>;
-}
 
 export function createEventActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
   return {
@@ -22,5 +16,5 @@ export function createEventActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
       ]);
       return { id: Number(existing.rows[0]?.id ?? 0), inserted: false };
     },
-  };
+  } satisfies EventActivities;
 }

@@ -1,6 +1,7 @@
 // Which activities each worker role serves. Each group is a factory taking its clients.
 import { hostname } from 'node:os';
 import type { WorkerRole } from '../core/constants.ts';
+import type { RolloutActivities } from '../contracts/rollout.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createEventActivities } from './events.ts';
 import { createAgentActivities } from './agent/activity.ts';
@@ -19,13 +20,13 @@ export function createOrchestratorActivities(deps: ActivityDeps) {
 const workerInfo = (role: WorkerRole) => async () => ({ role, host: hostname(), pid: process.pid });
 
 export function createRolloutActivities(deps: ActivityDeps) {
-  return {
-    rolloutWorkerInfo: workerInfo('rollout'),
+  const queue = {
     ...createAgentActivities(deps),
     ...createHarnessActivities(deps),
     ...createCanaryActivities(deps),
     ...createDiskBudgetActivities(deps),
-  };
+  } satisfies RolloutActivities;
+  return { rolloutWorkerInfo: workerInfo('rollout'), ...queue };
 }
 
 export function createGpuActivities(deps: ActivityDeps) {
@@ -42,7 +43,3 @@ export function activitiesForRole(role: WorkerRole, deps: ActivityDeps): Record<
       return createGpuActivities(deps);
   }
 }
-
-export type OrchestratorActivities = ReturnType<typeof createOrchestratorActivities>;
-export type RolloutActivities = ReturnType<typeof createRolloutActivities>;
-export type GpuActivities = ReturnType<typeof createGpuActivities>;

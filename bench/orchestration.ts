@@ -5,7 +5,7 @@
 // overhead; target >= 1,000 activities per minute. Last line: one JSON object.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { RolloutInput, RolloutSummary } from '../activities/contracts.ts';
+import type { RolloutInput, RolloutSummary } from '../contracts/rollout.ts';
 import { createPipelineActivities } from '../activities/pipeline/index.ts';
 import { TASK_QUEUES } from '../core/constants.ts';
 import { loadSettings } from '../infra/settings.ts';

@@ -1,11 +1,13 @@
 // Activity proxies with the options each kind of work needs. Orchestrator activities run on the workflow's own
 // task queue (so a test worker on any queue serves them); rollouts and training go to their role's queue.
+import type { GpuActivities } from '../contracts/gpu.ts';
+import type { PipelineActivities } from '../contracts/pipeline.ts';
+import type { RolloutActivities } from '../contracts/rollout.ts';
+import type { ScoringActivities } from '../contracts/scoring.ts';
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import { TASK_QUEUES } from '../core/constants.ts';
 import { rolloutHeartbeatTimeoutSec } from '../core/heartbeat.ts';
 import type { RunConfig } from '../config/schema.ts';
-import type { GpuActivities, RolloutActivities, ScoringActivities } from '../activities/contracts.ts';
-import type { PipelineActivities } from '../activities/pipeline/index.ts';
 
 /** Errors that say something about the input, the model or the task: retrying cannot help. */
 export const NON_RETRYABLE = ['InputError', 'ConfigError', 'AgentError', 'TaskError'];

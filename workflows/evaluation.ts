@@ -1,7 +1,7 @@
 // A scheduled evaluation: the latest policy checkpoint (of one run, or of the newest run with the config's name)
 // on the evaluation split, graded and written up. Each scheduled start is its own evaluation run.
+import type { TtsSummary } from '../contracts/pipeline.ts';
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { TtsSummary } from '../activities/pipeline/types.ts';
 import type { RunConfigInput } from '../config/schema.ts';
 import { pipeline } from './activities.ts';
 import { installControl } from './control.ts';

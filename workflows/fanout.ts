@@ -1,11 +1,11 @@
 // Bounded fan-out of rollouts. At most `window` activities are in flight (Temporal allows 2,000 pending per
 // execution; we stay far below), and a fan-out larger than `partitionSize` runs as child workflows of that many
 // rollouts each, so no single history grows without bound.
+import type { RolloutTally } from '../contracts/pipeline.ts';
+import type { AgentConfig, RolloutStage, SandboxConfig } from '../contracts/rollout.ts';
 import { ApplicationFailure, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { StageName } from '../config/schema.ts';
-import type { AgentConfig, RolloutStage, SandboxConfig } from '../activities/contracts.ts';
 import type { ModelEndpoint } from '../config/schema.ts';
-import type { RolloutTally } from '../activities/pipeline/types.ts';
 import { chunk, hashSeed } from '../core/sampling.ts';
 import { rolloutActivities } from './activities.ts';
 import type { Control } from './control.ts';

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { OrchestratorActivities } from '../activities/registry.ts';
+import type { EventActivities } from '../contracts/pipeline.ts';
 
-const { recordRunEvent } = proxyActivities<OrchestratorActivities>({ startToCloseTimeout: '1 minute' });
+const { recordRunEvent } = proxyActivities<EventActivities>({ startToCloseTimeout: '1 minute' });
 
 export interface HelloInput {
   runId: string;

@@ -1,5 +1,6 @@
 // The pipeline: one JSON input { runId, config } (so the Web UI can start it), the stages as child workflows in
 // order, each skippable by config, and each skipped when an earlier execution of this run completed it.
+import type { AnyStageSummary, StageInput, StageSummaries } from '../contracts/pipeline.ts';
 import {
   CancellationScope,
   isCancellation,
@@ -9,7 +10,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AnyStageSummary, StageInput, StageSummaries } from '../activities/pipeline/types.ts';
 import { RunConfigSchema, STAGE_ORDER, type RunConfig, type RunConfigInput, type StageName } from '../config/schema.ts';
 import { stageWorkflowId } from '../core/constants.ts';
 import { pipeline } from './activities.ts';

@@ -9,7 +9,7 @@ import { evaluatePatch } from '../harness/evaluate.ts';
 import { ensureEnvironmentImage } from '../../infra/images/environment.ts';
 import { createTaskStore } from '../tasks/store.ts';
 import type { ActivityDeps } from '../deps.ts';
-import type { RolloutInput, RolloutSummary } from '../contracts.ts';
+import type { RolloutInput, RolloutSummary } from '../../contracts/rollout.ts';
 import { createModelResolver } from './models.ts';
 import { ModelConfigError, ModelUnavailableError } from './protocols.ts';
 import { performRollout, type RolloutDeps, type RolloutTask } from './rollout.ts';

@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { InfraError } from '../../core/errors.ts';
 import { Sandbox, type SandboxOptions } from '../../infra/sandbox.ts';
-import type { SandboxConfig } from '../contracts.ts';
+import type { SandboxConfig } from '../../contracts/rollout.ts';
 import { shellQuote } from './fileEditorTool.ts';
 import {
   DiffUnavailableError,

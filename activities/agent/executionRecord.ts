@@ -4,7 +4,7 @@
 // keep null (nothing was executed, so there is nothing a simulator could learn from).
 import { recordListedTests, type TestRecord } from '../../core/testStatuses.ts';
 import type { TaskInstance } from '../../core/task.ts';
-import type { EvalOutcome } from '../contracts.ts';
+import type { EvalOutcome } from '../../contracts/rollout.ts';
 import type { Evaluated } from './rollout.ts';
 
 export const STORED_LOG_TAIL_CHARS = 16_000;

@@ -2,7 +2,7 @@
 // counters) and the messages of the completed turns. Every write is fenced by the attempt: once a retry has
 // claimed the lease, a late write of an older attempt (a worker that only looked dead) changes nothing.
 import type pg from 'pg';
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import type { TrajectoryKey } from './trajectoryStore.ts';
 
 export interface LoopState {

@@ -2,7 +2,7 @@
 // observations, repeat until submit or a limit. The trajectory is just the message list. Model and environment
 // failures that are not the agent's doing propagate (the activity classifies them); everything the model gets
 // wrong becomes an observation and costs it a turn.
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { parseNativeToolCalls, parseTextToolCalls } from '../../core/toolCalls.ts';
 import type { NativeToolCall, ParsedReply, ToolCall, ToolCallError } from '../../core/toolCalls.ts';
 import { ContextLengthError, ModelRejectedError } from './protocols.ts';

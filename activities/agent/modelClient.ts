@@ -4,7 +4,7 @@
 // decide: retry the activity, end the trajectory, or fail the run loudly.
 import OpenAI from 'openai';
 import type { ModelEndpoint } from '../../config/schema.ts';
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import {
   ContextLengthError,
   ModelConfigError,

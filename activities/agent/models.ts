@@ -8,7 +8,7 @@ import {
   type ScriptedPolicyServer,
 } from '../../infra/scripted-policy/server.ts';
 import type { ScriptedTask } from '../../infra/scripted-policy/policy.ts';
-import type { RolloutInput } from '../contracts.ts';
+import type { RolloutInput } from '../../contracts/rollout.ts';
 import { createModelClient } from './modelClient.ts';
 import { ModelConfigError, type Model } from './protocols.ts';
 

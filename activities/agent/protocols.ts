@@ -1,7 +1,7 @@
 // The three small protocols of the scaffold (mini-swe-agent style): a Model answers a message list, an
 // Environment runs one independent command at a time, and the agent loop (loop.ts) ties them together.
 // Tests plug in a fake Model or Environment; production uses modelClient.ts and environment.ts.
-import type { ExitReason, SampledTokens, TrajectoryMessage } from '../contracts.ts';
+import type { ExitReason, SampledTokens, TrajectoryMessage } from '../../contracts/rollout.ts';
 import type { NativeToolCall } from '../../core/toolCalls.ts';
 
 export type ToolFormat = 'native' | 'text';

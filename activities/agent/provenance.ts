@@ -1,7 +1,7 @@
 // Which policy answered a rollout, as the serving engine said in its replies (the `model` field), never what the
 // workflow assumed it would be. A policy server names its model after the checkpoint id it loaded, so for a
 // trainer policy this is the checkpoint. Replies from more than one (a swap mid-rollout) are all named.
-import type { RolloutInput, TrajectoryMessage } from '../contracts.ts';
+import type { RolloutInput, TrajectoryMessage } from '../../contracts/rollout.ts';
 
 export function answeredBy(
   messages: readonly TrajectoryMessage[],

@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import { DOCKER_LABELS } from '../../core/constants.ts';
 import { InfraError } from '../../core/errors.ts';
-import type { RolloutInput, TrajectoryMessage } from '../contracts.ts';
+import type { RolloutInput, TrajectoryMessage } from '../../contracts/rollout.ts';
 import { SandboxEnvironment, type StartEnvironmentInput } from './environment.ts';
 import {
   beatLease,

@@ -8,7 +8,7 @@ import { isTruncation, shapeReward } from '../../core/reward.ts';
 import type { TestStatus } from '../../core/pytestLog.ts';
 import type { TaskInstance } from '../../core/task.ts';
 import { executionRecord } from './executionRecord.ts';
-import type { EvalOutcome, ExitReason, RolloutInput, RolloutSummary, TrajectoryMessage } from '../contracts.ts';
+import type { EvalOutcome, ExitReason, RolloutInput, RolloutSummary, TrajectoryMessage } from '../../contracts/rollout.ts';
 import { REPO_DIR, type SandboxEnvironment } from './environment.ts';
 import { estimateTokens, runAgent } from './loop.ts';
 import { buildPrompts } from './prompts.ts';

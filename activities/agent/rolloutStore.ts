@@ -2,7 +2,7 @@
 // activity overwrites its own row instead of adding a second one.
 import type pg from 'pg';
 import type { TestRecord } from '../../core/testStatuses.ts';
-import type { EvalOutcome, ExitReason, RolloutStage } from '../contracts.ts';
+import type { EvalOutcome, ExitReason, RolloutStage } from '../../contracts/rollout.ts';
 
 export interface RolloutRecord {
   runId: string;

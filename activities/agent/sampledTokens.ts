@@ -1,7 +1,7 @@
 // The sampler's token ids and log-probs from a chat completion (docs/training.md, "Policy serving contract"):
 // OpenAI-format `choices[0].logprobs.content[] {token, logprob}` plus `choices[0].token_ids`, as vLLM returns with
 // `return_token_ids`. Both or nothing: log-probs without ids cannot be lined up with what the trainer trains on.
-import type { SampledTokens } from '../contracts.ts';
+import type { SampledTokens } from '../../contracts/rollout.ts';
 
 export const SAMPLED_TOKENS_REQUEST = { logprobs: true, return_token_ids: true } as const;
 

@@ -4,7 +4,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.ts';
-import type { RolloutStage, TrajectoryMessage } from '../contracts.ts';
+import type { RolloutStage, TrajectoryMessage } from '../../contracts/rollout.ts';
 
 /** Ids become path segments: anything outside [A-Za-z0-9._-] (a `/` in an instance id) is replaced. */
 export const pathSegment = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || '_';

@@ -3,7 +3,7 @@
 // the text format the wire carries exactly that rendering, so the tokens a text-format model saw are the tokens
 // the trainer later trains on.
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import type { ToolFormat } from './protocols.ts';
 
 export const toolResponse = (content: string) => `<tool_response>\n${content}\n</tool_response>`;

@@ -10,23 +10,9 @@ import type { ActivityDeps } from '../deps.ts';
 import { createTaskStore } from '../tasks/store.ts';
 import { evaluateBatch, type BatchItem } from './batch.ts';
 import type { EvaluationResult } from './evaluate.ts';
+import type { CanaryInput, CanaryResult } from '../../contracts/rollout.ts';
 
-export interface CanaryInput {
-  runId: string;
-  iteration: number;
-  taskIds: string[];
-  goldRuns: number;
-  sandbox: SandboxConfig;
-  concurrency?: number;
-}
-
-export interface CanaryResult {
-  /** Tasks re-validated this time, and those of them whose verdict flipped at least once. */
-  checked: string[];
-  flipped: string[];
-  /** Every task quarantined in this run so far (the loop leaves them out of later batches). */
-  quarantined: string[];
-}
+export type { CanaryInput, CanaryResult };
 
 interface Tally {
   runs: number;

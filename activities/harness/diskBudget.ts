@@ -12,29 +12,9 @@ import { ensureEnvironmentImage } from '../../infra/images/environment.ts';
 import { BASE_IMAGE } from '../../infra/images/taskImage.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { createTaskStore } from '../tasks/store.ts';
+import type { PrepareImagesInput, PrepareImagesResult } from '../../contracts/rollout.ts';
 
-export interface PrepareImagesInput {
-  runId: string;
-  budgetGb: number;
-  /** The tasks of the batch about to run, and of the next one (prefetched if they fit). */
-  now: string[];
-  next: string[];
-  /** The run's tasks: the budget counts and removes their images only, never other runs' or other tasks'. */
-  scope: string[];
-  /**
-   * Check only (at pipeline start, before the RL batch is known): would this many of the run's images fit, each
-   * at the largest the run has (every managed task image on the engine when `scope` is empty)? Nothing removed.
-   */
-  batchOf?: number;
-}
-
-export interface PrepareImagesResult {
-  removed: string[];
-  built: string[];
-  prefetched: string[];
-  usedBytes: number;
-  budgetBytes: number;
-}
+export type { PrepareImagesInput, PrepareImagesResult };
 
 /** The base image's size and each managed task image's own layers (of `scope`'s tasks; every one when null). */
 export async function footprints(docker: Docker, usage: Map<string, number>, scope: ReadonlySet<string> | null) {

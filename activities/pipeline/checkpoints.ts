@@ -1,12 +1,7 @@
 // Checkpoints of the policy (sft, rl) and of the verifier (sweWorld), and the latest one a run or a schedule uses.
+import type { CheckpointStage, StoredCheckpoint } from '../../contracts/pipeline.ts';
 import type { ActivityDeps } from '../deps.ts';
-import type { CheckpointRef } from '../contracts.ts';
-
-export type CheckpointStage = 'sft' | 'rl' | 'sweWorld';
-export interface StoredCheckpoint extends CheckpointRef {
-  runId: string;
-  stage: CheckpointStage;
-}
+import type { CheckpointRef } from '../../contracts/gpu.ts';
 
 /**
  * The gpu worker records its checkpoints as `<run>/<stage>/step-N` already (this upsert then refreshes the same

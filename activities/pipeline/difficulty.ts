@@ -4,7 +4,7 @@ import { difficultyByTask, passRateHistogram } from '../../core/difficulty.ts';
 import { keptTasks } from '../../core/filter.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { fetchRollouts } from './rolloutRows.ts';
-import type { DifficultySummary } from './types.ts';
+import type { DifficultySummary } from '../../contracts/pipeline.ts';
 
 export function createDifficultyActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
   return {

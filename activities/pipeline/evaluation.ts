@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ttsAtK, type Candidate } from '../../core/passk.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { fetchRollouts } from './rolloutRows.ts';
+import type { EvaluationInput, TtsSummary } from '../../contracts/pipeline.ts';
 import { runDir } from './runs.ts';
-import type { EvaluationInput, TtsSummary } from './types.ts';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ModelEndpoint } from '../../config/schema.ts';
 import { InputError } from '../../core/errors.ts';
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { TOOL_SPECS } from '../agent/toolSpecs.ts';
 import { toWireMessages } from '../agent/wire.ts';
 

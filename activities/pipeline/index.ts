@@ -1,4 +1,5 @@
 // The orchestrator's pipeline activities: the stages' semantics over Postgres and the artifact store.
+import type { PipelineActivities } from '../../contracts/pipeline.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { createCheckpointActivities } from './checkpoints.ts';
 import { createDifficultyActivities } from './difficulty.ts';
@@ -21,7 +22,5 @@ export function createPipelineActivities(deps: Pick<ActivityDeps, 'pool' | 'sett
     ...createRolloutQueryActivities(deps),
     ...createCheckpointActivities(deps),
     ...createEvaluationActivities(deps),
-  };
+  } satisfies PipelineActivities;
 }
-
-export type PipelineActivities = ReturnType<typeof createPipelineActivities>;

@@ -1,15 +1,8 @@
 // The RL loop's side of the canaries (issue 17): which tasks this run has quarantined, and masking the rewards a
 // flaky harness gave in the iteration that caught it. A masked row keeps its outcome for the record but its
 // reward becomes null, so buildGrpoBatch gives it no advantage and the iteration's metrics leave it out.
+import type { MaskRolloutsInput } from '../../contracts/pipeline.ts';
 import type { ActivityDeps } from '../deps.ts';
-
-export interface MaskRolloutsInput {
-  runId: string;
-  stage: string;
-  taskIds: string[];
-  samples: { from: number; to: number };
-  reason: string;
-}
 
 export function createQuarantineActivities(deps: Pick<ActivityDeps, 'pool'>) {
   return {

@@ -4,19 +4,13 @@ import { join } from 'node:path';
 import { batchAdvantages } from '../../core/advantage.ts';
 import { rlSampleRange } from '../../core/sampling.ts';
 import type { ActivityDeps } from '../deps.ts';
+import type { GrpoBatchRef, IterationInput, RlIterationMetrics, RlResumePoint } from '../../contracts/pipeline.ts';
 import { createCheckpointActivities } from './checkpoints.ts';
 import { writeJsonl } from './jsonl.ts';
 import { iterationProvenance } from './rlIterations.ts';
 import { grpoConversation, readTrajectory, type GrpoConversation } from './grpoRows.ts';
 import { fetchRollouts } from './rolloutRows.ts';
 import { runDir, validateConfig } from './runs.ts';
-import type { GrpoBatchRef, RlIterationMetrics, RlResumePoint } from './types.ts';
-
-interface IterationInput {
-  runId: string;
-  iteration: number;
-  groupSize: number;
-}
 
 const iterName = (i: number) => `iter-${String(i).padStart(4, '0')}`;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
-import type { RolloutStage, TrajectoryMessage } from '../contracts.ts';
+import type { RolloutStage, TrajectoryMessage } from '../../contracts/rollout.ts';
 
 export interface RolloutRow {
   id: number;

@@ -1,15 +1,8 @@
 // What the rollouts table already holds for a stage: lets a re-executed fan-out skip rollouts an earlier attempt
 // finished, and gives stage summaries that count every execution, not just the last.
 import type { ActivityDeps } from '../deps.ts';
-import type { RolloutStage } from '../contracts.ts';
+import type { RolloutQuery, RolloutTally } from '../../contracts/pipeline.ts';
 import { fetchRollouts } from './rolloutRows.ts';
-import type { RolloutTally } from './types.ts';
-
-export interface RolloutQuery {
-  runId: string;
-  stage: RolloutStage;
-  samples?: { from: number; to: number };
-}
 
 export const rolloutKey = (taskId: string, sample: number) => `${taskId}#${sample}`;
 

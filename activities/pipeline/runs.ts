@@ -6,9 +6,13 @@ import { RunConfigSchema, STAGE_ORDER, type RunConfig } from '../../config/schem
 import { formatIssues, parseRunConfig } from '../../config/load.ts';
 import { ConfigError, InputError } from '../../core/errors.ts';
 import type { ActivityDeps } from '../deps.ts';
-import type { AnyStageSummary, RegisterRunInput, RegisterRunResult, StageSummaries } from './types.ts';
-
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+import type {
+  AnyStageSummary,
+  RegisterRunInput,
+  RegisterRunResult,
+  RunStatus,
+  StageSummaries,
+} from '../../contracts/pipeline.ts';
 
 /** Validates again here: a workflow started from the UI or the CLI of another version may carry anything. */
 export function validateConfig(raw: unknown, source: string): RunConfig {

@@ -2,10 +2,8 @@
 // trainer row {"messages": [...], "tools": [...]} (tools: for a native-format student). The datasets row records
 // how many trajectories every rule removed.
 import { join } from 'node:path';
-import type { RunConfig } from '../../config/schema.ts';
 import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
-import type { ToolFormat } from '../agent/protocols.ts';
-import type { RolloutStage } from '../contracts.ts';
+import type { BuildSftDatasetInput, FilterSummary } from '../../contracts/pipeline.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { TOOL_SPECS } from '../agent/toolSpecs.ts';
 import { exploitRolloutIds } from '../agent/exploitCheck.ts';
@@ -14,21 +12,6 @@ import { writeJsonl } from './jsonl.ts';
 import { fetchRollouts, readTrajectoryMessages } from './rolloutRows.ts';
 import { runDir } from './runs.ts';
 import { forStudent } from './studentFormat.ts';
-import type { FilterSummary } from './types.ts';
-
-export interface BuildSftDatasetInput {
-  runId: string;
-  filter: RunConfig['stages']['filter'];
-  seed: number;
-  /** The policy's tool format: `text` gives teacher trajectories the system prompt a text-format student sees. */
-  toolFormat?: ToolFormat;
-  /** Candidates from these stages instead of filter.sources (an RFT round's: `rft`). */
-  sources?: RolloutStage[];
-  /** Only these samples of the sources (an RFT round's rollouts); absent: all of them. */
-  samples?: { from: number; to: number };
-  /** The dataset's name: `sft` (the filter's), `sft-round-2`... (an RFT round's). */
-  name?: string;
-}
 
 export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
   const { taskPool } = createDifficultyActivities(deps);

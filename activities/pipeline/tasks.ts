@@ -2,17 +2,10 @@
 // by `swe-forge tasks import`), split into train / eval by the config.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { RunConfig } from '../../config/schema.ts';
 import { InputError } from '../../core/errors.ts';
 import { hashSeed, sampleTasks } from '../../core/sampling.ts';
 import type { ActivityDeps } from '../deps.ts';
-import type { RunTasks } from './types.ts';
-
-export interface LoadRunTasksInput {
-  runId: string;
-  tasks: RunConfig['tasks'];
-  seed: number;
-}
+import type { LoadRunTasksInput, RunTasks } from '../../contracts/pipeline.ts';
 
 /** Instance ids listed in a JSONL task file, or null when this worker cannot read it. */
 export function idsInTaskFile(file: string, repoRoot: string): string[] | null {

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import type { ReportRef, WriteReportInput } from '../contracts.ts';
+import type { ReportRef, WriteReportInput } from '../../contracts/scoring.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { runArtifactsDir } from '../scoring/files.ts';
 import { loadReportData } from './data.ts';

@@ -1,7 +1,7 @@
 // The report's SWE-World section (issue 14): the verifier's accuracy on held-out executions, next to the
 // paper's 77.59 % and to the baseline verifier measured on the same split, and which verifier TTS scored with.
-import type { SweWorldSummary, TtsSummary } from '../pipeline/types.ts';
-import type { HeldOutReport } from '../scoring/verifierTypes.ts';
+import type { SweWorldSummary, TtsSummary } from '../../contracts/pipeline.ts';
+import type { HeldOutReport } from '../../contracts/scoring.ts';
 import { PAPER_SWE_WORLD_ACCURACY } from '../../core/verifierMetrics.ts';
 import type { ReportData } from './data.ts';
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { renderTrajectoryHtml, type ViewerInput } from './viewer.ts';
 
 function readTrajectory(path: string | null): TrajectoryMessage[] {

@@ -1,7 +1,7 @@
 // A static HTML page for one rollout: the outcome, the issue, every message (tool calls and observations
 // included) and the final diff. Everything from the trajectory is escaped, and the page allows no script at all
 // (Content-Security-Policy), since a model's output is untrusted text.
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 
 export interface ViewerInput {
   rolloutId: number;

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
 import type { TestRecord } from '../../core/testStatuses.ts';
 import type { VerifierMessage } from '../../core/verifierPrompt.ts';
-import type { RolloutStage } from '../contracts.ts';
+import type { RolloutStage } from '../../contracts/rollout.ts';
 
 export interface TaskText {
   problemStatement: string;

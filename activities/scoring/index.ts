@@ -1,14 +1,22 @@
 // The orchestrator's scoring and report activities (contracts.ts ScoringActivities). Loaded ONNX sessions live
 // in this factory's closure: one per worker process and verifier export, never a module-level singleton.
 import { asyncLocalStorage } from '@temporalio/activity';
-import type { DatasetRef, ReportRef, ScoreCandidatesResult, ScoringActivities } from '../contracts.ts';
+import type {
+  DatasetRef,
+  HeldOutReport,
+  MeasureVerifierInput,
+  PrepareVerifierDataInput,
+  ReportRef,
+  ScoreCandidatesResult,
+  ScoringActivities,
+  VerifierData,
+} from '../../contracts/scoring.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { writeReport, type WriteReportOptions } from '../report/index.ts';
 import { buildVerifierDataset, type BuildVerifierDatasetOptions } from './dataset.ts';
 import { OnnxCache } from './onnxSessions.ts';
 import { scoreCandidates, type ScoreCandidatesOptions } from './score.ts';
 import { measureVerifier, prepareVerifierData } from './verifierData.ts';
-import type { HeldOutReport, MeasureVerifierInput, PrepareVerifierDataInput, VerifierData } from './verifierTypes.ts';
 
 export function createScoringActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
   const onnx = new OnnxCache();

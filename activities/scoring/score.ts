@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
 import type { OrmLimits } from '../../core/verifierPrompt.ts';
 import type { OnnxDevice } from '../../infra/onnx/session.ts';
-import type { ScoreCandidatesInput, ScoreCandidatesResult } from '../contracts.ts';
+import type { ScoreCandidatesInput, ScoreCandidatesResult } from '../../contracts/scoring.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { candidatesById, readMessages, taskTexts } from './candidates.ts';
 import type { OnnxCache } from './onnxSessions.ts';

@@ -22,7 +22,7 @@ import { runArtifactsDir, writeJsonlAtomic } from './files.ts';
 import { addReverseReasoning } from './reasoning.ts';
 import { ormText } from './render.ts';
 import { executedRecord, judgeCandidates, sweWorldCase, type TextScorer } from './simulate.ts';
-import type { HeldOutReport, MeasureVerifierInput, PrepareVerifierDataInput, VerifierData } from './verifierTypes.ts';
+import type { HeldOutReport, MeasureVerifierInput, PrepareVerifierDataInput, VerifierData } from '../../contracts/scoring.ts';
 
 type Deps = { pool: ActivityDeps['pool']; settings: Pick<ActivityDeps['settings'], 'artifactsDir'> };
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../core/errors.ts';
-import type { TrajectoryMessage } from '../../activities/contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { SFT_FORMATS, llamaFactoryDatasetInfo, sftRow, type SftFormat } from '../../activities/export/sftFormats.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { action, printJson } from '../output.ts';

@@ -1,5 +1,5 @@
 // How the CLI prints trajectories: one block per message, long observations cut to their head and tail lines.
-import type { RolloutSummary, TrajectoryMessage } from '../../activities/contracts.ts';
+import type { RolloutSummary, TrajectoryMessage } from '../../contracts/rollout.ts';
 
 const MAX_LINES = 12;
 

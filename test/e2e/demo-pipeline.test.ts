@@ -1,6 +1,7 @@
 // The demo preset, cut down, through every stage on the real stack: Temporal dev server, embedded Postgres, real
 // Docker containers, worker processes of every role, the Python trainer on CPU. Asserts each stage left its
 // outputs: rows, files, checkpoints, the report.
+import type { SweWorldSummary } from '../../contracts/pipeline.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,6 @@ import { STAGE_ORDER } from '../../config/schema.ts';
 import { startFaultStack, type FaultStack } from '../faults/lib/stack.ts';
 import { outcome } from '../faults/lib/run.ts';
 import { decodePng } from '../helpers/png.ts';
-import type { SweWorldSummary } from '../../activities/pipeline/types.ts';
 
 const RUN = 'e2e-demo';
 const EVAL = 'mini__textkit-3';

@@ -2,10 +2,10 @@
 // the tiny model): two RL iterations, where iteration 2's rollouts must be answered by the checkpoint iteration 1
 // produced, as the serving engine itself reports it in every reply, and the rows, the trajectories (sampled token
 // ids and log-probs per turn), the GRPO step's figures and `swe-forge status --json` all say so.
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../config/load.ts';
-import type { TrajectoryMessage } from '../../activities/contracts.ts';
 import { lastJson, sweForge } from '../faults/lib/cli.ts';
 import { outcome } from '../faults/lib/run.ts';
 import { startFaultStack, type FaultStack } from '../faults/lib/stack.ts';

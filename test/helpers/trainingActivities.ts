@@ -1,5 +1,6 @@
 // The gpu worker's training activities for integration tests: a Postgres stack, the activities on this CPU with the
 // tiny model, and a MockActivityEnvironment per call (a cancelled one stays cancelled).
+import type { TrainSftInput } from '../../contracts/gpu.ts';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -8,7 +9,6 @@ import type { Info } from '@temporalio/activity';
 import { DefaultLogger } from '@temporalio/worker';
 import { SftSchema } from '../../config/schema.ts';
 import { TrainingSchema } from '../../config/trainingSchema.ts';
-import type { TrainSftInput } from '../../activities/contracts.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { loadTrainingEnv } from '../../activities/training/env.ts';
 import { createGpuTrainingActivities } from '../../activities/training/index.ts';

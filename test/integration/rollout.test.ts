@@ -1,11 +1,11 @@
 // Rollouts end to end on real Docker, real Postgres and the scripted policy server (the test stand-in) over real
 // HTTP: the reward table (1 / alpha / 0), the history guard, and no container left behind.
+import type { RolloutInput, RolloutSummary } from '../../contracts/rollout.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentActivities, createRolloutDeps } from '../../activities/agent/activity.ts';
 import type { Model, ModelReply } from '../../activities/agent/protocols.ts';
 import { performRollout } from '../../activities/agent/rollout.ts';
 import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
-import type { RolloutInput, RolloutSummary } from '../../activities/contracts.ts';
 import {
   containersOfRun,
   mockActivity,

@@ -1,6 +1,7 @@
 // Shared set-up of the rollout integration tests: embedded Postgres (and Temporal where asked), the bundled
 // tasks imported into the task store with their bundles as sources, real Docker, and inputs for the scripted
 // policy server (the test stand-in) with seeds chosen for the behaviour a test needs.
+import type { RolloutInput } from '../../contracts/rollout.ts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
@@ -14,7 +15,6 @@ import { loadSettings } from '../../infra/settings.ts';
 import { planFor, type ScriptedPlan } from '../../infra/scripted-policy/policy.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
 import type { ActivityDeps } from '../../activities/deps.ts';
-import type { RolloutInput } from '../../activities/contracts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 export interface RolloutFixture {

@@ -1,6 +1,7 @@
 // Infrastructure failures during a rollout: a container killed mid-rollout (`docker kill` from the test) is an
 // infra_error that Temporal retries with the pipeline's real retry options, and the rollouts table ends with a
 // single row; on the last allowed attempt the rollout is masked instead; cancellation removes the container.
+import type { RolloutSummary } from '../../contracts/rollout.ts';
 import { CancelledFailure } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -11,7 +12,6 @@ import { createAgentActivities, createRolloutDeps } from '../../activities/agent
 import { performRollout } from '../../activities/agent/rollout.ts';
 import { InfraError } from '../../core/errors.ts';
 import { setCreateFaultRate } from '../../infra/sandbox.ts';
-import type { RolloutSummary } from '../../activities/contracts.ts';
 import {
   containersOfRun,
   mockActivity,

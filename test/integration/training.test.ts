@@ -1,5 +1,6 @@
 // The gpu worker's activities against the real trainer on CPU with the tiny model, under MockActivityEnvironment:
 // heartbeats and resume after kill -9, cancellation, bad input, idempotent checkpoint rows, policy serving.
+import type { TrainSftInput } from '../../contracts/gpu.ts';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,6 @@ import type { Info } from '@temporalio/activity';
 import { DefaultLogger } from '@temporalio/worker';
 import { RlSchema, SftSchema } from '../../config/schema.ts';
 import { loadSettings } from '../../infra/settings.ts';
-import type { TrainSftInput } from '../../activities/contracts.ts';
 import { loadTrainingEnv } from '../../activities/training/env.ts';
 import { createGpuTrainingActivities } from '../../activities/training/index.ts';
 import { isAlive } from '../../activities/training/processes.ts';

@@ -1,10 +1,10 @@
 // Mid-episode resume at the loop level (issue 17): a loop handed the completed turns of a dead attempt continues
 // from the next turn with the same counters, and reports the turn state a checkpoint needs at every turn start.
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { describe, expect, it } from 'vitest';
 import { runAgent } from '../../activities/agent/loop.ts';
 import type { LoopState } from '../../activities/agent/leaseStore.ts';
 import type { AgentLimits, Environment, Model, ModelReply } from '../../activities/agent/protocols.ts';
-import type { TrajectoryMessage } from '../../activities/contracts.ts';
 
 const limits: AgentLimits = {
   maxTurns: 4,

@@ -1,11 +1,11 @@
 // On-policy RL's pieces that need no stack: the sampled-token contract of a chat completion, which checkpoint a
 // rollout row names, the GRPO row the trainer renders (the wire conversation, tools, sampled tokens), the refusal of
 // RL with a policy that is never served from its checkpoints, an outage masked, and the paper defaults pinned.
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrajectoryMessage } from '../../activities/contracts.ts';
 import { answeredBy } from '../../activities/agent/provenance.ts';
 import { sampledTokens } from '../../activities/agent/sampledTokens.ts';
 import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';

@@ -1,9 +1,10 @@
 // The pipeline's orchestrator activities on a real Postgres, called directly: the error paths and edge cases the
 // workflow tests do not reach.
+import type { PipelineActivities } from '../../contracts/pipeline.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipelineActivities, type PipelineActivities } from '../../activities/pipeline/index.ts';
+import { createPipelineActivities } from '../../activities/pipeline/index.ts';
 import { parseRunConfig } from '../../config/load.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';

@@ -2,9 +2,8 @@
 // rollout queue while its rollouts run; a task whose verdict flipped is quarantined (the canary activity records
 // it), its rollouts of this iteration are masked as `harness_flaky` before the GRPO batch is built, and later
 // batches are sampled without it.
+import type { CanaryResult, RolloutActivities } from '../../contracts/rollout.ts';
 import { ActivityCancellationType, isCancellation, log, proxyActivities } from '@temporalio/workflow';
-import type { CanaryResult } from '../../activities/harness/canary.ts';
-import type { RolloutActivities } from '../../activities/contracts.ts';
 import type { RunConfig } from '../../config/schema.ts';
 import { TASK_QUEUES } from '../../core/constants.ts';
 import { hashSeed, rlSampleRange, sampleTasks } from '../../core/sampling.ts';

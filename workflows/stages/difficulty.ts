@@ -1,5 +1,5 @@
 // Best-of-N difficulty: n rollouts per training task with the configured model, then pass rates and a histogram.
-import type { DifficultySummary, StageInput } from '../../activities/pipeline/types.ts';
+import type { DifficultySummary, StageInput } from '../../contracts/pipeline.ts';
 import { pipeline } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';

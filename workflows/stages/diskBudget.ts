@@ -2,8 +2,8 @@
 // for the batch's task images (least recently used first, never this batch's), builds the missing ones and
 // prefetches the next iteration's. A batch that cannot fit fails the stage before its first rollout. The field
 // did not exist before this code, so older histories never reach it (no patch marker needed).
+import type { RolloutActivities } from '../../contracts/rollout.ts';
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
-import type { RolloutActivities } from '../../activities/contracts.ts';
 import type { RunConfig } from '../../config/schema.ts';
 import { TASK_QUEUES } from '../../core/constants.ts';
 import { NON_RETRYABLE } from '../activities.ts';

@@ -1,5 +1,5 @@
 // Teacher distillation: teachers x training tasks x samples rollouts, fanned out with a bounded window.
-import type { DistillSummary, StageInput } from '../../activities/pipeline/types.ts';
+import type { DistillSummary, StageInput } from '../../contracts/pipeline.ts';
 import { pipeline } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';

@@ -1,5 +1,5 @@
 // The filter: mixed-results tasks, successful trajectories capped per instance, the SFT dataset written.
-import type { FilterSummary, StageInput } from '../../activities/pipeline/types.ts';
+import type { FilterSummary, StageInput } from '../../contracts/pipeline.ts';
 import { pipeline } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 

@@ -1,5 +1,5 @@
 // The run report (Markdown + plots), written by the report activity from what Postgres recorded.
-import type { ReportSummary, StageInput } from '../../activities/pipeline/types.ts';
+import type { ReportSummary, StageInput } from '../../contracts/pipeline.ts';
 import { scoring } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 

@@ -1,6 +1,8 @@
 // GRPO with real execution. Each iteration: a seeded batch of tasks from the mixed pool, G rollouts each with the
 // current policy, leave-one-out advantages over unmasked members, one training step, a new checkpoint. The loop
 // continues-as-new every `continueAsNewEvery` iterations or when Temporal suggests it, carrying only ids.
+import type { CheckpointRef } from '../../contracts/gpu.ts';
+import type { RlIterationMetrics, RlSummary, StoredCheckpoint } from '../../contracts/pipeline.ts';
 import {
   allHandlersFinished,
   condition,
@@ -9,9 +11,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CheckpointRef } from '../../activities/contracts.ts';
-import type { StoredCheckpoint } from '../../activities/pipeline/checkpoints.ts';
-import type { RlIterationMetrics, RlSummary } from '../../activities/pipeline/types.ts';
 import type { RunConfig } from '../../config/schema.ts';
 import { hashSeed, rlSampleIndex, rlSampleRange, sampleTasks } from '../../core/sampling.ts';
 import { pipeline, training } from '../activities.ts';

@@ -1,7 +1,7 @@
 // The fan-out as stages call it: skip rollouts an earlier execution already recorded, fan out the rest, and
 // count from the table so a summary covers every execution of the stage.
-import type { RolloutTally } from '../../activities/pipeline/types.ts';
-import type { RolloutStage } from '../../activities/contracts.ts';
+import type { RolloutTally } from '../../contracts/pipeline.ts';
+import type { RolloutStage } from '../../contracts/rollout.ts';
 import type { RunConfig, StageName } from '../../config/schema.ts';
 import { pipeline } from '../activities.ts';
 import type { Control } from '../control.ts';

@@ -1,6 +1,5 @@
 // Long-horizon SFT on the filtered trajectories; without models.baseModelDir the trainer first makes a tiny model.
-import type { StoredCheckpoint } from '../../activities/pipeline/checkpoints.ts';
-import type { SftSummary, StageInput } from '../../activities/pipeline/types.ts';
+import type { SftSummary, StageInput, StoredCheckpoint } from '../../contracts/pipeline.ts';
 import { pipeline, training } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';

@@ -2,9 +2,9 @@
 // ONNX, the scorer TTS uses. Since issue 14 the run's tasks are split first: the verifier trains on the
 // training tasks' executions and is measured on the held-out tasks' (sweWorld.heldOut), and an optional
 // baseline kind is trained and measured on the same split.
+import type { CheckpointRef } from '../../contracts/gpu.ts';
+import type { StageInput, SweWorldSummary } from '../../contracts/pipeline.ts';
 import { patched } from '@temporalio/workflow';
-import type { StageInput, SweWorldSummary } from '../../activities/pipeline/types.ts';
-import type { CheckpointRef } from '../../activities/contracts.ts';
 import { pipeline, scoring, training } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';

@@ -1,7 +1,7 @@
 // Test-time scaling: K candidates per evaluation task with the latest policy, verifier scores, the best picked;
 // TTS@K next to Pass@1 and Pass@K over the same candidates.
+import type { StageInput, TtsScorer, TtsSummary } from '../../contracts/pipeline.ts';
 import { patched } from '@temporalio/workflow';
-import type { StageInput, TtsScorer, TtsSummary } from '../../activities/pipeline/types.ts';
 import { pipeline, scoring } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';

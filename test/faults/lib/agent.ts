@@ -1,16 +1,10 @@
 // The rollout activity driven directly, as a rollout worker runs it (runRollout under Temporal's activity
 // context, real Docker and Postgres), against a model endpoint named by URL; and what its trajectory holds.
+import type { AgentConfig, RolloutInput, RolloutSummary, SandboxConfig, TrajectoryMessage } from '../../../contracts/rollout.ts';
 import { readFileSync } from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createAgentActivities } from '../../../activities/agent/activity.ts';
-import type {
-  AgentConfig,
-  RolloutInput,
-  RolloutSummary,
-  SandboxConfig,
-  TrajectoryMessage,
-} from '../../../activities/contracts.ts';
 import type { ActivityDeps } from '../../../activities/deps.ts';
 import { ModelEndpointSchema } from '../../../config/schema.ts';
 

@@ -7,7 +7,6 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createPipelineActivities } from '../../../activities/pipeline/index.ts';
 import type { RunConfigInput } from '../../../config/schema.ts';
 import { TASK_QUEUES } from '../../../core/constants.ts';
-import { freePort } from '../../../infra/net.ts';
 import { loadSettings } from '../../../infra/settings.ts';
 import { startDevServer } from '../../../infra/temporal.ts';
 import { workflowBundle } from '../../../workers/run.ts';
@@ -42,8 +41,6 @@ export async function startPipelineEnv(o: PipelineEnvOptions = {}): Promise<Pipe
     // stack.stop() stops it with the rest.
     stack.temporal = await startDevServer({
       dataDir: join(stack.dir, 'temporal'),
-      port: await freePort(),
-      uiPort: await freePort(),
       logFile: join(stack.dir, 'temporal.log'),
     });
   }

@@ -1,17 +1,12 @@
 // Stand-ins for the activities other workers own (rollout, gpu, scoring). They write what the real ones write
 // (rollout rows, trajectory files, checkpoint dirs) so the real pipeline activities run on top of them.
+import type { CheckpointRef, GpuActivities } from '../../../contracts/gpu.ts';
+import type { CanaryInput, CanaryResult, RolloutInput, RolloutSummary } from '../../../contracts/rollout.ts';
+import type { ScoringActivities } from '../../../contracts/scoring.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type pg from 'pg';
-import type {
-  CheckpointRef,
-  GpuActivities,
-  RolloutInput,
-  RolloutSummary,
-  ScoringActivities,
-} from '../../../activities/contracts.ts';
-import type { CanaryInput, CanaryResult } from '../../../activities/harness/canary.ts';
 
 export interface Call {
   name: string;

@@ -170,10 +170,19 @@ export const RlSchema = z
     klCoef: z.literal(0).default(0).describe('KL coefficient: SWE-Master drops the KL term, so only 0 is accepted.'),
     lMax: positiveInt().default(81920).describe('Constant length normalisation L_max (loss / (G * L_max)).'),
     lr: z.number().positive().default(1e-6).describe('Learning rate.'),
-    ppoEpochs: positiveInt().default(1).describe("Passes over each iteration's batch (the ratio moves from the 2nd)."),
+    ppoEpochs: positiveInt()
+      .default(1)
+      .describe(
+        "Passes over each iteration's batch. With ppoEpochs and miniBatches both 1 there is one update, taken at " +
+          'the weights that sampled: rho is 1 (or the sampler/trainer mismatch) and the clip never acts. The ' +
+          "papers' value is not known here (docs/training.md).",
+      ),
     miniBatches: positiveInt()
       .default(1)
-      .describe("Optimizer steps per epoch: the batch's groups split this many ways (1 = one step, the paper)."),
+      .describe(
+        "Optimizer steps per epoch: the batch's groups split this many ways; from the 2nd step on rho moves off 1 " +
+          'and clip-higher acts. 1 (the default) leaves the clip inactive.',
+      ),
     oldLogprobs: z
       .enum(['sampler', 'recomputed'])
       .default('sampler')
@@ -182,7 +191,10 @@ export const RlSchema = z
       .number()
       .min(0)
       .default(0)
-      .describe('Truncated importance sampling: weight tokens by min(pi_trainer / pi_sampler, tisCap); 0 = off.'),
+      .describe(
+        'Truncated importance sampling (Yao et al.): weight tokens by min(pi_trainer_old / pi_sampler, tisCap); 0 = ' +
+          'off. Needs oldLogprobs: recomputed (the ratio against the trainer, the weight against the sampler).',
+      ),
     stepWithoutSignal: z
       .boolean()
       .default(false)
@@ -222,7 +234,20 @@ export const RlSchema = z
           "in that iteration are masked as 'harness_flaky'.",
       ),
   })
-  .strict();
+  .strict()
+  .superRefine((rl, ctx) => {
+    // With pi_old from the sampler the ratio already corrects for sampler/trainer mismatch (untruncated); the TIS
+    // weight would correct a second time. Yao et al.'s TIS takes the ratio against the trainer's recomputed pi_old.
+    if (rl.tisCap > 0 && rl.oldLogprobs === 'sampler')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tisCap'],
+        message:
+          `tisCap ${rl.tisCap} with stages.rl.oldLogprobs: sampler corrects the sampler/trainer mismatch twice ` +
+          '(the ratio is already against the sampler); set stages.rl.oldLogprobs: recomputed (truncated IS: ratio ' +
+          'against the trainer, weight min(pi_trainer_old / pi_sampler, tisCap)) or tisCap: 0',
+      });
+  });
 
 export const SweWorldSchema = z
   .object({

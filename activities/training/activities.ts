@@ -1,6 +1,5 @@
 // The training activities of the gpu worker: each writes a trainer config, runs the trainer to its `done` event
 // (runner.ts) and records the checkpoints it reported. Paths derive from ids, so a retry resumes in place.
-import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
@@ -17,6 +16,7 @@ import { FAILURE_TYPES } from './failures.ts';
 import { resolveFrom, stepOfCheckpoint, trainingPaths } from './paths.ts';
 import { ensureTinyModel } from './tinyModel.ts';
 import { resolveModel } from './baseModels.ts';
+import { readModelPositions } from './modelPositions.ts';
 import { runTrainer, type RunnerDeps, type TrainerJob } from './runner.ts';
 import { recordTrainMetrics, type TrainMetricPoint } from '../report/training.ts';
 import { grpoTrainerConfig, onnxTrainerConfig, sftTrainerConfig, verifierTrainerConfig } from './trainerConfig.ts';
@@ -27,16 +27,6 @@ export interface TrainingActivityDeps extends RunnerDeps {
 
 function badInput(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FAILURE_TYPES.badInput, nonRetryable: true, message });
-}
-
-/** max_position_embeddings of an HF model dir: the context YaRN stretches. Undefined when unreadable. */
-function maxPositions(modelDir: string): number | undefined {
-  try {
-    const v: unknown = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')).max_position_embeddings;
-    return typeof v === 'number' ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export function createTrainingActivities(deps: TrainingActivityDeps) {
@@ -114,7 +104,8 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
         datasetPath: artifact(i.datasetPath),
         outDir,
         worldSize,
-        originalMaxPositions: i.sft.yarnFactor ? maxPositions(baseModel) : undefined,
+        // The model this round starts from, which may carry the YaRN an earlier round applied.
+        startingModel: i.sft.yarnFactor ? readModelPositions(baseModel) : undefined,
         training: i.training,
       });
       const what = `sft (${i.stage}${round ? `, round ${round}` : ''}) of run ${i.runId}`;

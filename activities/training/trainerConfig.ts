@@ -3,6 +3,7 @@
 // rejects unknown fields, so a name mistyped here fails loudly in the trainer instead of training on a default.
 import type { RunConfig } from '../../config/schema.ts';
 import type { TrainingConfig } from '../../config/trainingSchema.ts';
+import type { ModelPositions } from './modelPositions.ts';
 
 export type SftStageConfig = RunConfig['stages']['sft'];
 export type RlStageConfig = RunConfig['stages']['rl'];
@@ -33,14 +34,20 @@ export function perProcessBatch(globalBatch: number, worldSize: number): number 
 
 /**
  * YaRN stretches the context the base model was trained on (its max_position_embeddings) by `factor`:
- * SWE-Master's 2.5 takes Qwen2.5-Coder's 32K to 80K.
+ * SWE-Master's 2.5 takes Qwen2.5-Coder's 32K to 80K. Applied once: a starting model that has YaRN already (an SFT
+ * round >= 2 starts from round 1's checkpoint) is stretched from its original length, never from the stretched
+ * one, and not at all when it has the factor asked for.
  */
-export function ropeScaling(yarnFactor: number | undefined, originalMaxPositions: number | undefined) {
+export function ropeScaling(yarnFactor: number | undefined, start: ModelPositions = {}) {
   if (yarnFactor === undefined || yarnFactor === 1) return undefined;
+  const have = start.yarn;
+  if (have && have.factor === yarnFactor) return undefined;
+  // transformers reads YaRN without original_max_position_embeddings as over max_position_embeddings.
+  const original = have ? (have.originalMaxPositions ?? start.maxPositions) : start.maxPositions;
   return {
     type: 'yarn',
     factor: yarnFactor,
-    ...(originalMaxPositions ? { original_max_position_embeddings: originalMaxPositions } : {}),
+    ...(original ? { original_max_position_embeddings: original } : {}),
   };
 }
 
@@ -50,8 +57,8 @@ export function sftTrainerConfig(o: {
   datasetPath: string;
   outDir: string;
   worldSize: number;
-  /** max_position_embeddings of the base model's config.json. */
-  originalMaxPositions?: number;
+  /** What the starting model's config.json says about positions (readModelPositions). */
+  startingModel?: ModelPositions;
   seed?: number;
   training?: TrainingConfig;
 }): TrainerConfig {
@@ -66,7 +73,7 @@ export function sftTrainerConfig(o: {
     batch_size: perProcessBatch(sft.batchSize, o.worldSize),
     max_seq_len: sft.maxSeqLen,
     packing: sft.packing,
-    rope_scaling: ropeScaling(sft.yarnFactor, o.originalMaxPositions) ?? null,
+    rope_scaling: ropeScaling(sft.yarnFactor, o.startingModel) ?? null,
     lr: sft.lr,
     save_every: sft.saveEvery,
     ...(o.seed !== undefined ? { seed: o.seed } : {}),

@@ -10,9 +10,13 @@ import { runDir, stepOfCheckpoint, tinyModelDir, trainingPaths } from '../../act
 import {
   grpoTrainerConfig,
   perProcessBatch,
+  ropeScaling,
   sftTrainerConfig,
   verifierTrainerConfig,
 } from '../../activities/training/trainerConfig.ts';
+import { modelPositions, readModelPositions } from '../../activities/training/modelPositions.ts';
+import { loadCheckedConfig } from '../../cli/preflight/checks.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'swe-forge-training-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -26,7 +30,7 @@ describe('trainer config translation', () => {
       datasetPath: '/d/sft.jsonl',
       outDir: '/a/runs/r/sft',
       worldSize: 8,
-      originalMaxPositions: 32768,
+      startingModel: { maxPositions: 32768 },
     });
     expect(cfg).toEqual({
       model: '/m/base',
@@ -56,6 +60,54 @@ describe('trainer config translation', () => {
     expect(cfg.batch_size).toBe(4);
   });
 
+  it('applies YaRN once: a round >= 2 starting from a checkpoint that has it is not stretched again', () => {
+    // Round 1's checkpoint as the trainer writes it (transformers 5): the factor, the original length, and
+    // max_position_embeddings already stretched to 32768 * 2.5.
+    const dir = mkdtempSync(join(tmp, 'round1-'));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        max_position_embeddings: 81920,
+        rope_parameters: { rope_type: 'yarn', rope_theta: 1e6, factor: 2.5, original_max_position_embeddings: 32768 },
+      }),
+    );
+    const round2 = (yarnFactor: number) =>
+      sftTrainerConfig({
+        sft: SftSchema.parse({ steps: 2, yarnFactor }),
+        baseModel: dir,
+        datasetPath: 'd',
+        outDir: 'o',
+        worldSize: 1,
+        startingModel: readModelPositions(dir),
+      }).rope_scaling;
+    expect(round2(2.5)).toBeNull();
+    // Another factor stretches from the original 32K, never from the 80K the checkpoint already has.
+    expect(round2(4)).toEqual({ type: 'yarn', factor: 4, original_max_position_embeddings: 32768 });
+    // The base model (no YaRN yet) is stretched from its own length.
+    const base = mkdtempSync(join(tmp, 'base-'));
+    writeFileSync(join(base, 'config.json'), JSON.stringify({ max_position_embeddings: 32768, rope_theta: 1e6 }));
+    expect(ropeScaling(2.5, readModelPositions(base))).toEqual({
+      type: 'yarn',
+      factor: 2.5,
+      original_max_position_embeddings: 32768,
+    });
+  });
+
+  it('reads YaRN from rope_scaling (transformers 4) and rope_parameters (5), and nothing from a missing file', () => {
+    expect(
+      modelPositions({
+        max_position_embeddings: 8192,
+        rope_scaling: { type: 'yarn', factor: 2, original_max_position_embeddings: 4096 },
+      }),
+    ).toEqual({ maxPositions: 8192, yarn: { factor: 2, originalMaxPositions: 4096 } });
+    expect(modelPositions({ max_position_embeddings: 4096, rope_parameters: { rope_type: 'default' } })).toEqual({
+      maxPositions: 4096,
+    });
+    expect(readModelPositions(join(tmp, 'no-such-model'))).toEqual({});
+    expect(ropeScaling(2, {})).toEqual({ type: 'yarn', factor: 2 });
+    expect(ropeScaling(1, { maxPositions: 4096 })).toBeUndefined();
+  });
+
   it('splits the global batch over processes, never below one sequence', () => {
     expect(perProcessBatch(256, 8)).toBe(32);
     expect(perProcessBatch(10, 4)).toBe(3);
@@ -79,6 +131,23 @@ describe('trainer config translation', () => {
       old_logprobs: 'sampler',
       tis_cap: 0,
     });
+  });
+
+  it('refuses truncated IS on top of a ratio that is already against the sampler', async () => {
+    expect(() => RlSchema.parse({ tisCap: 2 })).toThrow(
+      /oldLogprobs: sampler corrects the sampler\/trainer mismatch twice/,
+    );
+    expect(RlSchema.parse({ tisCap: 2, oldLogprobs: 'recomputed' })).toMatchObject({ tisCap: 2 });
+    expect(RlSchema.parse({ oldLogprobs: 'sampler' }).tisCap).toBe(0);
+    // `config check` / `run`: exit 2, the dotted paths of both fields.
+    const file = join(tmp, 'tis.yaml');
+    writeFileSync(file, 'preset: swe-master\nname: tis\nstages:\n  rl: { tisCap: 2 }\n');
+    const err = await loadCheckedConfig(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(2);
+    expect((err as Error).message).toMatch(/stages\.rl\.tisCap: .*stages\.rl\.oldLogprobs: sampler/);
+    writeFileSync(file, 'preset: swe-master\nname: tis\nstages:\n  rl: { tisCap: 2, oldLogprobs: recomputed }\n');
+    await expect(loadCheckedConfig(file)).resolves.toMatchObject({ config: { stages: { rl: { tisCap: 2 } } } });
   });
 
   it('maps the sweWorld stage to train-verifier fields, its global batch split over the ranks', () => {

@@ -1,6 +1,6 @@
 // Rules that span stages, checked when a run starts (by the CLI before starting it, and by the pipeline itself),
 // so a run does not spend hours of rollouts before a later stage finds its config unusable. Pure.
-import type { RunConfig } from '../config/schema.ts';
+import type { RunConfig } from './schema.ts';
 
 export function runConfigProblems(c: RunConfig): string[] {
   const s = c.stages;

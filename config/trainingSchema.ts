@@ -1,5 +1,5 @@
 // `training`: the cluster a run trains on and how the trainer spreads the model over it. The memory plan
-// (config/memoryCheck.ts) reads it to say, per stage, what one GPU holds and whether that fits.
+// (cli/preflight/memory.ts) reads it to say, per stage, what one GPU holds and whether that fits.
 import { z } from 'zod';
 
 const positiveInt = () => z.number().int().positive();

@@ -13,7 +13,7 @@ import {
 import { RunConfigSchema, STAGE_ORDER, type RunConfig, type RunConfigInput, type StageName } from '../config/schema.ts';
 import { stageWorkflowId } from '../core/constants.ts';
 import { pipeline } from './activities.ts';
-import { runConfigProblems } from './checks.ts';
+import { runConfigProblems } from '../config/stageRules.ts';
 import { installControl } from './control.ts';
 import { checkDiskBudget } from './stages/diskBudget.ts';
 import { SA, statusQuery } from './definitions.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadCheckedConfig } from '../../config/checks.ts';
+import { loadCheckedConfig } from '../preflight/checks.ts';
 import { action, printJson } from '../output.ts';
 
 export function registerConfig(program: Command): void {

@@ -5,7 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { TASK_QUEUES, WORKFLOW_TYPES, runWorkflowId } from '../../core/constants.ts';
 import { InputError } from '../../core/errors.ts';
 import type { RunConfig } from '../../config/schema.ts';
-import { loadCheckedConfig } from '../../config/checks.ts';
+import { loadCheckedConfig } from '../preflight/checks.ts';
 import { SA, statusQuery } from '../../workflows/definitions.ts';
 import { runDetails, runSummary } from '../../workflows/details.ts';
 import { action, printJson } from '../output.ts';
@@ -109,7 +109,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'print {"runId","workflowId"} once started (and the outcome when not detached)')
     .action(
       action(async (opts: { config: string; runId?: string; detach?: boolean; json?: boolean }) => {
-        // The same checks as `swe-forge config check` (config/checks.ts).
+        // The same checks as `swe-forge config check` (cli/preflight/checks.ts).
         const { config } = await loadCheckedConfig(opts.config);
         const runId = opts.runId ?? `${config.name}-${stamp()}`;
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId))

@@ -4,12 +4,12 @@
 // that `config check --json` prints under `checks.<name>` (a memory plan, say).
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { ConfigError } from '../core/errors.ts';
-import { runConfigProblems } from '../workflows/checks.ts';
-import { loadRunConfig, repoRoot } from './load.ts';
-import { diskCheck } from './diskCheck.ts';
-import { memoryCheck } from './memoryCheck.ts';
-import type { RunConfig } from './schema.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { loadRunConfig, repoRoot } from '../../config/load.ts';
+import type { RunConfig } from '../../config/schema.ts';
+import { runConfigProblems } from '../../config/stageRules.ts';
+import { diskCheck } from './disk.ts';
+import { memoryCheck } from './memory.ts';
 
 export interface CheckContext {
   config: RunConfig;

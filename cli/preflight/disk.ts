@@ -10,9 +10,9 @@ export const diskCheck: ConfigCheck = {
     const budgetGb = config.sandbox.diskBudgetGb;
     if (budgetGb === undefined || !config.stages.rl.enabled) return [];
     const [{ connectDocker }, { footprints }, { GB, gb, imageEstimate }] = await Promise.all([
-      import('../infra/docker.ts'),
-      import('../activities/harness/diskBudget.ts'),
-      import('../core/diskBudget.ts'),
+      import('../../infra/docker.ts'),
+      import('../../activities/harness/diskBudget.ts'),
+      import('../../core/diskBudget.ts'),
     ]);
     let fp: Awaited<ReturnType<typeof footprints>>;
     try {

@@ -4,10 +4,10 @@
 // with a stage that does not fit.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeFix, suggestFix, type KnobChange } from '../core/memoryFit.ts';
-import { GIB, estimateMemory, gib, type JobShape } from '../core/memoryPlan.ts';
-import { knownShape, shapeFromHfConfig, totalParams, type ModelShape } from '../core/modelShapes.ts';
-import type { RunConfig } from './schema.ts';
+import { describeFix, suggestFix, type KnobChange } from '../../core/memoryFit.ts';
+import { GIB, estimateMemory, gib, type JobShape } from '../../core/memoryPlan.ts';
+import { knownShape, shapeFromHfConfig, totalParams, type ModelShape } from '../../core/modelShapes.ts';
+import type { RunConfig } from '../../config/schema.ts';
 
 export interface StagePlan {
   stage: 'sft' | 'rl' | 'sweWorld';

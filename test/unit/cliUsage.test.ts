@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { green, useColour } from '../../cli/colour.ts';
 import { intFlag, secondsFlag } from '../../cli/flags.ts';
-import { CONFIG_CHECKS } from '../../config/checks.ts';
+import { CONFIG_CHECKS } from '../../cli/preflight/checks.ts';
 import { loadRunConfig } from '../../config/load.ts';
 
 const BIN = resolve('bin/swe-forge.mjs');

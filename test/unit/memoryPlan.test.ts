@@ -2,7 +2,7 @@
 // presets fitting the clusters they state.
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../config/load.ts';
-import { memoryPlan, memoryProblems } from '../../config/memoryCheck.ts';
+import { memoryPlan, memoryProblems } from '../../cli/preflight/memory.ts';
 import { suggestFix } from '../../core/memoryFit.ts';
 import { GIB, estimateMemory, type JobShape } from '../../core/memoryPlan.ts';
 import { KNOWN_SHAPES, knownShape, loraParams, shapeFromHfConfig, totalParams } from '../../core/modelShapes.ts';

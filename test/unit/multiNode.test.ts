@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TrainingSchema } from '../../config/trainingSchema.ts';
 import { parseRunConfig } from '../../config/load.ts';
-import { memoryPlan } from '../../config/memoryCheck.ts';
+import { memoryPlan } from '../../cli/preflight/memory.ts';
 import { classifyExit } from '../../activities/training/failures.ts';
 import {
   hostArgv,

@@ -10,11 +10,11 @@ import { answeredBy } from '../../activities/agent/provenance.ts';
 import { sampledTokens } from '../../activities/agent/sampledTokens.ts';
 import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
 import { grpoConversation } from '../../activities/pipeline/grpoRows.ts';
-import { loadCheckedConfig } from '../../config/checks.ts';
+import { loadCheckedConfig } from '../../cli/preflight/checks.ts';
 import { parseRunConfig } from '../../config/load.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { shapeReward } from '../../core/reward.ts';
-import { runConfigProblems } from '../../workflows/checks.ts';
+import { runConfigProblems } from '../../config/stageRules.ts';
 
 const lp = (logprob: number) => ({ token: 'x', logprob, bytes: null, top_logprobs: [] });
 

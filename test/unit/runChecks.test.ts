@@ -1,7 +1,7 @@
 // Cross-stage config rules the pipeline (and the CLI) check before a run starts.
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../config/load.ts';
-import { runConfigProblems } from '../../workflows/checks.ts';
+import { runConfigProblems } from '../../config/stageRules.ts';
 
 const base = {
   name: 'r',

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineResult } from '../../workflows/pipeline.ts';
-import { runConfigProblems } from '../../workflows/checks.ts';
+import { runConfigProblems } from '../../config/stageRules.ts';
 import { parseConfig } from '../../workflows/pipeline.ts';
 import { startPipelineEnv, testConfig, type PipelineEnv } from './helpers/env.ts';
 import { runPipeline } from './helpers/run.ts';

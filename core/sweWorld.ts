@@ -7,6 +7,7 @@
 import { clip, keepEnd } from './verifierPrompt.ts';
 import type { Grade } from './grading.ts';
 import { gradeRecord, type TestLists, type TestRecord } from './testStatuses.ts';
+import { newPath, newSide, parseDiff } from './unifiedDiff.ts';
 
 export const SWE_WORLD_TEST_QUESTION =
   'Simulate running this test with the candidate patch and the test patch applied. Does it pass? Answer YES or NO.\nAnswer:';
@@ -48,21 +49,15 @@ interface Hunk {
 
 /** Each hunk's post-patch text with its line numbers: the modified files' content around the hunks. */
 export function patchedHunks(patch: string): Hunk[] {
-  const out: Hunk[] = [];
-  let path = '';
-  let cur: Hunk | undefined;
-  for (const line of patch.split('\n')) {
-    const file = /^\+\+\+ (?:"?b\/)?(.*?)"?$/.exec(line);
-    if (line.startsWith('diff --git ')) cur = undefined;
-    else if (file && !cur) path = file[1] === '/dev/null' ? '' : file[1]!;
-    const head = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
-    if (head) {
-      cur = { path, start: Number(head[1]), after: [] };
-      if (path) out.push(cur);
-    } else if (cur && (line.startsWith(' ') || line.startsWith('+') || line === '')) cur.after.push(line.slice(1));
-  }
-  for (const h of out) while (h.after.length && h.after[h.after.length - 1] === '') h.after.pop();
-  return out;
+  return parseDiff(patch).files.flatMap((f) => {
+    const path = newPath(f);
+    if (path === undefined || path === '') return [];
+    return f.hunks.map((h) => {
+      const after = newSide(h);
+      while (after.length && after[after.length - 1] === '') after.pop();
+      return { path, start: h.newStart, after };
+    });
+  });
 }
 
 /** `path::Class::test_name[param]` -> { file, name } (the function whose source defines the test). */

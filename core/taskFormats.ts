@@ -5,49 +5,14 @@
 //    diff that PUT the bug in. The task state is that diff applied at the commit (`setup_patch`), the gold fix is
 //    its reverse, and the tests are chosen by the names in FAIL_TO_PASS / PASS_TO_PASS.
 import { familyImage, isImageFamily } from './imageFamilies.ts';
+import { reverseDiff } from './unifiedDiff.ts';
 
 export type RowFormat = 'swe-bench' | 'swe-rebench' | 'swe-smith' | 'harbor';
 
 const SWESMITH_REPO = /^swesmith\/([A-Za-z0-9_.-]+?)__([A-Za-z0-9_.-]+)\.([0-9a-f]{7,40})$/;
 
 /** The reverse of a unified diff: what undoes it (`git apply -R` as text). */
-export function reversePatch(patch: string): string {
-  const out: string[] = [];
-  let pending: string | undefined; // a `--- ` line waiting for its `+++ ` partner
-  // A run of changed lines is written removals first, as diff tools do (git apply would take either order).
-  let minus: string[] = [];
-  let plus: string[] = [];
-  const flush = () => {
-    out.push(...minus, ...plus);
-    minus = [];
-    plus = [];
-  };
-  for (const line of patch.split('\n')) {
-    if (pending === undefined && /^[+-]/.test(line) && !/^(\+\+\+|---) /.test(line)) {
-      (line.startsWith('+') ? minus : plus).push(`${line.startsWith('+') ? '-' : '+'}${line.slice(1)}`);
-      continue;
-    }
-    flush();
-    const head = /^diff --git (a\/\S+) (b\/\S+)$/.exec(line);
-    if (head) out.push(`diff --git ${head[1]} ${head[2]}`);
-    else if (line.startsWith('--- ')) pending = line.slice(4);
-    else if (line.startsWith('+++ ') && pending !== undefined) {
-      const swap = (p: string, to: 'a' | 'b') => (p === '/dev/null' ? p : `${to}/${p.replace(/^[ab]\//, '')}`);
-      out.push(`--- ${swap(line.slice(4), 'a')}`, `+++ ${swap(pending, 'b')}`);
-      pending = undefined;
-    } else if (line.startsWith('new file mode')) out.push(line.replace('new file mode', 'deleted file mode'));
-    else if (line.startsWith('deleted file mode')) out.push(line.replace('deleted file mode', 'new file mode'));
-    else if (/^index [0-9a-f]+\.\.[0-9a-f]+/.test(line)) {
-      out.push(line.replace(/^index ([0-9a-f]+)\.\.([0-9a-f]+)/, 'index $2..$1'));
-    } else {
-      const hunk = /^@@ -(\d+(?:,\d+)?) \+(\d+(?:,\d+)?) @@(.*)$/.exec(line);
-      if (hunk) out.push(`@@ -${hunk[2]} +${hunk[1]} @@${hunk[3]}`);
-      else out.push(line);
-    }
-  }
-  flush();
-  return out.join('\n');
-}
+export const reversePatch = reverseDiff;
 
 /** Maps one published row onto our shape; the schema then validates it. Unknown shapes pass through unchanged. */
 export function normaliseRow(raw: Record<string, unknown>): { row: Record<string, unknown>; format: RowFormat } {

@@ -6,6 +6,7 @@
 // ` NO` (the trainer's yes/no tokens carry the leading space, so the text ends right after "Answer:").
 // SWE-World (SWE-Master): issue, modified files, candidate patch and tests; the target is a simulated test report
 // whose last line is `REWARD: 1` or `REWARD: 0`.
+import { lineCounts, parseDiff } from './unifiedDiff.ts';
 
 export const ORM_QUESTION = 'Does the final diff resolve the issue? Answer YES or NO.\nAnswer:';
 export const ORM_YES = ' YES';
@@ -108,22 +109,15 @@ export interface DiffStat {
   status: 'modified' | 'new' | 'deleted';
 }
 
-/** Files a unified git diff touches, with line counts. */
+/** Files a unified git diff touches, with line counts (files without a `diff --git` line are not counted). */
 export function diffStat(patch: string): DiffStat[] {
-  const out: DiffStat[] = [];
-  let cur: DiffStat | undefined;
-  for (const line of patch.split('\n')) {
-    const head = /^diff --git "?a\/.*?"? "?b\/(.*?)"?$/.exec(line);
-    if (head) {
-      cur = { path: head[1]!, added: 0, removed: 0, status: 'modified' };
-      out.push(cur);
-    } else if (!cur) continue;
-    else if (line.startsWith('new file mode')) cur.status = 'new';
-    else if (line.startsWith('deleted file mode')) cur.status = 'deleted';
-    else if (line.startsWith('+') && !line.startsWith('+++ ')) cur.added++;
-    else if (line.startsWith('-') && !line.startsWith('--- ')) cur.removed++;
-  }
-  return out;
+  return parseDiff(patch).files.flatMap((f) => {
+    const head = /^diff --git "?a\/.*?"? "?b\/(.*?)"?$/.exec(f.header[0] ?? '');
+    if (!head) return [];
+    const mode = f.header.find((l) => l.startsWith('new file mode') || l.startsWith('deleted file mode'));
+    const status = mode === undefined ? 'modified' : mode.startsWith('new') ? 'new' : 'deleted';
+    return [{ path: head[1]!, ...lineCounts(f), status }];
+  });
 }
 
 export interface SweWorldInput {

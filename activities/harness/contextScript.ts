@@ -2,6 +2,7 @@
 // SWE-World's input is the code as execution sees it, wider than the patch's 3 context lines. Printed after the
 // tests ran (nothing here can change a result) and parsed from the script's CONTEXT sections.
 import { shellQuote } from '../../core/testSpec.ts';
+import { newPath, parseDiff } from '../../core/unifiedDiff.ts';
 
 export interface ContextWindow {
   path: string;
@@ -20,19 +21,16 @@ const LINE_CHARS = 400;
 /** Post-patch windows per modified file: each hunk's new-side range widened by CONTEXT_LINES, overlaps merged. */
 export function contextWindows(patch: string, around = CONTEXT_LINES): ContextWindow[] {
   const out: ContextWindow[] = [];
-  let path = '';
-  for (const line of patch.split('\n')) {
-    const file = /^\+\+\+ (?:"?b\/)?(.*?)"?$/.exec(line);
-    if (file) path = file[1] === '/dev/null' ? '' : file[1]!;
-    const head = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (!head || !path) continue;
-    const start = Number(head[1]);
-    const len = head[2] === undefined ? 1 : Number(head[2]);
-    if (len === 0) continue;
-    const w = { path, start: Math.max(1, start - around), end: start + len - 1 + around };
-    const last = out[out.length - 1];
-    if (last && last.path === w.path && w.start <= last.end + 1) last.end = Math.max(last.end, w.end);
-    else out.push(w);
+  for (const f of parseDiff(patch).files) {
+    const path = newPath(f);
+    if (!path) continue;
+    for (const h of f.hunks) {
+      if (h.newLines === 0) continue;
+      const w = { path, start: Math.max(1, h.newStart - around), end: h.newStart + h.newLines - 1 + around };
+      const last = out[out.length - 1];
+      if (last && last.path === w.path && w.start <= last.end + 1) last.end = Math.max(last.end, w.end);
+      else out.push(w);
+    }
   }
   const used = new Map<string, number>();
   return out.filter((w) => {

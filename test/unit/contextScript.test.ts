@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { contextScript, contextWindows, readContext } from '../../activities/harness/contextScript.ts';
 import { parseEvalOutput } from '../../activities/harness/evalScript.ts';
 import { renderSweWorldContext } from '../../core/sweWorld.ts';
+import { MARKERS_PATCH, SQL_PATCH } from '../fixtures/trickyDiffs.ts';
 
 const PATCH = [
   'diff --git a/pkg/a.py b/pkg/a.py',
@@ -34,6 +35,14 @@ describe('context windows', () => {
       { path: 'pkg/a.py', start: 5, end: 18 },
       { path: 'pkg/a.py', start: 36, end: 47 },
     ]);
+  });
+
+  it('an added `++ x` line (`+++ x`) is content, not the next file', () => {
+    expect(contextWindows(MARKERS_PATCH, 2)).toEqual([
+      { path: 'notes.txt', start: 1, end: 5 },
+      { path: 'notes.txt', start: 18, end: 25 },
+    ]);
+    expect(contextWindows(SQL_PATCH, 2)).toEqual([{ path: 'db/schema.sql', start: 1, end: 4 }]);
   });
 
   it('round-trips through the eval script output, and the simulator shows the text', () => {

@@ -14,6 +14,7 @@ import {
 } from '../../core/sweWorld.ts';
 import { asLog, gradeRecord, recordListedTests, unchangedRepoRecord } from '../../core/testStatuses.ts';
 import { heldOutMetrics, splitByTask, type HeldOutItem } from '../../core/verifierMetrics.ts';
+import { MARKERS_PATCH, MARKERS_PLAIN } from '../fixtures/trickyDiffs.ts';
 
 const task = readFileSync('tasks/mini/tasks.jsonl', 'utf8')
   .split('\n')
@@ -54,6 +55,17 @@ describe('what the simulator reads', () => {
       'def test_max_length_with_custom_separator():\n    assert slugify("ab cd", sep="_", max_length=3) == "ab"',
     );
     expect(patchedHunks(task.patch)).toEqual([expect.objectContaining({ path: 'textkit/slug.py', start: 23 })]);
+  });
+});
+
+describe('patchedHunks', () => {
+  it('keeps `+++ x` content lines, drops `--- x` ones, and finds the next file without `diff --git` lines', () => {
+    const want = [
+      { path: 'notes.txt', start: 1, after: ['a', '++ x', 'b'] },
+      { path: 'notes.txt', start: 20, after: ['s', 't', '++ y', 'u'] },
+    ];
+    expect(patchedHunks(MARKERS_PATCH)).toEqual(want);
+    expect(patchedHunks(MARKERS_PLAIN)).toEqual(want);
   });
 });
 

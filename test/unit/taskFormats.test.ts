@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTaskRow } from '../../core/task.ts';
 import { reversePatch } from '../../core/taskFormats.ts';
 import { commandNamesFile, resolveTestSpec, testCommandLine } from '../../core/testSpec.ts';
+import { MARKERS_PATCH, MARKERS_PATCH_REVERSED, SQL_PATCH, SQL_PATCH_REVERSED } from '../fixtures/trickyDiffs.ts';
 
 const testPatch = 'diff --git a/tests/test_a.py b/tests/test_a.py\n--- a/tests/test_a.py\n+++ b/tests/test_a.py\n';
 const base = {
@@ -106,6 +107,13 @@ describe('SWE-smith rows', () => {
   });
 
   it('reversing twice gives the patch back', () => expect(reversePatch(reversePatch(bug))).toBe(bug));
+
+  it('a bug that removes SQL comments (`--- x` lines) or turns `-- x` into `++ x` reverses into a sound fix', () => {
+    const t = parseTaskRow({ ...raw, patch: SQL_PATCH }, 1).task!;
+    expect([t.setup_patch, t.patch]).toEqual([SQL_PATCH, SQL_PATCH_REVERSED]);
+    expect(reversePatch(MARKERS_PATCH)).toBe(MARKERS_PATCH_REVERSED);
+    for (const p of [SQL_PATCH, MARKERS_PATCH]) expect(reversePatch(reversePatch(p))).toBe(p);
+  });
 });
 
 describe('numbers where strings are expected', () => {

@@ -10,6 +10,7 @@ import {
   renderSweWorldTarget,
   type VerifierMessage,
 } from '../../core/verifierPrompt.ts';
+import { MARKERS_PATCH, SQL_PATCH } from '../fixtures/trickyDiffs.ts';
 
 const PATCH = `diff --git a/pkg/slug.py b/pkg/slug.py
 index 45bbe10..4d5c072 100644
@@ -123,6 +124,14 @@ describe('SWE-World prompt and target', () => {
     expect(diffStat(PATCH)).toEqual([
       { path: 'pkg/slug.py', added: 2, removed: 1, status: 'modified' },
       { path: 'pkg/new.py', added: 1, removed: 0, status: 'new' },
+    ]);
+  });
+
+  it('diffStat counts content lines that read like headers (`--- x` removed, `+++ x` added)', () => {
+    expect(diffStat(SQL_PATCH)).toEqual([{ path: 'db/schema.sql', added: 0, removed: 2, status: 'modified' }]);
+    expect(diffStat(MARKERS_PATCH)).toEqual([
+      { path: 'notes.txt', added: 2, removed: 1, status: 'modified' },
+      { path: 'gone.txt', added: 0, removed: 2, status: 'deleted' },
     ]);
   });
 

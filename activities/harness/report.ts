@@ -1,6 +1,10 @@
-// The SWE-bench run report (same keys, same meaning) for a batch of predictions, plus our outcome split.
-// One difference, on purpose: SWE-bench files a patch that does not apply under error_ids; here it is
-// unresolved (the model's fault) and error_ids holds only infrastructure errors (retriable, not the model's).
+// The SWE-bench run report (same keys, same counting as swebench.harness.reporting.make_run_report) for one harness
+// run: predictions with at most one per instance (several samples are several runs, predictions.ts sampleRuns).
+// As the harness counts: an instance of the dataset without a prediction is incomplete; a prediction whose patch
+// is '' or null is an empty patch (never run); every other one is completed when its report.json exists
+// (resolved / unresolved) and an error otherwise — a patch that does not apply included, since the harness writes
+// no report.json for it. Our two extra keys split error_ids by cause: patch_failed_ids (the model's patch did
+// not apply: the model's fault) and infra_error_ids (the harness could not do its job: retriable).
 import type { EvalOutcome } from '../contracts.ts';
 
 export interface Prediction {
@@ -24,12 +28,17 @@ export interface RunReport {
   resolved_ids: string[];
   unresolved_ids: string[];
   error_ids: string[];
+  /** Ours, each a subset of error_ids: the patch did not apply / the harness failed. */
   patch_failed_ids: string[];
+  infra_error_ids: string[];
   unknown_ids: string[];
   model_name_or_path: string;
   run_id: string;
   schema_version: 2;
 }
+
+/** The harness's test for an empty patch (exactly '' or null: a whitespace-only patch is run, and fails to apply). */
+export const isEmptyPatch = (patch: string | null | undefined) => patch === '' || patch === null || patch === undefined;
 
 export function buildReport(o: {
   runId: string;
@@ -39,29 +48,55 @@ export function buildReport(o: {
   unknownIds: string[];
 }): RunReport {
   const sort = (a: Iterable<string>) => [...a].sort();
-  const submitted = new Set(o.predictions.map((p) => p.instance_id));
-  const empty = o.predictions.filter((p) => !p.model_patch?.trim()).map((p) => p.instance_id);
-  const by = (wanted: EvalOutcome[]) => Object.keys(o.outcomes).filter((id) => wanted.includes(o.outcomes[id]!));
-  const resolved = by(['resolved']);
-  const unresolved = by(['unresolved', 'patch_failed']);
-  const errors = by(['infra_error']);
-  const completed = [...resolved, ...unresolved];
+  const byId = new Map<string, Prediction>();
+  for (const p of o.predictions) {
+    if (byId.has(p.instance_id))
+      throw new Error(`buildReport: two predictions for ${p.instance_id} in one run (split them with sampleRuns)`);
+    byId.set(p.instance_id, p);
+  }
+  const ids = {
+    incomplete: [],
+    empty: [],
+    resolved: [],
+    unresolved: [],
+    error: [],
+    patchFailed: [],
+    infra: [],
+  } as Record<'incomplete' | 'empty' | 'resolved' | 'unresolved' | 'error' | 'patchFailed' | 'infra', string[]>;
+  for (const id of new Set(o.datasetIds)) {
+    const p = byId.get(id);
+    if (!p) ids.incomplete.push(id);
+    else if (isEmptyPatch(p.model_patch)) ids.empty.push(id);
+    else {
+      const outcome = o.outcomes[id];
+      if (outcome === 'resolved') ids.resolved.push(id);
+      else if (outcome === 'unresolved') ids.unresolved.push(id);
+      else {
+        ids.error.push(id);
+        // Never run (a whitespace-only patch) reads as a patch that does not apply: the harness's verdict on it.
+        if (outcome === 'infra_error') ids.infra.push(id);
+        else ids.patchFailed.push(id);
+      }
+    }
+  }
+  const completed = [...ids.resolved, ...ids.unresolved];
   return {
-    total_instances: o.datasetIds.length,
-    submitted_instances: submitted.size,
+    total_instances: new Set(o.datasetIds).size,
+    submitted_instances: byId.size,
     completed_instances: completed.length,
-    resolved_instances: resolved.length,
-    unresolved_instances: unresolved.length,
-    empty_patch_instances: empty.length,
-    error_instances: errors.length,
+    resolved_instances: ids.resolved.length,
+    unresolved_instances: ids.unresolved.length,
+    empty_patch_instances: ids.empty.length,
+    error_instances: ids.error.length,
     completed_ids: sort(completed),
-    incomplete_ids: sort(o.datasetIds.filter((id) => !submitted.has(id))),
-    empty_patch_ids: sort(empty),
-    submitted_ids: sort(submitted),
-    resolved_ids: sort(resolved),
-    unresolved_ids: sort(unresolved),
-    error_ids: sort(errors),
-    patch_failed_ids: sort(by(['patch_failed'])),
+    incomplete_ids: sort(ids.incomplete),
+    empty_patch_ids: sort(ids.empty),
+    submitted_ids: sort(byId.keys()),
+    resolved_ids: sort(ids.resolved),
+    unresolved_ids: sort(ids.unresolved),
+    error_ids: sort(ids.error),
+    patch_failed_ids: sort(ids.patchFailed),
+    infra_error_ids: sort(ids.infra),
     unknown_ids: sort(o.unknownIds),
     model_name_or_path: o.predictions[0]?.model_name_or_path ?? '',
     run_id: o.runId,

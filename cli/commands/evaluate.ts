@@ -8,7 +8,8 @@ import { formatRowError } from '../../core/task.ts';
 import { SandboxSchema } from '../../config/schema.ts';
 import { evaluateBatch } from '../../activities/harness/batch.ts';
 import { readPredictions } from '../../activities/harness/predictions.ts';
-import { buildReport } from '../../activities/harness/report.ts';
+import type { RunReport } from '../../activities/harness/report.ts';
+import { planSampleRuns, sampleReports } from '../../activities/harness/sampleRuns.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
 import type { EvalOutcome } from '../../activities/contracts.ts';
 import { connectDocker } from '../../infra/docker.ts';
@@ -97,13 +98,18 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
     : await withDatabase(
         async (pool) => {
           const tasks = new Map((await createTaskStore(pool).list()).map((t) => [t.instance_id, t]));
-          const unknownIds = wanted.filter((p) => !tasks.has(p.instance_id)).map((p) => p.instance_id);
-          for (const id of unknownIds) console.error(`${opts.predictions}: ${id}: not an imported task (skipped)`);
-          const items = wanted
-            .filter((p) => tasks.has(p.instance_id) && p.model_patch?.trim())
-            .map((p) => ({ task: tasks.get(p.instance_id)!, patch: p.model_patch! }));
+          // Several predictions of an instance: one harness run per sample slot (run id <run>.sample-<k>).
+          const plan = planSampleRuns(runId, wanted, (id) => tasks.has(id));
+          for (const id of plan.unknownIds) console.error(`${opts.predictions}: ${id}: not an imported task (skipped)`);
+          const { runs } = plan;
+          const items = plan.items.map(({ prediction: p, slot }) => ({
+            task: tasks.get(p.instance_id)!,
+            patch: p.model_patch!,
+            model: p.model_name_or_path,
+            slot,
+          }));
           mkdirSync(outDir, { recursive: true });
-          const outcomes: Record<string, EvalOutcome> = {};
+          const outcomes: Record<string, EvalOutcome>[] = runs.map(() => ({}));
           const bar = progressBar(items.length, 'evaluate', { quiet: !!opts.json });
           try {
             await evaluateBatch(docker, items, {
@@ -111,16 +117,18 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
               concurrency: opts.concurrency,
               attempts: sandbox.infraMaxAttempts,
               labels: { run: runId, activity: 'evaluate' },
-              onResult: (_i, item, result) => {
-                outcomes[item.task.instance_id] = result.outcome;
+              onResult: (i, item, result) => {
+                const { slot, model } = items[i]!;
+                outcomes[slot]![item.task.instance_id] = result.outcome;
+                const suffix = runs.length > 1 ? `.sample-${slot}` : '';
                 writeFileSync(
-                  join(outDir, `${item.task.instance_id.replace(/\//g, '__')}.json`),
+                  join(outDir, `${item.task.instance_id.replace(/\//g, '__')}${suffix}.json`),
                   JSON.stringify(result, null, 2),
                 );
                 // The harness's per-instance files too (logs/run_evaluation/<run>/<model>/<id>/).
                 writeInstanceLogs(outDir, {
-                  runId,
-                  model: wanted.find((p) => p.instance_id === item.task.instance_id)?.model_name_or_path ?? '',
+                  runId: runs[slot]!.runId,
+                  model,
                   instanceId: item.task.instance_id,
                   patch: item.patch,
                   result,
@@ -134,47 +142,57 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
             await reapOrphans(docker, { ttlSec: 0, runId }).catch(() => undefined);
           }
           const datasetIds = only ? [...only].filter((id) => tasks.has(id)) : [...tasks.keys()];
-          const report = buildReport({ runId, datasetIds, predictions: wanted, outcomes, unknownIds });
-          const reportPath = join(outDir, 'report.json');
-          writeFileSync(reportPath, JSON.stringify(report, null, 2));
-          await pool.query(
-            `insert into evaluations (id, run_id, kind, checkpoint, metrics, report_path) values ($1, null, 'swe-bench', $2, $3, $4)
+          const samples = [];
+          for (const report of sampleReports(plan, datasetIds, outcomes)) {
+            const reportPath = join(outDir, runs.length > 1 ? `report.${report.run_id}.json` : 'report.json');
+            writeFileSync(reportPath, JSON.stringify(report, null, 2));
+            await pool.query(
+              `insert into evaluations (id, run_id, kind, checkpoint, metrics, report_path) values ($1, null, 'swe-bench', $2, $3, $4)
        on conflict (id) do update set metrics = excluded.metrics, report_path = excluded.report_path, created_at = now()`,
-            [
-              `swe-bench/${runId}`,
-              report.model_name_or_path,
-              JSON.stringify({
-                resolved: report.resolved_instances,
-                submitted: report.submitted_instances,
-                errors: report.error_instances,
-              }),
-              reportPath,
-            ],
-          );
-          return { ...report, report_path: reportPath };
+              [
+                `swe-bench/${report.run_id}`,
+                report.model_name_or_path,
+                JSON.stringify({
+                  resolved: report.resolved_instances,
+                  submitted: report.submitted_instances,
+                  errors: report.error_instances,
+                  patchFailed: report.patch_failed_ids.length,
+                  infraErrors: report.infra_error_ids.length,
+                }),
+                reportPath,
+              ],
+            );
+            samples.push({ ...report, report_path: reportPath });
+          }
+          return { ...samples[0]!, ...(samples.length > 1 ? { samples } : {}) };
         },
         { create: true },
       );
   if (opts.json) printJson(report);
-  else {
-    console.log(`Total instances: ${report.total_instances}`);
-    console.log(`Instances submitted: ${report.submitted_instances}`);
-    console.log(`Instances completed: ${report.completed_instances}`);
-    console.log(`Instances resolved: ${report.resolved_instances}`);
-    console.log(
-      `Instances unresolved: ${report.unresolved_instances} (patch did not apply: ${report.patch_failed_ids.length})`,
-    );
-    console.log(`Instances with empty patches: ${report.empty_patch_instances}`);
-    console.log(`Instances with errors: ${report.error_instances}`);
-    console.log(`Report written to ${report.report_path}`);
-  }
-  // Thrown, not process.exitCode: embedded Postgres's exit hook would reset that to 0.
-  if (report.error_instances) {
-    throw new InfraError(
-      `${report.error_instances} instance(s) hit infrastructure errors: ${report.error_ids.join(', ')}`,
-    );
+  else for (const r of report.samples ?? [report]) printReport(r, !!report.samples);
+  // Thrown, not process.exitCode: embedded Postgres's exit hook would reset that to 0. A patch that does not apply
+  // is an error in the harness's counts but the model's doing: only infrastructure errors fail the command.
+  const infra = (report.samples ?? [report]).flatMap((r) => r.infra_error_ids.map((id) => `${id} (${r.run_id})`));
+  if (infra.length) {
+    throw new InfraError(`${infra.length} instance(s) hit infrastructure errors: ${infra.join(', ')}`);
   }
   if (errors.length || report.unknown_ids.length) {
     throw new InputError(`${errors.length} bad prediction row(s), ${report.unknown_ids.length} unknown instance id(s)`);
   }
+}
+
+function printReport(r: RunReport & { report_path: string }, several: boolean): void {
+  if (several) console.log(`Run ${r.run_id}:`);
+  console.log(`Total instances: ${r.total_instances}`);
+  console.log(`Instances submitted: ${r.submitted_instances}`);
+  console.log(`Instances completed: ${r.completed_instances}`);
+  console.log(`Instances incomplete: ${r.incomplete_ids.length}`);
+  console.log(`Instances resolved: ${r.resolved_instances}`);
+  console.log(`Instances unresolved: ${r.unresolved_instances}`);
+  console.log(`Instances with empty patches: ${r.empty_patch_instances}`);
+  console.log(
+    `Instances with errors: ${r.error_instances} (patch did not apply: ${r.patch_failed_ids.length}, ` +
+      `infrastructure: ${r.infra_error_ids.length})`,
+  );
+  console.log(`Report written to ${r.report_path}`);
 }

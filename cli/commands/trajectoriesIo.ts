@@ -39,7 +39,7 @@ async function exportRun(run: string, o: ExportOpts): Promise<void> {
   });
   if (!rows.length) throw new InputError(`RUN: no rollouts with trajectories for run ${run}`);
   mkdirSync(out, { recursive: true });
-  const preds: Record<string, unknown> = {};
+  const preds: [string, { instance_id: string; model_name_or_path: string; model_patch: string }][] = [];
   let written = 0;
   for (const r of rows) {
     if (!existsSync(r.trajectory_path)) continue;
@@ -53,12 +53,16 @@ async function exportRun(run: string, o: ExportOpts): Promise<void> {
       join(dir, trajectoryFileName(id, o.format)),
       JSON.stringify(exportTrajectory(messages, info, o.format), null, 1),
     );
-    preds[id] = { instance_id: r.task_id, model_name_or_path: r.model, model_patch: r.patch ?? '' };
+    preds.push([id, { instance_id: r.task_id, model_name_or_path: r.model, model_patch: r.patch ?? '' }]);
     written++;
   }
-  writeFileSync(join(out, 'preds.json'), JSON.stringify(preds, null, 1));
-  if (o.json) printJson({ run, format: o.format, dir: out, trajectories: written });
-  else console.log(`${written} trajectories (${o.format}) -> ${out}`);
+  // Several rollouts of one instance would collapse in one harness predictions file: one file per sample slot.
+  const { predictionFiles } = await import('../../activities/harness/predictions.ts');
+  const files = predictionFiles(preds);
+  for (const f of files) writeFileSync(join(out, f.name), JSON.stringify(f.predictions, null, 1));
+  const predictions = files.map((f) => f.name);
+  if (o.json) printJson({ run, format: o.format, dir: out, trajectories: written, predictions });
+  else console.log(`${written} trajectories (${o.format}) -> ${out} (predictions: ${predictions.join(', ')})`);
 }
 
 interface ImportOpts {

@@ -136,3 +136,19 @@ export async function readParquetRows(path: string): Promise<Record<string, unkn
 export async function readToml(path: string): Promise<Record<string, unknown>> {
   return (await callBridge<{ data: Record<string, unknown> }>('toml', { path })).data;
 }
+
+/** The swebench package's run report (make_run_report) over `<root>/logs/run_evaluation/<runId>/`: the keys its
+ * installed version writes (later versions add infra_failure_ids and friends). */
+export async function harnessRunReport(o: {
+  root: string;
+  runId: string;
+  predictions: { instance_id: string; model_name_or_path: string; model_patch: string | null }[];
+  datasetIds: string[];
+}): Promise<{ report: Record<string, unknown>; package_version: string }> {
+  return callBridge('run_report', {
+    root: o.root,
+    run_id: o.runId,
+    predictions: o.predictions,
+    dataset: o.datasetIds.map((instance_id) => ({ instance_id })),
+  });
+}

@@ -7,6 +7,9 @@ One JSON request on stdin, one JSON answer on stdout. Commands (argv[1]):
   grade   {"items": [{"instance", "log", "model_patch"}]} -> {"reports": [get_eval_report(...)[id], ...]}
   parquet {"path": str}                             -> {"rows": [...]} (pyarrow; timestamps as ISO 8601)
   toml    {"path": str}                             -> {"data": {...}} (tomllib: Harbor's task.toml)
+  run_report {"root", "run_id", "predictions": [...], "dataset": [{"instance_id"}]}
+                                                    -> {"report": {...}, "package_version"} (make_run_report over
+                                                       <root>/logs/run_evaluation/<run_id>/, as the harness counts)
 
 Grading goes through swebench.harness.grading.get_eval_report itself (its markers, its per-repository log
 parser, its FAIL_TO_PASS / PASS_TO_PASS rule, its exit-code cross-check): parity by construction, not a copy.
@@ -156,7 +159,36 @@ def toml(req):
         return {"data": _plain(tomllib.load(f))}
 
 
-COMMANDS = {"table": table, "known": known, "script": script, "grade": grade, "parquet": parquet, "toml": toml}
+def run_report(req):
+    """The package's own make_run_report over a logs/run_evaluation tree. It reads the tree relative to the working
+    directory and writes <model>.<run_id>.json there, so it runs in a scratch folder whose logs/ links to the root's
+    (the root's own report file is left alone); its printed summary goes to stderr."""
+    import contextlib
+    import inspect
+
+    from swebench.harness.reporting import make_run_report
+
+    preds = {}
+    for p in req["predictions"]:
+        if p["instance_id"] in preds:
+            raise ValueError(f"two predictions for {p['instance_id']}: the harness would keep only the last")
+        preds[p["instance_id"]] = p
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.symlink(os.path.join(os.path.abspath(req["root"]), "logs"), os.path.join(tmp, "logs"))
+        kwargs = {"report_dir": tmp} if "report_dir" in inspect.signature(make_run_report).parameters else {}
+        try:
+            os.chdir(tmp)
+            with contextlib.redirect_stdout(sys.stderr):
+                path = make_run_report(preds, req["dataset"], req["run_id"], None, **kwargs)
+            with open(os.path.join(tmp, path), encoding="utf-8") as f:
+                report = json.load(f)
+        finally:
+            os.chdir(cwd)
+    return {"report": report, "package_version": _version()}
+
+
+COMMANDS = {"table": table, "known": known, "script": script, "grade": grade, "parquet": parquet, "toml": toml, "run_report": run_report}
 
 
 def main():

@@ -154,20 +154,21 @@ interface InstanceResult {
 const instance = (id: string) =>
   JSON.parse(readFileSync(join(stack.dir, 'evaluations', EVAL_RUN, `${id}.json`), 'utf8')) as InstanceResult;
 
-it('a patch that does not apply: unresolved (patch_failed), not an error', { timeout: 420_000 }, async () => {
+it('a patch that does not apply: error (patch_failed), not infra_error', { timeout: 420_000 }, async () => {
   await scenario(
     '6.3 a patch that does not apply (evaluate)',
-    'unresolved as patch_failed, not an infrastructure error; the message says why',
+    "the harness's error (patch_failed), not an infrastructure error (exit 0); the message says why",
     FILE,
     async ({ saw }) => {
       const r = await evaluation;
-      const report = lastJson<{ patch_failed_ids: string[]; error_ids: string[]; resolved_ids: string[] }>(r.stdout);
+      const report = lastJson<{ patch_failed_ids: string[]; infra_error_ids: string[]; error_ids: string[] }>(r.stdout);
       const res = instance('mini__textkit-3');
       saw(`exit ${r.code}; outcome ${res.outcome}; ${res.message.split('\n')[0]!.slice(0, 120)}`);
       expect(r.code).toBe(0);
       expect(res.outcome).toBe('patch_failed');
       expect(report.patch_failed_ids).toEqual(['mini__textkit-3']);
-      expect(report.error_ids).toEqual([]);
+      expect(report.error_ids).toEqual(['mini__textkit-3']);
+      expect(report.infra_error_ids).toEqual([]);
       expect(res.message).toMatch(/apply|patch/i);
     },
   );

@@ -129,7 +129,7 @@ describe('the CLI', () => {
     expect(typeof v.seconds).toBe('number');
   });
 
-  it('evaluate writes a SWE-bench-style report: resolved, unresolved (patch failed), empty, unknown', async () => {
+  it('evaluate writes a SWE-bench-style report: resolved, error (patch failed), empty, unknown', async () => {
     const preds = join(dir, 'preds.jsonl');
     const p = (id: string, patch: string) =>
       JSON.stringify({ instance_id: id, model_name_or_path: 'm', model_patch: patch });
@@ -148,22 +148,24 @@ describe('the CLI', () => {
     expect(report).toMatchObject({
       total_instances: 3,
       submitted_instances: 4,
-      completed_instances: 2,
+      completed_instances: 1,
       resolved_instances: 1,
-      unresolved_instances: 1,
+      unresolved_instances: 0,
       empty_patch_instances: 1,
-      error_instances: 0,
+      // As the harness counts a patch that does not apply (no report.json): an error, ours says why.
+      error_instances: 1,
       resolved_ids: [repo.tasks.calc.instance_id],
-      unresolved_ids: [repo.tasks.hang.instance_id],
+      unresolved_ids: [],
       patch_failed_ids: [repo.tasks.hang.instance_id],
+      infra_error_ids: [],
       empty_patch_ids: [repo.tasks.bigOutput.instance_id],
-      error_ids: [],
+      error_ids: [repo.tasks.hang.instance_id],
       unknown_ids: ['not-imported-1'],
       run_id: `t-${TAG}`,
     });
     expect(JSON.parse(readFileSync(report.report_path, 'utf8')).resolved_ids).toEqual(report.resolved_ids);
     expect(existsSync(join(report.report_path, '..', `${repo.tasks.calc.instance_id}.json`))).toBe(true);
     const { rows } = await stack.pool!.query('select metrics from evaluations where id = $1', [`swe-bench/t-${TAG}`]);
-    expect(rows[0].metrics).toEqual({ resolved: 1, submitted: 4, errors: 0 });
+    expect(rows[0].metrics).toEqual({ resolved: 1, submitted: 4, errors: 1, patchFailed: 1, infraErrors: 0 });
   });
 });

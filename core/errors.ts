@@ -27,3 +27,34 @@ export class ServiceUnavailableError extends SweForgeError {
 export class InfraError extends SweForgeError {
   override readonly exitCode = 4;
 }
+
+/**
+ * Every failure type an activity or a workflow raises (ApplicationFailure `type`), with whether a retry can help.
+ * The workflows' non-retryable list is derived from it, so a new permanent failure is one entry here.
+ */
+export const FAILURE_TYPES = {
+  // A user's input, config or task is wrong: the same call fails the same way.
+  InputError: 'permanent',
+  ConfigError: 'permanent',
+  TaskError: 'permanent',
+  // Infrastructure (an engine, a container, a connection) or a model endpoint that is down: retry, then mask.
+  InfraError: 'retry',
+  ModelUnavailable: 'retry',
+  // The trainer process (activities/training/failures.ts): the same batch runs out of memory again, and bad input
+  // stays bad; a killed or crashed process resumes from its checkpoint.
+  CudaOutOfMemory: 'permanent',
+  TrainerBadInput: 'permanent',
+  TrainerKilled: 'retry',
+  TrainerFailed: 'retry',
+  // Workflow failures: a stage with nothing to work on, or a stage that failed.
+  EmptyPool: 'permanent',
+  EmptyDataset: 'permanent',
+  StageFailed: 'permanent',
+} as const satisfies Record<string, 'retry' | 'permanent'>;
+
+export type FailureType = keyof typeof FAILURE_TYPES;
+
+/** The failure types no retry can fix: every activity's `nonRetryableErrorTypes`. */
+export const NON_RETRYABLE: FailureType[] = (Object.keys(FAILURE_TYPES) as FailureType[]).filter(
+  (t) => FAILURE_TYPES[t] === 'permanent',
+);

@@ -6,11 +6,9 @@ import type { RolloutActivities } from '../contracts/rollout.ts';
 import type { ScoringActivities } from '../contracts/scoring.ts';
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import { TASK_QUEUES } from '../core/constants.ts';
+import { NON_RETRYABLE } from '../core/errors.ts';
 import { rolloutHeartbeatTimeoutSec } from '../core/heartbeat.ts';
 import type { RunConfig } from '../config/schema.ts';
-
-/** Errors that say something about the input, the model or the task: retrying cannot help. */
-export const NON_RETRYABLE = ['InputError', 'ConfigError', 'AgentError', 'TaskError'];
 
 export const pipeline = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '10 minutes',

@@ -1,5 +1,6 @@
 // Failure messages for status and the CLI: the innermost cause says what went wrong, the wrappers only where.
 import { ApplicationFailure } from '@temporalio/workflow';
+import type { FailureType } from '../core/errors.ts';
 
 export function errorMessage(err: unknown): string {
   let e: unknown = err;
@@ -12,7 +13,7 @@ export function errorMessage(err: unknown): string {
 }
 
 /** A workflow that throws a plain Error only fails its task (and retries forever); this fails the execution. */
-export function failure(type: string, message: string, cause?: unknown): ApplicationFailure {
+export function failure(type: FailureType, message: string, cause?: unknown): ApplicationFailure {
   return ApplicationFailure.create({
     type,
     message,

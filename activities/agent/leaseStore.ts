@@ -1,6 +1,7 @@
 // In-flight rollouts in Postgres (migration 013): the lease (attempt, container, last completed turn, loop
 // counters) and the messages of the completed turns. Every write is fenced by the attempt: once a retry has
 // claimed the lease, a late write of an older attempt (a worker that only looked dead) changes nothing.
+import { SweForgeError } from '../../core/errors.ts';
 import type pg from 'pg';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import type { TrajectoryKey } from './trajectoryStore.ts';
@@ -25,7 +26,7 @@ export interface Lease {
 }
 
 /** This attempt no longer owns the rollout: a later attempt took it over. */
-export class LeaseLostError extends Error {}
+export class LeaseLostError extends SweForgeError {}
 
 const KEY_WHERE = 'run_id = $1 and stage = $2 and task_id = $3 and sample = $4';
 const keyValues = (k: TrajectoryKey) => [k.runId, k.stage, k.taskId, k.sample];

@@ -1,6 +1,7 @@
 // The three small protocols of the scaffold (mini-swe-agent style): a Model answers a message list, an
 // Environment runs one independent command at a time, and the agent loop (loop.ts) ties them together.
 // Tests plug in a fake Model or Environment; production uses modelClient.ts and environment.ts.
+import { SweForgeError } from '../../core/errors.ts';
 import type { ExitReason, SampledTokens, TrajectoryMessage } from '../../contracts/rollout.ts';
 import type { NativeToolCall } from '../../core/toolCalls.ts';
 
@@ -51,23 +52,23 @@ export interface Environment {
 }
 
 /** The path is a directory (or another non-file): the editor lists it instead. */
-export class NotAFileError extends Error {}
+export class NotAFileError extends SweForgeError {}
 /** The file is too big to load into the worker for the editor (a model can make a multi-GB file in seconds). */
-export class FileTooLargeError extends Error {}
+export class FileTooLargeError extends SweForgeError {}
 /** A write the model asked for is impossible (permission, a directory in the way): an observation, not a failure. */
-export class FileWriteError extends Error {}
+export class FileWriteError extends SweForgeError {}
 
 /** git could not produce the working tree's diff (the agent broke the repository): the answer is patch_failed. */
-export class DiffUnavailableError extends Error {}
+export class DiffUnavailableError extends SweForgeError {}
 
 /** The model endpoint cannot be reached (connection refused, 5xx, 429) after the client's own retries. */
-export class ModelUnavailableError extends Error {}
+export class ModelUnavailableError extends SweForgeError {}
 /** The request was too long for the model's context (HTTP 400 naming the context length). */
-export class ContextLengthError extends Error {}
+export class ContextLengthError extends SweForgeError {}
 /** The endpoint refused this request for a reason retrying will not fix (other 4xx). */
-export class ModelRejectedError extends Error {}
+export class ModelRejectedError extends SweForgeError {}
 /** The endpoint configuration is wrong (401/403/404, missing API key): fail loudly instead of scoring zeros. */
-export class ModelConfigError extends Error {}
+export class ModelConfigError extends SweForgeError {}
 
 export interface AgentLimits {
   maxTurns: number;

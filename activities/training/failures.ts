@@ -2,14 +2,16 @@
 // or a config the trainer rejects, so those fail the workflow's call at once with the trainer's own message;
 // a process that was killed (node lost, preempted, OOM-killed by the kernel) resumes from its checkpoint on retry.
 import { ApplicationFailure } from '@temporalio/common';
+import type { FailureType } from '../../core/errors.ts';
 import type { ProcessResult } from './processes.ts';
 
+/** The trainer's entries of core/errors.ts FAILURE_TYPES, by what happened to the process. */
 export const FAILURE_TYPES = {
   cudaOom: 'CudaOutOfMemory',
   badInput: 'TrainerBadInput',
   killed: 'TrainerKilled',
   failed: 'TrainerFailed',
-} as const;
+} as const satisfies Record<string, FailureType>;
 
 /** Exit codes of `python -m swe_forge_trainer` (trainer/swe_forge_trainer/cli.py). */
 export const EXIT = { ok: 0, internal: 1, badInput: 2, cudaOom: 3, sigterm: 143 } as const;

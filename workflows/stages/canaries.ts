@@ -7,7 +7,8 @@ import { ActivityCancellationType, isCancellation, log, proxyActivities } from '
 import type { RunConfig } from '../../config/schema.ts';
 import { TASK_QUEUES } from '../../core/constants.ts';
 import { hashSeed, rlSampleRange, sampleTasks } from '../../core/sampling.ts';
-import { pipeline, NON_RETRYABLE } from '../activities.ts';
+import { NON_RETRYABLE } from '../../core/errors.ts';
+import { pipeline } from '../activities.ts';
 
 export const HARNESS_FLAKY = 'harness_flaky';
 

@@ -6,7 +6,7 @@ import type { RolloutActivities } from '../../contracts/rollout.ts';
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { RunConfig } from '../../config/schema.ts';
 import { TASK_QUEUES } from '../../core/constants.ts';
-import { NON_RETRYABLE } from '../activities.ts';
+import { NON_RETRYABLE } from '../../core/errors.ts';
 
 const images = proxyActivities<Pick<RolloutActivities, 'prepareTaskImages'>>({
   taskQueue: TASK_QUEUES.rollout,

@@ -3,7 +3,8 @@
 loss = -(1 / (n_groups * G * L_max)) * sum_i sum_t min(rho_it * A_i, clip(rho_it, 1 - eps_low, 1 + eps_high) * A_i)
 over assistant tokens only, no KL term. Advantages come precomputed (leave-one-out) from the TypeScript side.
 
-rho = pi_theta / pi_old, pi_old the sampler's log-probs (the rollout's `meta.sampled`) or recomputed; the groups
+rho = pi_theta / pi_old, pi_old the sampler's log-probs (the rollout's `meta.sampled`) or recomputed (required with
+truncated IS, `tis_cap > 0`: the weight then carries the sampler correction, truncated); the groups
 split into `mini_batches` optimizer steps per epoch, `ppo_epochs` epochs, so from the second update on the ratio
 moves away from 1 and the clip acts. Assistant turns are trained on the token ids the sampler drew.
 """
@@ -18,7 +19,7 @@ import torch
 
 from . import checkpoints, data, distributed, events, lm_loss
 from .config import ConfigError, Field, device_field, existing_file, model_dir, non_negative, positive
-from .grpo_loss import ClipStats, clipped_objective, pi_old, sampler_kl, tis_weight
+from .grpo_loss import ClipStats, clipped_objective, normaliser, pi_old, sampler_kl, tis_weight
 from .rollout_tokens import encode_rollout
 from .runtime import STOP, Terminated, init_runtime, load_tokenizer, seed_everything
 
@@ -41,7 +42,10 @@ SPEC = {
         "enum", "sampler", "pi_old: the sampler's log-probs (recomputed where absent) or recomputed",
         choices=("sampler", "recomputed"),
     ),  # fmt: skip
-    "tis_cap": Field("float", 0.0, "truncated importance sampling cap on pi_trainer/pi_sampler (0 = off)", non_negative),
+    "tis_cap": Field(
+        "float", 0.0, "truncated IS cap on pi_trainer_old/pi_sampler (0 = off); needs old_logprobs recomputed",
+        non_negative,
+    ),  # fmt: skip
     "micro_batch_size": Field("int", 1, "rows per forward/backward (gradient accumulation)", positive),
     "max_seq_len": Field("int", None, "cut longer trajectories at the end (default: no cut)", positive),
     "keep_checkpoints": Field("int", 2, "keep the newest N checkpoints in out_dir (0 = all)", non_negative),
@@ -121,8 +125,20 @@ def _reduce_stats(s: ClipStats, rt) -> ClipStats:
     return out
 
 
+def check_tis(cfg) -> None:
+    """Truncated IS (Yao et al., 2025) takes the ratio against the trainer's own pi_old and weights each token by
+    min(pi_trainer_old / pi_sampler, cap). With pi_old from the sampler the ratio already carries the (untruncated)
+    sampler correction, so the weight would apply it a second time: refused, not redefined."""
+    if cfg.tis_cap > 0 and cfg.old_logprobs == "sampler":
+        raise ConfigError(
+            f"config fields 'grpo-step.tis_cap' ({cfg.tis_cap}) and 'grpo-step.old_logprobs' (sampler) together "
+            "correct the sampler/trainer mismatch twice; truncated IS needs old_logprobs 'recomputed'"
+        )
+
+
 def run(cfg) -> None:
     STOP.defer()
+    check_tis(cfg)
     rt = init_runtime(cfg.device, "grpo-step.device")
     seed_everything(cfg.seed)
     used, masked = read_batch(cfg)
@@ -153,7 +169,7 @@ def run(cfg) -> None:
     plan, counts, longest = [], {"sampled_turns": 0, "mismatch_turns": 0, "assistant_turns": 0}, 0
     for share in mini_batches(used, cfg.mini_batches):
         # The loss of a mini-batch is normalised by its own groups, so one mini-batch = the paper's loss exactly.
-        denom = len({used[i]["group"] for i in share}) * cfg.group_size * cfg.l_max
+        denom = normaliser(len({used[i]["group"] for i in share}), cfg.group_size, cfg.l_max)
         mine, micro = share[rt.rank :: rt.world_size], []
         # FSDP gathers weights in every forward, so every rank runs as many passes as its peers; a rank without a
         # row of this mini-batch runs a masked copy of one (no loss, gradient or count), and is not counted here.

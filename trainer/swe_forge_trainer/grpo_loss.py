@@ -13,6 +13,12 @@ from dataclasses import dataclass
 import torch
 
 
+def normaliser(n_groups: int, group_size: int, l_max: int) -> int:
+    """SWE-Master's 1/(G * L_max) per group: a mini-batch of n groups divides its token sum by n * G * L_max, so each
+    group weighs the same whatever its members' lengths, and masked members still count in G."""
+    return n_groups * group_size * l_max
+
+
 def clipped_objective(ratio, adv, mask, eps_low: float, eps_high: float, denom: float, weight=None) -> torch.Tensor:
     """The loss of one micro-batch: -(1/denom) * sum over unmasked tokens of the (weighted) clipped surrogate."""
     surrogate = torch.minimum(ratio * adv, ratio.clamp(1 - eps_low, 1 + eps_high) * adv)

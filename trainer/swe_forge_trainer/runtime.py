@@ -131,21 +131,45 @@ def load_tokenizer(path: str):
     return tok
 
 
+def current_rope(config) -> dict:
+    """The rope settings a loaded config carries: rope_parameters (transformers 5) or rope_scaling (4)."""
+    rope = getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {}
+    return dict(rope) if isinstance(rope, dict) else {}
+
+
 def apply_rope_scaling(config, rope_scaling: dict) -> None:
-    """Accepts the legacy Qwen `rope_scaling` object ({"type":"yarn","factor":4,...}) on transformers 4 and 5."""
+    """Accepts the legacy Qwen `rope_scaling` object ({"type":"yarn","factor":4,...}) on transformers 4 and 5.
+
+    YaRN is applied once: on a model that has it already (an SFT round >= 2 starting from round 1's checkpoint)
+    the request must name the same original length, so the factor replaces the old one instead of stretching an
+    already stretched max_position_embeddings a second time.
+    """
     scaling = dict(rope_scaling)
     rope_type = scaling.pop("type", None) or scaling.pop("rope_type", None)
     if not rope_type:
         raise ConfigError("config field 'rope_scaling.type' is required (e.g. \"yarn\")")
     factor = float(scaling.get("factor", 1.0))
     original = int(scaling.get("original_max_position_embeddings", config.max_position_embeddings))
+    have = current_rope(config)
+    stretched = have.get("rope_type", have.get("type")) == "yarn"
+    if stretched:
+        # transformers reads YaRN without an original length as over max_position_embeddings.
+        had = int(have.get("original_max_position_embeddings") or config.max_position_embeddings)
+        if rope_type != "yarn" or original != had:
+            raise ConfigError(
+                f"config field 'rope_scaling' asks for {rope_type} over {original} positions, but the model already "
+                f"has YaRN (factor {have.get('factor')} over {had} original positions, max_position_embeddings "
+                f"{config.max_position_embeddings}): applying it again would stretch a stretched context; pass "
+                f"original_max_position_embeddings {had}, or no rope_scaling to keep the model's"
+            )
     if hasattr(config, "rope_parameters"):
         params = dict(config.rope_parameters or {})
         params.update(scaling, rope_type=rope_type)
         config.rope_parameters = params
     else:
         config.rope_scaling = {"type": rope_type, "rope_type": rope_type, **scaling}
-    config.max_position_embeddings = max(config.max_position_embeddings, int(original * factor))
+    wanted = int(original * factor)
+    config.max_position_embeddings = wanted if stretched else max(config.max_position_embeddings, wanted)
 
 
 def load_model(path: str, rt: Runtime, rope_scaling: dict | None = None, eager: bool = False, dtype=torch.float32):

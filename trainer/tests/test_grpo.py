@@ -1,9 +1,11 @@
 import os
 
+import pytest
 import torch
 from conftest import CONVERSATIONS, run_inprocess, write_jsonl
 
 from swe_forge_trainer import chat_render, data, grpo, grpo_loss, rollout_tokens
+from swe_forge_trainer.config import ConfigError
 from swe_forge_trainer.runtime import Runtime, load_model, load_tokenizer
 
 CPU = Runtime(device=torch.device("cpu"))
@@ -213,3 +215,47 @@ def test_the_papers_defaults_are_pinned():
     assert not any("kl" in name for name in spec)
     assert (spec["ppo_epochs"].default, spec["mini_batches"].default, spec["tis_cap"].default) == (1, 1, 0.0)
     assert spec["old_logprobs"].default == "sampler"
+
+
+def test_two_groups_in_one_mini_batch_by_hand(tiny_model, tmp_path, capfd):
+    # Two groups in one mini-batch, G = 3 (group g1 lost a member to an infrastructure mask, which still counts in
+    # G), two micro-batches. Every token's sampler probability is e^-0.5 of the trainer's, so rho = e^0.5 > 1.28 on
+    # the first (only) update: A > 0 takes the high clip 1.28 * A, A < 0 keeps rho * A. By SWE-Master's
+    # 1/(G * L_max) per group the token sum divides by n_groups * G * L_max = 2 * 3 * 256: without G it would be
+    # 2 * 256, without n_groups 3 * 256, per row 4 * 256.
+    adv = {0: 1.0, 1: -1.0, 2: 0.5, 3: -0.5}
+    groups = {0: "g1", 1: "g1", 2: "g2", 3: "g2"}
+    rows = [{**row(i, adv[i], groups[i]), "messages": with_sampled(tiny_model, CONVERSATIONS[i], 0.5)} for i in adv]
+    rows.insert(1, row(2, 9.0, "g1", masked=True))
+    batch = write_jsonl(tmp_path / "groups.jsonl", rows)
+    n = {i: sequence_logprob(tiny_model, CONVERSATIONS[i])[1] for i in adv}
+    rho = 1.6487212707
+    term = {i: (1.28 if a > 0 else rho) * a * n[i] for i, a in adv.items()}
+    cfg = grpo_config(tiny_model, batch, tmp_path / "g", group_size=3)
+    m = run_inprocess(grpo, "grpo-step", cfg, capfd)[-1]["metrics"]
+    assert (m["groups"], m["rows_used"], m["rows_masked"], m["updates"]) == (2, 4, 1, 1)
+    assert abs(m["loss"] - (-sum(term.values()) / (2 * 3 * 256))) < 1e-5
+    assert m["clip_fraction_high"] == (n[0] + n[2]) / sum(n.values())
+
+    # Two mini-batches of one group each: each divides by its own 1 * G * L_max, not the batch's 2 * G * L_max. A
+    # learning rate of 1e-9 keeps the second mini-batch's rho at e^0.5 to well within the tolerance.
+    cfg = grpo_config(tiny_model, batch, tmp_path / "g2", group_size=3, mini_batches=2, lr=1e-9)
+    m = run_inprocess(grpo, "grpo-step", cfg, capfd)[-1]["metrics"]
+    assert m["updates"] == 2
+    assert abs(m["loss"] - (-(term[0] + term[1]) / (3 * 256) - (term[2] + term[3]) / (3 * 256))) < 1e-5
+
+
+def test_truncated_importance_sampling_needs_the_trainers_pi_old(tiny_model, tmp_path, capfd):
+    # TIS (Yao et al.): ratio against the trainer's recomputed pi_old, weight min(pi_trainer_old / pi_sampler, cap).
+    # With pi_old from the sampler the ratio already is against the sampler, and the weight would correct again.
+    batch = write_jsonl(tmp_path / "b.jsonl", [row(0, 1.0), row(2, -1.0)])
+    for extra in ({"tis_cap": 2.0}, {"tis_cap": 2.0, "old_logprobs": "sampler"}):
+        with pytest.raises(ConfigError, match=r"'grpo-step\.tis_cap'.*'grpo-step\.old_logprobs'"):
+            run_inprocess(grpo, "grpo-step", grpo_config(tiny_model, batch, tmp_path / "x", **extra), capfd)
+    assert not os.path.exists(tmp_path / "x")
+    # The CLI says so with exit 2 (bad input), before loading a model.
+    from conftest import run_cli, write_config
+
+    code, events, _ = run_cli("grpo-step", write_config(tmp_path, grpo_config(tiny_model, batch, tmp_path / "y",
+                                                                              tis_cap=2.0)))  # fmt: skip
+    assert code == 2 and events[-1]["kind"] == "bad_input" and "tis_cap" in events[-1]["message"]

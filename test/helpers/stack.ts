@@ -1,5 +1,6 @@
 // Real parts for integration tests: a Temporal dev server and an embedded Postgres on free ports in a temp dir,
-// migrated, torn down after. Every integration suite uses this instead of starting its own.
+// migrated, torn down after. Every integration suite uses this instead of starting its own. Both pick their own
+// ports and pick again when another process takes one first (the suites run in parallel).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,25 @@ export interface TestStack {
 export function testDataDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `swe-forge-${prefix}-`));
   return dir;
+}
+
+const PG_ATTEMPTS = 3;
+
+/**
+ * Embedded Postgres on a free port, and on a fresh one when another process took the port first: the start fails,
+ * or (another suite's server, same user and password) it "answers", which startEmbeddedPostgres would reuse.
+ */
+export async function startTestPostgres(dir: string, pickPort = freePort): Promise<EmbeddedPg> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await pickPort();
+    try {
+      const pg = await startEmbeddedPostgres({ dataDir: dir, port, quiet: true });
+      if (pg.started) return pg;
+      if (attempt >= PG_ATTEMPTS) throw new Error(`another Postgres answered on each port picked (last ${port})`);
+    } catch (err) {
+      if (attempt >= PG_ATTEMPTS) throw err;
+    }
+  }
 }
 
 export async function startTestStack(o: {
@@ -45,14 +65,13 @@ export async function startTestStack(o: {
     if (o.temporal !== false) {
       stack.temporal = await startDevServer({
         dataDir: join(dir, 'temporal'),
-        port: await freePort(),
         headless: true,
         dynamicConfig: o.dynamicConfig,
         logFile: join(dir, 'temporal.log'),
       });
     }
     if (o.postgres !== false) {
-      stack.pg = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), quiet: true });
+      stack.pg = await startTestPostgres(dir);
       stack.pool = createPool(stack.pg.url, 5);
       await migrate(stack.pool);
     }

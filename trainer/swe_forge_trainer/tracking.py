@@ -1,20 +1,29 @@
 """Experiment tracking: every training command's progress and final metrics as TensorBoard scalars by default, and
 to MLflow or Weights & Biases when asked for. It listens to the event stream (events.emit), so a command needs no
-tracking code of its own.
+tracking code of its own. Each backend also gets the command's config: MLflow as parameters (dotted keys) and a
+`config.json` artifact, W&B as the run config, TensorBoard as a text summary.
 
     SWE_FORGE_TRACKING       comma list of tensorboard, mlflow, wandb (default tensorboard; "none" turns it off)
-    SWE_FORGE_TRACKING_DIR   TensorBoard log folder (default <out_dir>/tensorboard)
+    SWE_FORGE_TRACKING_DIR   TensorBoard log folder (default <out_dir>/tensorboard), and where mlflow.db goes
     MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_NAME, WANDB_PROJECT, WANDB_MODE   read by those libraries
 
-mlflow and wandb are imported only when named, and are not installed by default (pip install mlflow / wandb).
+MLflow 3 keeps runs in a database (its default is sqlite:///mlflow.db in the working directory; the file store
+./mlruns is refused unless MLFLOW_ALLOW_FILE_STORE=true). Without MLFLOW_TRACKING_URI the trainer uses that default
+store at a known place, sqlite:///<SWE_FORGE_TRACKING_DIR or out_dir>/mlflow.db, with artifacts (config.json) in
+mlartifacts/ beside it; `mlflow ui --backend-store-uri sqlite:///.../mlflow.db` reads it. The sqlite store needs
+sqlalchemy and alembic (trainer/requirements.txt installs them with mlflow-skinny); a store MLflow cannot open
+fails the command with exit 2 and says how to fix it.
+wandb is imported only when named and is not installed by default (pip install wandb).
 Scalars are keyed <command>/<metric>; `progress` events log at their step, the `done` metrics at the final step
 (for grpo: the policy step of the checkpoint it wrote, so RL iterations line up one after another).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from numbers import Number
+from pathlib import Path
 
 from . import events
 from .config import ConfigError
@@ -32,30 +41,102 @@ def _scalars(fields: dict, prefix: str) -> dict[str, float]:
     return out
 
 
+def _plain(value):
+    """A config value as JSON has it (paths, tuples and other objects as text)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _flat(value, prefix: str = "") -> dict[str, str]:
+    """Dotted parameters: nested objects become a.b.c; lists stay one JSON value (MLflow caps a value at 6000)."""
+    if isinstance(value, dict) and value:
+        out = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    text = value if isinstance(value, str) else json.dumps(value)
+    return {prefix: text[:6000]}
+
+
+def _tensorboard_sink(command: str, out_dir: str | None, params: dict):
+    from torch.utils.tensorboard import SummaryWriter
+
+    log_dir = os.environ.get("SWE_FORGE_TRACKING_DIR") or os.path.join(out_dir or ".", "tensorboard")
+    writer = SummaryWriter(log_dir=os.path.join(log_dir, command))
+    writer.add_text(f"{command}/config", f"```json\n{json.dumps(params, indent=2)}\n```", 0)
+    return (lambda m, s: [writer.add_scalar(k, v, s) for k, v in m.items()], writer.close)
+
+
+def _mlflow_sink(mlflow, command: str, log_root: str, run_name: str, params: dict):
+    given = os.environ.get("MLFLOW_TRACKING_URI")
+    root = os.path.abspath(log_root)
+    uri = given or f"sqlite:///{os.path.join(root, 'mlflow.db')}"
+    if uri.startswith("sqlite:"):
+        os.makedirs(log_root, exist_ok=True)
+        missing = [m for m in ("sqlalchemy", "alembic") if not _importable(m)]
+        if missing:
+            raise ConfigError(
+                f"MLflow {mlflow.__version__} keeps runs in {uri}, which needs {' and '.join(missing)} "
+                f"(mlflow-skinny leaves them out): pip install {' '.join(missing)} in the trainer venv, or set "
+                "MLFLOW_TRACKING_URI to a tracking server (http://host:5000)"
+            )
+    mlflow.set_tracking_uri(uri)
+    try:
+        name = os.environ.get("MLFLOW_EXPERIMENT_NAME", "swe-forge")
+        if not given and mlflow.get_experiment_by_name(name) is None:
+            # Next to the default store, not ./mlruns in whatever folder the trainer was started from.
+            mlflow.create_experiment(name, artifact_location=Path(root, "mlartifacts").as_uri())
+        mlflow.set_experiment(name)
+        mlflow.start_run(run_name=run_name, tags={"swe_forge.command": command})
+    except Exception as err:  # noqa: BLE001 - translated: the store is the user's to fix
+        hint = (
+            "MLflow 3 refuses the file store: set MLFLOW_TRACKING_URI=sqlite:///<dir>/mlflow.db (or unset it for "
+            f"sqlite:///{root}/mlflow.db), or MLFLOW_ALLOW_FILE_STORE=true to keep the file store"
+            if "file" in type(err).__name__.lower() or "filesystem tracking backend" in str(err)
+            else "check MLFLOW_TRACKING_URI (unset: sqlite:///<out_dir>/mlflow.db)"
+        )
+        raise ConfigError(f"MLflow {mlflow.__version__} cannot use tracking URI {uri}: {hint}") from err
+    mlflow.log_params(_flat(params))
+    mlflow.log_dict(params, "config.json")
+    return (lambda m, s: mlflow.log_metrics(m, step=s), mlflow.end_run)
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 class Tracker:
-    def __init__(self, command: str, out_dir: str | None, names: list[str], run_name: str) -> None:
+    def __init__(
+        self, command: str, out_dir: str | None, names: list[str], run_name: str, params: dict | None = None
+    ) -> None:
         self.command = command
         self.step = 0
         self.sinks = []
+        params = params or {}
         # Every library named must import before any sink opens: a TensorBoard writer left open keeps a thread
         # that would hold the failed process alive.
         libs = {name: _optional(name) for name in names if name != "tensorboard"}
-        for name in names:
-            if name == "tensorboard":
-                from torch.utils.tensorboard import SummaryWriter
-
-                log_dir = os.environ.get("SWE_FORGE_TRACKING_DIR") or os.path.join(out_dir or ".", "tensorboard")
-                writer = SummaryWriter(log_dir=os.path.join(log_dir, command))
-                self.sinks.append((lambda m, s, w=writer: [w.add_scalar(k, v, s) for k, v in m.items()], writer.close))
-            elif name == "mlflow":
-                mlflow = libs["mlflow"]
-                mlflow.set_experiment(os.environ.get("MLFLOW_EXPERIMENT_NAME", "swe-forge"))
-                mlflow.start_run(run_name=run_name)
-                self.sinks.append((lambda m, s: mlflow.log_metrics(m, step=s), mlflow.end_run))
-            elif name == "wandb":
-                wandb = libs["wandb"]
-                run = wandb.init(project=os.environ.get("WANDB_PROJECT", "swe-forge"), name=run_name, reinit=True)
-                self.sinks.append((lambda m, s: run.log(m, step=s), run.finish))
+        try:
+            for name in names:
+                if name == "tensorboard":
+                    self.sinks.append(_tensorboard_sink(command, out_dir, params))
+                elif name == "mlflow":
+                    log_root = os.environ.get("SWE_FORGE_TRACKING_DIR") or out_dir or "."
+                    self.sinks.append(_mlflow_sink(libs["mlflow"], command, log_root, run_name, params))
+                elif name == "wandb":
+                    project = os.environ.get("WANDB_PROJECT", "swe-forge")
+                    run = libs["wandb"].init(project=project, name=run_name, reinit=True, config=params)
+                    self.sinks.append((lambda m, s: run.log(m, step=s), run.finish))
+        except BaseException:
+            self.close()  # a sink that cannot open must not leave the others' threads running
+            raise
 
     def __call__(self, event: str, fields: dict) -> None:
         if event == "progress":
@@ -109,7 +190,8 @@ def start(command: str, cfg) -> None:
     if not out_dir and not os.environ.get("SWE_FORGE_TRACKING_DIR"):
         return
     run_name = os.environ.get("SWE_FORGE_RUN_ID") or os.path.basename(os.path.normpath(out_dir or command))
-    tracker = Tracker(command, out_dir, names, f"{run_name}/{command}")
+    params = _plain(dict(vars(cfg)) if hasattr(cfg, "__dict__") else {})
+    tracker = Tracker(command, out_dir, names, f"{run_name}/{command}", params)
     _active.append(tracker)
     events.add_listener(tracker)
 

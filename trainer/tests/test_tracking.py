@@ -1,7 +1,10 @@
-"""Tracking: a training command writes TensorBoard scalars by default (read back with TensorBoard's own reader),
-turns it off on request, and names a tracking library that is asked for but not installed."""
+"""Tracking: a training command writes TensorBoard scalars (and its config as text) by default, read back with
+TensorBoard's own reader; MLflow 3 with its default store (sqlite mlflow.db, here in the out_dir), read back with
+MLflow's own client: parameters, the config artifact and the metrics; a file store MLflow refuses, and a tracking
+library that is asked for but not installed, fail with exit 2 and say how to fix it."""
 
 import glob
+import json
 
 from conftest import CONVERSATIONS, run_cli, write_config, write_jsonl
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -26,6 +29,49 @@ def test_sft_writes_tensorboard_scalars(tiny_model, tmp_path):
     progress = [e["loss"] for e in events if e["event"] == "progress"]
     assert [round(s.value, 4) for s in losses] == [round(x, 4) for x in progress]
     assert "sft/final/tokens_per_s" in acc.Tags()["scalars"]
+    config_text = acc.Tensors("sft/config/text_summary")[0].tensor_proto.string_val[0].decode()
+    assert '"max_seq_len": 128' in config_text
+
+
+def test_mlflow_default_store_gets_params_config_and_metrics(tiny_model, tmp_path, monkeypatch):
+    from mlflow.tracking import MlflowClient
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    monkeypatch.setenv("SWE_FORGE_TRACKING", "mlflow")
+    monkeypatch.setenv("SWE_FORGE_RUN_ID", "run-7")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    code, events, err = run_cli("sft", sft_config(tiny_model, tmp_path, out))
+    assert code == 0, err
+    assert (out / "mlflow.db").is_file() and (out / "mlartifacts").is_dir()
+    assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "mlruns").exists()
+    client = MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("swe-forge")
+    [run] = client.search_runs([experiment.experiment_id])
+    assert run.info.run_name == "run-7/sft"
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["swe_forge.command"] == "sft"
+    params = run.data.params
+    assert (params["model"], params["steps"], params["lr"], params["batch_size"]) == (tiny_model, "3", "0.001", "2")
+    history = client.get_metric_history(run.info.run_id, "sft/loss")
+    progress = [e["loss"] for e in events if e["event"] == "progress"]
+    assert [m.step for m in history] == [1, 2, 3]
+    assert [round(m.value, 4) for m in history] == [round(x, 4) for x in progress]
+    assert "sft/final/tokens_per_s" in run.data.metrics
+    config = json.loads(open(client.download_artifacts(run.info.run_id, "config.json", str(tmp_path))).read())
+    assert config["max_seq_len"] == 128 and config["out_dir"] == str(out)
+
+
+def test_mlflow_file_store_is_refused_with_the_fix(tiny_model, tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    monkeypatch.setenv("SWE_FORGE_TRACKING", "tensorboard,mlflow")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
+    code, events, _ = run_cli("sft", sft_config(tiny_model, tmp_path, tmp_path / "out"))
+    assert code == 2
+    message = events[-1]["message"]
+    assert "cannot use tracking URI file://" in message
+    assert "MLFLOW_ALLOW_FILE_STORE=true" in message and "sqlite:///" in message
 
 
 def test_tracking_off_and_missing_backend(tiny_model, tmp_path, monkeypatch):
@@ -33,7 +79,7 @@ def test_tracking_off_and_missing_backend(tiny_model, tmp_path, monkeypatch):
     code, _, err = run_cli("sft", sft_config(tiny_model, tmp_path, tmp_path / "off"))
     assert code == 0, err
     assert not (tmp_path / "off" / "tensorboard").exists()
-    monkeypatch.setenv("SWE_FORGE_TRACKING", "tensorboard,mlflow")
-    code, events, _ = run_cli("sft", sft_config(tiny_model, tmp_path, tmp_path / "ml"))
+    monkeypatch.setenv("SWE_FORGE_TRACKING", "tensorboard,wandb")
+    code, events, _ = run_cli("sft", sft_config(tiny_model, tmp_path, tmp_path / "wb"))
     assert code == 2
-    assert "mlflow, which is not installed" in events[-1]["message"]
+    assert "wandb, which is not installed" in events[-1]["message"]

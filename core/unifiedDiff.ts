@@ -192,3 +192,22 @@ function reverseHunk(h: Hunk): Hunk {
     lines,
   };
 }
+
+export type DiffLineKind = 'header' | 'hunk' | 'context' | 'add' | 'del' | 'other';
+
+/** Every line of the patch in order, with what it is (for display: `--- x` inside a hunk is a removal). */
+export function diffLines(patch: string): { text: string; kind: DiffLineKind }[] {
+  const d = parseDiff(patch);
+  const tag = (text: string): DiffLineKind => (text[0] === '+' ? 'add' : text[0] === '-' ? 'del' : 'context');
+  return [
+    ...d.preamble.map((text) => ({ text, kind: 'other' as const })),
+    ...d.files.flatMap((f) => [
+      ...f.header.map((text) => ({ text, kind: 'header' as const })),
+      ...f.hunks.flatMap((h) => [
+        { text: h.header, kind: 'hunk' as const },
+        ...h.lines.map((text) => ({ text, kind: tag(text) })),
+        ...h.trailing.map((text) => ({ text, kind: 'other' as const })),
+      ]),
+    ]),
+  ];
+}

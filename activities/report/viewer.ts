@@ -2,6 +2,7 @@
 // included) and the final diff. Everything from the trajectory is escaped, and the page allows no script at all
 // (Content-Security-Policy), since a model's output is untrusted text.
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
+import { diffLines, type DiffLineKind } from '../../core/unifiedDiff.ts';
 
 export interface ViewerInput {
   rolloutId: number;
@@ -44,16 +45,11 @@ function prettyArgs(args: string): string {
 
 export function renderDiffHtml(patch: string): string {
   if (!patch.trim()) return '<p>(no changes)</p>';
-  const lines = patch.split('\n').map((l) => {
-    const cls =
-      l.startsWith('+') && !l.startsWith('+++')
-        ? 'add'
-        : l.startsWith('-') && !l.startsWith('---')
-          ? 'del'
-          : l.startsWith('@@')
-            ? 'hunk'
-            : '';
-    return cls ? `<span class="${cls}">${escapeHtml(l)}</span>` : escapeHtml(l);
+  // Classes by the diff reader, not by first characters: a removed `-- x` line reads `--- x`, like a file header.
+  const cls: Partial<Record<DiffLineKind, string>> = { add: 'add', del: 'del', hunk: 'hunk' };
+  const lines = diffLines(patch).map(({ text, kind }) => {
+    const c = cls[kind];
+    return c ? `<span class="${c}">${escapeHtml(text)}</span>` : escapeHtml(text);
   });
   return `<pre>${lines.join('\n')}</pre>`;
 }

@@ -3,7 +3,8 @@
 #   bash infra/bootstrap.sh          what `npm run demo` needs: Docker engine, base image, temporal CLI,
 #                                    trainer virtualenv, npm packages
 #   bash infra/bootstrap.sh --test   plus what the test suite needs: chromium (UI test), docker-compose (validation),
-#                                    docker-registry (published-image pull test)
+#                                    docker-registry (published-image pull test), the interop virtualenv (the real
+#                                    tools our exports are loaded with)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -109,6 +110,33 @@ if [ -f trainer/requirements.txt ]; then
   fi
 fi
 
+# Interop virtualenv (--test): the real tools our exports are tested against (test/integration/export-real-tools
+# .test.ts), from test/interop/requirements*.txt, rebuilt only when those change. OpenHands needs Python >= 3.12
+# (Debian 12's python3 is 3.11; pyenv's 3.12 or 3.13 is used when there). About a minute with pip's cache warm.
+IVENV="$CACHE/interop-venv"
+interop_job=""
+if [ "$WITH_TEST" = 1 ] && [ -f test/interop/requirements.txt ]; then
+  want_i=$(cat test/interop/requirements.txt test/interop/requirements-nodeps.txt | sha256sum | cut -c1-16)
+  if [ "$(cat "$IVENV/.requirements" 2>/dev/null)" != "$want_i" ]; then
+    ipy=""
+    for p in python3 python3.13 python3.12 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[23].*/bin/python3; do
+      "$p" -c 'import sys; sys.exit(not (3, 12) <= sys.version_info < (3, 14))' >/dev/null 2>&1 && { ipy=$p; break; }
+    done
+    if [ -z "$ipy" ]; then
+      say "no Python 3.12/3.13 found: interop virtualenv skipped (test/integration/export-real-tools.test.ts will fail)"
+    else
+      say "interop virtualenv $IVENV (LLaMA-Factory, OpenHands, mini-swe-agent, SWE-smith, SWE-agent; $("$ipy" --version))"
+      (
+        rm -rf "$IVENV" && "$ipy" -m venv "$IVENV" &&
+          "$IVENV/bin/pip" install -q -r test/interop/requirements.txt &&
+          "$IVENV/bin/pip" install -q --no-deps -r test/interop/requirements-nodeps.txt &&
+          echo "$want_i" >"$IVENV/.requirements"
+      ) >"$CACHE/pip-interop.log" 2>&1 &
+      interop_job=$!
+    fi
+  fi
+fi
+
 # npm packages, reinstalled only when package-lock.json changes.
 want_npm=$(sha256sum package-lock.json | cut -c1-16)
 if [ "$(cat node_modules/.swe-forge-lock 2>/dev/null)" != "$want_npm" ]; then
@@ -126,5 +154,8 @@ fi
 
 if [ -n "$venv_job" ]; then
   wait "$venv_job" || { tail -30 "$CACHE/pip-trainer.log" >&2; echo "trainer virtualenv failed" >&2; exit 1; }
+fi
+if [ -n "$interop_job" ]; then
+  wait "$interop_job" || { tail -30 "$CACHE/pip-interop.log" >&2; echo "interop virtualenv failed" >&2; exit 1; }
 fi
 say "ready (docker $(docker version --format '{{.Server.Version}}'), $(temporal --version 2>/dev/null | head -1), node $(node --version))"

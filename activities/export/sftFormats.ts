@@ -77,10 +77,12 @@ function shareGpt(messages: TrajectoryMessage[]): Row {
   const system = messages.find((m) => m.role === 'system')?.content ?? '';
   const text = toolFormatOf(messages) === 'text';
   const turns: { from: string; value: string }[] = [];
+  const prompt = (from: string) => from === 'observation' || from === 'human';
   const push = (from: string, value: string) => {
     const last = turns[turns.length - 1];
-    // Consecutive observations (several calls in one turn) and user turns merge: ShareGPT alternates strictly.
-    if (last && last.from === from && (from === 'observation' || from === 'human')) last.value += `\n${value}`;
+    // LLaMA-Factory's converter wants human/observation turns at odd places and gpt/function_call at even ones:
+    // consecutive observations (several calls in one turn), or an observation then a user nudge, merge.
+    if (last && prompt(last.from) && prompt(from)) last.value += `\n${value}`;
     else turns.push({ from, value });
   };
   for (const m of messages) {
@@ -95,6 +97,9 @@ function shareGpt(messages: TrajectoryMessage[]): Row {
       push('function_call', JSON.stringify(calls.length === 1 ? calls[0] : calls));
     } else push('gpt', m.content);
   }
+  // A row must end on the model's turn (an even count), or the converter skips it as "Invalid message count": the
+  // observation of the last call (the submitted patch, or the output at the turn limit) is not trained on anyway.
+  while (turns.length && prompt(turns[turns.length - 1]!.from)) turns.pop();
   const tools = text ? undefined : TOOL_SPECS.map((s) => s.function);
   return { conversations: turns, system, ...(tools ? { tools: JSON.stringify(tools) } : {}) };
 }

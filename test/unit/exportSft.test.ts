@@ -63,18 +63,12 @@ describe('llamafactory', () => {
     system: string;
     tools: string;
   };
-  it('sharegpt turns alternate human/observation with gpt/function_call; tools as a JSON string', () => {
+  it('sharegpt turns alternate human/observation with gpt/function_call, end on the model; tools as a JSON string', () => {
     const froms = row.conversations.map((t) => t.from);
-    expect(froms).toEqual([
-      'human',
-      'function_call',
-      'observation',
-      'function_call',
-      'observation',
-      'function_call',
-      'observation',
-    ]);
+    // The submit call's observation (the patch) is dropped: LLaMA-Factory skips a row with an odd turn count.
+    expect(froms).toEqual(['human', 'function_call', 'observation', 'function_call', 'observation', 'function_call']);
     froms.forEach((f, i) => expect(i % 2 ? ['gpt', 'function_call'] : ['human', 'observation']).toContain(f));
+    expect(JSON.parse(row.conversations.at(-1)!.value)).toEqual({ name: 'submit', arguments: {} });
     expect(row.system).toMatch(/software engineer/);
     expect((JSON.parse(row.tools) as { name: string }[]).map((t) => t.name)).toEqual(
       TOOL_SPECS.map((t) => t.function.name),
@@ -82,5 +76,19 @@ describe('llamafactory', () => {
     // Two calls in one turn: a list; their two observations: one turn.
     expect(JSON.parse(row.conversations[3]!.value)).toHaveLength(2);
     expect(row.conversations[4]!.value).toContain('3 passed');
+  });
+
+  it('text format: an observation then a user nudge is one human turn; the last turn is the model’s', () => {
+    const t = textTrajectory();
+    t.push({ role: 'user', content: 'Please call a tool.' });
+    const text = sftRow(t, 'llamafactory') as { conversations: { from: string; value: string }[]; tools?: string };
+    expect(text.conversations.map((c) => c.from)).toEqual(['human', 'gpt']);
+    expect(text.conversations[1]!.value).toContain('<tool_call>');
+    expect(text.tools).toBeUndefined();
+    const nudged = [...t, { role: 'assistant' as const, content: 'Done.' }];
+    const turns = (sftRow(nudged, 'llamafactory') as { conversations: { from: string; value: string }[] })
+      .conversations;
+    expect(turns.map((c) => c.from)).toEqual(['human', 'gpt', 'human', 'gpt']);
+    expect(turns[2]!.value).toBe('<tool_response>\n1 failed\n[exit code 1]\n</tool_response>\nPlease call a tool.');
   });
 });

@@ -35,19 +35,56 @@ describe('export', () => {
     expect(names).toEqual(['search_dir', 'str_replace_editor', 'bash', 'submit']);
   });
 
-  it('mini-swe-agent: one bash block per reply, <returncode>/<output> observations', () => {
+  it('swe-agent: each step has the query the model was given (the history before its reply)', () => {
+    const t = exportTrajectory(nativeTrajectory(), info, 'swe-agent') as Obj;
+    const steps = t.trajectory as { query: Obj[] }[];
+    expect(steps.map((s) => s.query.length)).toEqual([2, 4, 4, 7]);
+    expect(steps[3]!.query).toEqual((t.history as Obj[]).slice(0, 7));
+    expect(steps[3]!.query.at(-1)).toMatchObject({ role: 'tool', content: '3 passed in 0.01s' });
+    expect(JSON.parse(String(t.replay_config))).toEqual({ agent: { model: { name: 'teacher' } } });
+  });
+
+  it('mini-swe-agent 2.x: bash tool calls with their parsed actions, tool results, an exit message', () => {
     const t = exportTrajectory(nativeTrajectory(), info, 'mini-swe-agent') as {
       messages: Obj[];
+      info: Obj;
       trajectory_format: string;
     };
-    expect(t.trajectory_format).toBe('mini-swe-agent-1');
-    const replies = t.messages.filter((m) => m.role === 'assistant').map((m) => String(m.content));
-    expect(replies).toHaveLength(4);
-    for (const r of replies) expect(r.match(/```bash\n/g)).toHaveLength(1);
-    expect(replies[0]).toMatch(/^Let me find add\(\)\.\n\n```bash\ngrep -rn -F -- 'def add' '\/testbed'\n```$/);
-    expect(t.messages[5]!.content).toBe(
-      '<returncode>0</returncode>\n<output>\nThe file /testbed/calc/ops.py has been edited.\n</output>',
-    );
+    expect(t.trajectory_format).toBe('mini-swe-agent-1.1');
+    expect(t.messages.map((m) => m.role)).toEqual([
+      'system',
+      'user',
+      'assistant',
+      'tool',
+      'assistant',
+      'tool',
+      'tool',
+      'assistant',
+      'exit',
+    ]);
+    const replies = t.messages.filter((m) => m.role === 'assistant');
+    for (const r of replies) {
+      const calls = r.tool_calls as { id: string; function: { name: string; arguments: string } }[];
+      expect(calls.every((c) => c.function.name === 'bash')).toBe(true);
+      expect((r.extra as Obj).actions).toEqual(
+        calls.map((c) => ({ command: JSON.parse(c.function.arguments).command, tool_call_id: c.id })),
+      );
+    }
+    expect((replies[0]!.extra as Obj).actions).toEqual([
+      { command: "grep -rn -F -- 'def add' '/testbed'", tool_call_id: 'call_1_0' },
+    ]);
+    expect(t.messages[5]).toMatchObject({
+      tool_call_id: 'call_2_0',
+      content: '<returncode>0</returncode>\n<output>\nThe file /testbed/calc/ops.py has been edited.</output>',
+      extra: { raw_output: 'The file /testbed/calc/ops.py has been edited.', returncode: 0 },
+    });
+    // The submit command's output is the submission: no tool message, the exit message carries it.
+    expect(t.messages.at(-1)).toEqual({
+      role: 'exit',
+      content: PATCH,
+      extra: { exit_status: 'Submitted', submission: PATCH },
+    });
+    expect(t.info).toMatchObject({ exit_status: 'Submitted', submission: PATCH, model_stats: { api_calls: 3 } });
   });
 
   it('mini-swe-agent: the edit command does what file_editor did', () => {
@@ -82,6 +119,31 @@ describe('export', () => {
     expect(edit.args).toMatchObject({ command: 'str_replace', path: '/testbed/calc/ops.py', old_str: 'return a - b' });
     expect(events[6]!.cause).toBe(4);
     expect((events[8]!.args as Obj).outputs).toEqual({ git_patch: PATCH });
+  });
+
+  it('openhands: tool_call_metadata as OpenHands reads it back, on actions and their observations', () => {
+    const events = exportTrajectory(nativeTrajectory(), info, 'openhands') as Obj[];
+    const meta = events.filter((e) => e.tool_call_metadata).map((e) => e.tool_call_metadata as Obj);
+    expect(meta).toHaveLength(7); // 4 calls + 3 observations (finish has none)
+    for (const m of meta)
+      expect(Object.keys(m).sort()).toEqual([
+        'function_name',
+        'model_response',
+        'tool_call_id',
+        'total_calls_in_response',
+      ]);
+    // The edit and the test run came in one reply: both carry it, with both calls.
+    expect(events[4]!.tool_call_metadata).toMatchObject({
+      function_name: 'str_replace_editor',
+      total_calls_in_response: 2,
+    });
+    expect(events[5]!.tool_call_metadata).toMatchObject({ function_name: 'execute_bash', total_calls_in_response: 2 });
+    expect(events[2]!.tool_call_metadata).toMatchObject({ function_name: 'execute_bash' }); // search runs grep
+    expect(events[6]).toMatchObject({ cause: 4, extras: { path: '/testbed/calc/ops.py' } });
+    expect(events[7]).toMatchObject({
+      cause: 5,
+      extras: { command: 'python -m pytest -q tests', metadata: { exit_code: 0 } },
+    });
   });
 });
 

@@ -28,6 +28,8 @@ export interface EvaluationResult {
   message: string;
   durationMs: number;
   logTail: string;
+  /** The test command outlived its timeout (graded unresolved; the SWE-bench harness counts it an error). */
+  testsTimedOut?: boolean;
   /** Which grader decided (absent: ours, pytest). */
   grader?: GraderName;
   /** The test script that ran (the harness's eval.sh for swebench rows) and the log it wrote (test_output.txt:
@@ -214,7 +216,8 @@ async function runInContainer(
     context: readContext(windows, out.context),
   };
   if (testsTimedOut) {
-    return result('unresolved', [`tests timed out after ${timeoutSec}s`, counts, ...notes].join('; '), t0, base);
+    const message = [`tests timed out after ${timeoutSec}s`, counts, ...notes].join('; ');
+    return result('unresolved', message, t0, { ...base, testsTimedOut: true });
   }
   const outcome = grade.resolved ? 'resolved' : 'unresolved';
   return result(outcome, [outcome, counts, ...notes].join('; '), t0, base);
@@ -245,7 +248,12 @@ async function harnessOutcome(
     testOutput,
     harnessReport: v!.harnessReport,
   };
-  if (timedOut) return result('unresolved', `tests timed out after ${timeoutSec}s; ${counts}`, t0, base);
+  if (timedOut) {
+    return result('unresolved', `tests timed out after ${timeoutSec}s; ${counts}`, t0, {
+      ...base,
+      testsTimedOut: true,
+    });
+  }
   const outcome = v!.resolved ? 'resolved' : 'unresolved';
   return result(outcome, `${outcome}; ${counts}`, t0, base);
 }

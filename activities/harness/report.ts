@@ -5,6 +5,9 @@
 // (resolved / unresolved) and an error otherwise — a patch that does not apply included, since the harness writes
 // no report.json for it. Our two extra keys split error_ids by cause: patch_failed_ids (the model's patch did
 // not apply: the model's fault) and infra_error_ids (the harness could not do its job: retriable).
+// One deliberate difference, shown in the report as timed_out_ids: a test run that outlives its timeout is
+// unresolved here (the patch's doing: an infinite loop must not escape a zero reward), where the harness's own run
+// raises and files it under error_ids. Our tree has a report.json for it, so make_run_report over it agrees with us.
 import type { EvalOutcome } from '../contracts.ts';
 
 export interface Prediction {
@@ -31,6 +34,8 @@ export interface RunReport {
   /** Ours, each a subset of error_ids: the patch did not apply / the harness failed. */
   patch_failed_ids: string[];
   infra_error_ids: string[];
+  /** Ours, a subset of unresolved_ids: the tests outlived their timeout (the harness's own run: an error). */
+  timed_out_ids: string[];
   unknown_ids: string[];
   model_name_or_path: string;
   run_id: string;
@@ -46,6 +51,8 @@ export function buildReport(o: {
   predictions: Prediction[];
   outcomes: Record<string, EvalOutcome>;
   unknownIds: string[];
+  /** Instances whose tests outlived their timeout (EvaluationResult.testsTimedOut). */
+  timedOutIds?: string[];
 }): RunReport {
   const sort = (a: Iterable<string>) => [...a].sort();
   const byId = new Map<string, Prediction>();
@@ -97,6 +104,7 @@ export function buildReport(o: {
     error_ids: sort(ids.error),
     patch_failed_ids: sort(ids.patchFailed),
     infra_error_ids: sort(ids.infra),
+    timed_out_ids: sort(ids.unresolved.filter((id) => o.timedOutIds?.includes(id))),
     unknown_ids: sort(o.unknownIds),
     model_name_or_path: o.predictions[0]?.model_name_or_path ?? '',
     run_id: o.runId,

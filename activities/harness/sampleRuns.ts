@@ -22,11 +22,13 @@ export function planSampleRuns(runId: string, predictions: Prediction[], known: 
   return { runs, items, unknownIds };
 }
 
-/** The report of each run; `outcomes[slot]` holds that run's outcomes by instance id. */
+/** The report of each run; `outcomes[slot]` holds that run's outcomes by instance id, `timedOut[slot]` the ids
+ * whose tests outlived their timeout. */
 export function sampleReports(
   plan: SamplePlan,
   datasetIds: string[],
   outcomes: Record<string, EvalOutcome>[],
+  timedOut: string[][] = [],
 ): RunReport[] {
   return plan.runs.map((run, slot) =>
     buildReport({
@@ -35,6 +37,7 @@ export function sampleReports(
       predictions: run.predictions,
       outcomes: outcomes[slot] ?? {},
       unknownIds: plan.unknownIds.filter((id) => run.predictions.some((p) => p.instance_id === id)),
+      timedOutIds: timedOut[slot] ?? [],
     }),
   );
 }

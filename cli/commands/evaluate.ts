@@ -110,6 +110,7 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
           }));
           mkdirSync(outDir, { recursive: true });
           const outcomes: Record<string, EvalOutcome>[] = runs.map(() => ({}));
+          const timedOut: string[][] = runs.map(() => []);
           const bar = progressBar(items.length, 'evaluate', { quiet: !!opts.json });
           try {
             await evaluateBatch(docker, items, {
@@ -120,6 +121,7 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
               onResult: (i, item, result) => {
                 const { slot, model } = items[i]!;
                 outcomes[slot]![item.task.instance_id] = result.outcome;
+                if (result.testsTimedOut) timedOut[slot]!.push(item.task.instance_id);
                 const suffix = runs.length > 1 ? `.sample-${slot}` : '';
                 writeFileSync(
                   join(outDir, `${item.task.instance_id.replace(/\//g, '__')}${suffix}.json`),
@@ -143,7 +145,7 @@ async function runEvaluate(opts: EvaluateOpts): Promise<void> {
           }
           const datasetIds = only ? [...only].filter((id) => tasks.has(id)) : [...tasks.keys()];
           const samples = [];
-          for (const report of sampleReports(plan, datasetIds, outcomes)) {
+          for (const report of sampleReports(plan, datasetIds, outcomes, timedOut)) {
             const reportPath = join(outDir, runs.length > 1 ? `report.${report.run_id}.json` : 'report.json');
             writeFileSync(reportPath, JSON.stringify(report, null, 2));
             await pool.query(
@@ -188,7 +190,7 @@ function printReport(r: RunReport & { report_path: string }, several: boolean): 
   console.log(`Instances completed: ${r.completed_instances}`);
   console.log(`Instances incomplete: ${r.incomplete_ids.length}`);
   console.log(`Instances resolved: ${r.resolved_instances}`);
-  console.log(`Instances unresolved: ${r.unresolved_instances}`);
+  console.log(`Instances unresolved: ${r.unresolved_instances} (tests timed out: ${r.timed_out_ids.length})`);
   console.log(`Instances with empty patches: ${r.empty_patch_instances}`);
   console.log(
     `Instances with errors: ${r.error_instances} (patch did not apply: ${r.patch_failed_ids.length}, ` +

@@ -51,6 +51,7 @@ export async function evaluateOnDataset(
     slot,
   }));
   const outcomes: Record<string, EvalOutcome>[] = runs.map(() => ({}));
+  const timedOut: string[][] = runs.map(() => []);
   const bar = progressBar(items.length, 'evaluate', { quiet: o.quiet });
   try {
     await evaluateBatch(docker, items, {
@@ -61,6 +62,7 @@ export async function evaluateOnDataset(
       onResult: (i, item, result) => {
         const { slot, model } = items[i]!;
         outcomes[slot]![item.task.instance_id] = result.outcome;
+        if (result.testsTimedOut) timedOut[slot]!.push(item.task.instance_id);
         writeInstanceLogs(o.outDir, {
           runId: runs[slot]!.runId,
           model,
@@ -76,7 +78,7 @@ export async function evaluateOnDataset(
     await reapOrphans(docker, { ttlSec: 0, runId: o.runId }).catch(() => undefined);
   }
   const datasetIds = o.only ? [...o.only].filter((id) => tasks.has(id)) : [...tasks.keys()];
-  const samples = sampleReports(plan, datasetIds, outcomes).map((report) => {
+  const samples = sampleReports(plan, datasetIds, outcomes, timedOut).map((report) => {
     const reportPath = resolve(join(o.outDir, `${harnessModelName(report.model_name_or_path)}.${report.run_id}.json`));
     writeFileSync(reportPath, JSON.stringify(report, null, 4));
     return { ...report, report_path: reportPath };

@@ -78,6 +78,7 @@ describe('predictions with several samples', () => {
       ],
       outcomes: { ok: 'resolved', bad: 'unresolved', nope: 'patch_failed', infra: 'infra_error' },
       unknownIds: ['x'],
+      timedOutIds: ['bad', 'nope'],
     });
     expect(r).toMatchObject({
       total_instances: 8,
@@ -90,6 +91,8 @@ describe('predictions with several samples', () => {
       patch_failed_ids: ['blank', 'nope'],
       infra_error_ids: ['infra'],
       incomplete_ids: ['idle'],
+      // A timeout is shown among the unresolved; 'nope' (not applied) is no timeout whatever the list says.
+      timed_out_ids: ['bad'],
     });
   });
 });

@@ -1,6 +1,7 @@
 // Turning a gold patch (unified git diff) into the file_editor calls an agent would make: one str_replace per
 // hunk (old side -> new side, context included, so the match is almost always unique), `create` for new files,
 // `rm` for deleted ones. Part of the scripted policy server, a TEST STAND-IN, not a model.
+import { parseDiff, type Hunk as DiffHunk } from '../../core/unifiedDiff.ts';
 
 export interface Hunk {
   oldText: string;
@@ -18,59 +19,35 @@ export interface FileChange {
 const stripPrefix = (p: string) => p.replace(/^"|"$/g, '').replace(/^[ab]\//, '');
 
 export function parseGoldPatch(patch: string): FileChange[] {
-  const files: FileChange[] = [];
-  let file: FileChange | undefined;
-  let hunk: Hunk | undefined;
-  // Lines still expected on each side of the current hunk (from its header): they tell a blank context line
-  // (which some tools strip to '') from the end of the hunk.
-  let oldLeft = 0;
-  let newLeft = 0;
+  const files = parseDiff(patch).files.flatMap((f): FileChange[] => {
+    const git = f.header[0]?.startsWith('diff --git ') ? / "?b\/(.*?)"?$/.exec(f.header[0]) : undefined;
+    if (git === undefined) return []; // a file only starts at `diff --git`
+    const plus = f.header.find((l) => l.startsWith('+++ ') && !l.includes('/dev/null'));
+    const kind = f.header.some((l) => l.startsWith('new file mode'))
+      ? 'create'
+      : f.header.some((l) => l.startsWith('deleted file mode'))
+        ? 'delete'
+        : 'modify';
+    const path = plus ? stripPrefix(plus.slice(4).trim()) : git ? git[1]! : '';
+    return [{ path, kind, hunks: f.hunks.map(goldHunk) }];
+  });
+  return files.filter((f) => f.path);
+}
+
+function goldHunk(h: DiffHunk): Hunk {
+  const hunk: Hunk = { oldText: '', newText: '', section: /^@@ [^@]*@@ ?(.*)$/.exec(h.header)![1]!.trim() };
   let last: ' ' | '-' | '+' | undefined;
-  for (const line of patch.split('\n')) {
-    const inHunk = hunk !== undefined && (oldLeft > 0 || newLeft > 0);
-    if (!inHunk && line.startsWith('diff --git ')) {
-      const m = / "?b\/(.*?)"?$/.exec(line);
-      file = { path: m ? m[1]! : '', kind: 'modify', hunks: [] };
-      files.push(file);
-      hunk = undefined;
-      continue;
-    }
-    if (!file) continue;
-    const head = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@ ?(.*)$/.exec(line);
-    if (!inHunk && head) {
-      hunk = { oldText: '', newText: '', section: head[3]!.trim() };
-      oldLeft = head[1] === undefined ? 1 : Number(head[1]);
-      newLeft = head[2] === undefined ? 1 : Number(head[2]);
-      file.hunks.push(hunk);
-      last = undefined;
-      continue;
-    }
-    if (!inHunk) {
-      if (hunk && line.startsWith('\\')) stripNewline(hunk, last);
-      else if (line.startsWith('new file mode')) file.kind = 'create';
-      else if (line.startsWith('deleted file mode')) file.kind = 'delete';
-      else if (line.startsWith('+++ ') && !line.includes('/dev/null')) file.path = stripPrefix(line.slice(4).trim());
-      continue;
-    }
+  for (const line of h.lines) {
     const tag = line === '' ? ' ' : line[0];
     const body = line.slice(1);
-    if (tag === ' ') {
-      hunk!.oldText += `${body}\n`;
-      hunk!.newText += `${body}\n`;
-      oldLeft--;
-      newLeft--;
-      last = ' ';
-    } else if (tag === '-') {
-      hunk!.oldText += `${body}\n`;
-      oldLeft--;
-      last = '-';
-    } else if (tag === '+') {
-      hunk!.newText += `${body}\n`;
-      newLeft--;
-      last = '+';
-    } else if (tag === '\\') stripNewline(hunk!, last);
+    if (tag === '\\') stripNewline(hunk, last);
+    else {
+      if (tag !== '+') hunk.oldText += `${body}\n`;
+      if (tag !== '-') hunk.newText += `${body}\n`;
+      last = tag as ' ' | '-' | '+';
+    }
   }
-  return files.filter((f) => f.path);
+  return hunk;
 }
 
 /** "\\ No newline at end of file" belongs to the line before it. */

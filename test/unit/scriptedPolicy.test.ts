@@ -16,6 +16,7 @@ import {
   type ScriptedPolicyServer,
 } from '../../infra/scripted-policy/server.ts';
 import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
+import { MARKERS_PATCH } from '../fixtures/trickyDiffs.ts';
 
 const tasks = readFileSync('tasks/mini/tasks.jsonl', 'utf8')
   .split('\n')
@@ -51,6 +52,18 @@ const PATCH = [
 ].join('\n');
 
 describe('parseGoldPatch / goldEditCalls', () => {
+  it('reads `--- x` / `+++ x` lines inside a hunk as content (core/unifiedDiff counts them)', () => {
+    const files = parseGoldPatch(MARKERS_PATCH);
+    expect(files.map((f) => [f.path, f.kind])).toEqual([
+      ['notes.txt', 'modify'],
+      ['gone.txt', 'delete'],
+    ]);
+    expect(files[0]!.hunks).toEqual([
+      { oldText: 'a\n-- x\nb\n', newText: 'a\n++ x\nb\n', section: '' },
+      { oldText: 's\nt\nu\n', newText: 's\nt\n++ y\nu\n', section: 'section' },
+    ]);
+  });
+
   it('reads modified, created and deleted files, blank context lines and missing final newlines', () => {
     const files = parseGoldPatch(PATCH);
     expect(files.map((f) => [f.path, f.kind])).toEqual([

@@ -10,9 +10,9 @@ tracking code of its own. Each backend also gets the command's config: MLflow as
 MLflow 3 keeps runs in a database (its default is sqlite:///mlflow.db in the working directory; the file store
 ./mlruns is refused unless MLFLOW_ALLOW_FILE_STORE=true). Without MLFLOW_TRACKING_URI the trainer uses that default
 store at a known place, sqlite:///<SWE_FORGE_TRACKING_DIR or out_dir>/mlflow.db, with artifacts (config.json) in
-mlartifacts/ beside it; MlflowClient(tracking_uri=...) reads it (`mlflow ui` too, with the full mlflow). The sqlite store needs
-sqlalchemy and alembic (trainer/requirements.txt installs them with mlflow-skinny); a store MLflow cannot open
-fails the command with exit 2 and says how to fix it.
+mlartifacts/ beside it; MlflowClient(tracking_uri=...) reads it (`mlflow ui` too, with the full mlflow). The
+sqlite store needs sqlalchemy and alembic (trainer/requirements.txt installs them with mlflow-skinny); a store
+MLflow cannot open fails the command with exit 2 and says how to fix it.
 wandb is imported only when named and is not installed by default (pip install wandb).
 Scalars are keyed <command>/<metric>; `progress` events log at their step, the `done` metrics at the final step
 (for grpo: the policy step of the checkpoint it wrote, so RL iterations line up one after another).

@@ -5,6 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type pg from 'pg';
+import { stringify } from 'yaml';
 import { InputError } from '../../core/errors.ts';
 import { loadSettings } from '../../infra/settings.ts';
 
@@ -111,7 +112,7 @@ export async function checkpointLineage(
 }
 
 /** Hugging Face model-card metadata: base_model (only when known), datasets, model-index with every numeric metric
- * of every evaluation. Values are written as JSON, which is YAML. */
+ * of every evaluation. */
 export function cardMetadata(l: Lineage): Record<string, unknown> {
   const results = l.evaluations.flatMap((e) => {
     const m = e.metrics && typeof e.metrics === 'object' ? (e.metrics as Record<string, unknown>) : {};
@@ -145,7 +146,7 @@ function describeBase(b: BaseModel): string {
 
 export function modelCard(l: Lineage): string {
   const fence = (v: unknown) => ['```json', JSON.stringify(v, null, 2), '```'].join('\n');
-  const meta = Object.entries(cardMetadata(l)).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+  const meta = stringify(cardMetadata(l), { lineWidth: 0 }).trimEnd().split('\n');
   return [
     '---',
     ...meta,

@@ -117,6 +117,13 @@ describe('checkpoint export -> transformers', () => {
     expect(card).toContain('Continued from: checkpoint `r1/sft/step-2`');
     expect(card).not.toContain('http://gpu:8000');
     expect(card).toContain('`eval/r1` (eval): `{"pass1":0.25}`');
+    // The Hub's own parser reads the metadata: the run's dataset and the evaluation; no base_model, since the tiny
+    // random folder records no Hub id.
+    expect(await python('read_card.py', [join(out, 'README.md')])).toEqual({
+      base_model: null,
+      datasets: ['r1:sft'],
+      results: [{ task: 'text-generation', dataset: 'eval/r1', metric: 'pass1', value: 0.25 }],
+    });
     const loaded = await python('load_checkpoint.py', [out]);
     expect(loaded).toMatchObject({ architectures: ['Qwen2ForCausalLM'], generated: 3 });
     expect(() => exportCheckpointFolder(ckpt, out, lineage)).toThrow(/not empty/);

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { RunConfigSchema, STAGE_ORDER, type RunConfig, type RunConfigInput, type StageName } from '../config/schema.ts';
+import { isRunId, runIdMessage } from '../core/ids.ts';
 import { stageWorkflowId } from '../core/constants.ts';
 import { pipeline } from './activities.ts';
 import { runConfigProblems } from '../config/stageRules.ts';
@@ -90,9 +91,7 @@ function runIdOf(input: PipelineInput): string | undefined {
 
 export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
   const runId = runIdOf(input);
-  if (typeof runId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) {
-    throw failure('InputError', `runId: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-'`);
-  }
+  if (!isRunId(runId)) throw failure('InputError', runIdMessage('runId', runId));
   const st = newStatus(runId, workflowInfo().workflowId);
   // The UI's "current details": not in the history, so setting it never affects replay.
   const show = () => setCurrentDetails(currentDetails(renderStatus(st, control.paused)));

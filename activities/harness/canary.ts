@@ -5,7 +5,6 @@
 // (the engine's fault): it is retried, then counted in the detail only.
 import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SandboxConfig } from '../contracts.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { createTaskStore } from '../tasks/store.ts';
 import { evaluateBatch, type BatchItem } from './batch.ts';

@@ -6,7 +6,7 @@ import { ttsAtK, type Candidate } from '../../core/passk.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { fetchRollouts } from './rolloutRows.ts';
 import type { EvaluationInput, TtsSummary } from '../../contracts/pipeline.ts';
-import { runDir } from './runs.ts';
+import { runPaths } from '../../infra/layout.ts';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);
 
@@ -39,7 +39,7 @@ export function createEvaluationActivities({ pool, settings }: Pick<ActivityDeps
       const scorer = input.scoredWith
         ? `; scored with ${input.scoredWith.source === 'run' ? "the run's" : 'the external'} ${input.scoredWith.kind} ${input.scoredWith.name}`
         : '';
-      const dir = join(runDir(settings.artifactsDir, input.runId), 'reports');
+      const dir = runPaths.reports(settings.artifactsDir, input.runId);
       mkdirSync(dir, { recursive: true });
       const reportPath = join(dir, `${input.kind}-${input.evaluationId.replace(/[^A-Za-z0-9._-]/g, '_')}.md`);
       writeFileSync(

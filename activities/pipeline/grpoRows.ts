@@ -2,9 +2,7 @@
 // toWireMessages the rollout sent (a text-format policy sees observations as <tool_response> user turns), the tool
 // specs a native-format policy got, and each assistant turn's sampled token ids and log-probs (meta.sampled), so
 // the trainer renders the rollout's prompt and trains on the sampler's tokens (docs/training.md, prompt parity).
-import { existsSync, readFileSync } from 'node:fs';
 import type { ModelEndpoint } from '../../config/schema.ts';
-import { InputError } from '../../core/errors.ts';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { TOOL_SPECS } from '../agent/toolSpecs.ts';
 import { toWireMessages } from '../agent/wire.ts';
@@ -12,20 +10,6 @@ import { toWireMessages } from '../agent/wire.ts';
 export interface GrpoConversation {
   messages: Record<string, unknown>[];
   tools?: unknown[];
-}
-
-export function readTrajectory(path: string): TrajectoryMessage[] {
-  if (!existsSync(path)) throw new InputError(`trajectory file missing: ${path}`);
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as TrajectoryMessage;
-      } catch {
-        throw new InputError(`trajectory ${path} line ${i + 1} is not valid JSON`);
-      }
-    });
 }
 
 export function grpoConversation(

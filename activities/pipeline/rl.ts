@@ -1,6 +1,5 @@
 // The RL loop's bookkeeping: the GRPO batch of an iteration (rewards from rollout rows, leave-one-out advantages),
 // per-iteration metrics, and where a resumed loop picks up (last completed iteration and its checkpoint).
-import { join } from 'node:path';
 import { batchAdvantages } from '../../core/advantage.ts';
 import { rlSampleRange } from '../../core/sampling.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -8,9 +7,11 @@ import type { GrpoBatchRef, IterationInput, RlIterationMetrics, RlResumePoint } 
 import { createCheckpointActivities } from './checkpoints.ts';
 import { writeJsonl } from './jsonl.ts';
 import { iterationProvenance } from './rlIterations.ts';
-import { grpoConversation, readTrajectory, type GrpoConversation } from './grpoRows.ts';
+import { readTrajectory } from '../agent/trajectoryStore.ts';
+import { grpoConversation, type GrpoConversation } from './grpoRows.ts';
 import { fetchRollouts } from './rolloutRows.ts';
-import { runDir, validateConfig } from './runs.ts';
+import { runPaths } from '../../infra/layout.ts';
+import { validateConfig } from './runs.ts';
 
 const iterName = (i: number) => `iter-${String(i).padStart(4, '0')}`;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
@@ -52,11 +53,7 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
         rolloutId: r.id,
         reward: r.reward,
       }));
-      const batchPath = join(
-        runDir(deps.settings.artifactsDir, input.runId),
-        'datasets',
-        `grpo-${iterName(input.iteration)}.jsonl`,
-      );
+      const batchPath = runPaths.dataset(deps.settings.artifactsDir, input.runId, `grpo-${iterName(input.iteration)}`);
       await writeJsonl(batchPath, lines);
       const datasetStats = { ...stats, rows: rows.length };
       await pool.query(

@@ -1,8 +1,6 @@
-// Reading rollout rows (written by the rollout activity) and trajectory files (JSONL of TrajectoryMessage).
-import { existsSync, readFileSync } from 'node:fs';
+// Reading rollout rows (written by the rollout activity); their trajectory files are read by agent/trajectoryStore.ts.
 import type pg from 'pg';
-import { InputError } from '../../core/errors.ts';
-import type { RolloutStage, TrajectoryMessage } from '../../contracts/rollout.ts';
+import type { RolloutStage } from '../../contracts/rollout.ts';
 
 export interface RolloutRow {
   id: number;
@@ -60,24 +58,4 @@ export async function fetchRollouts(
     historyAttempts: r.history_attempts,
     trajectoryPath: r.trajectory_path,
   }));
-}
-
-/** The trajectory's messages without the per-turn `meta` (the trainer takes OpenAI chat messages as they are). */
-export function readTrajectoryMessages(path: string): Omit<TrajectoryMessage, 'meta'>[] {
-  if (!existsSync(path)) throw new InputError(`trajectory file missing: ${path}`);
-  const out: Omit<TrajectoryMessage, 'meta'>[] = [];
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
-      let msg: TrajectoryMessage;
-      try {
-        msg = JSON.parse(line) as TrajectoryMessage;
-      } catch {
-        throw new InputError(`trajectory ${path} line ${i + 1} is not valid JSON`);
-      }
-      const { meta: _meta, ...rest } = msg;
-      out.push(rest);
-    });
-  return out;
 }

@@ -1,10 +1,10 @@
 // The run's bookkeeping in Postgres: the runs row, stage results (what a re-execution skips) and where the run's
 // artifacts live. Every write is an upsert, so a retried activity changes nothing the second time.
-import { join } from 'node:path';
 import type { StageName } from '../../config/schema.ts';
 import { RunConfigSchema, STAGE_ORDER, type RunConfig } from '../../config/schema.ts';
 import { formatIssues, parseRunConfig } from '../../config/load.ts';
 import { ConfigError, InputError } from '../../core/errors.ts';
+import { runDir } from '../../infra/layout.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type {
   AnyStageSummary,
@@ -19,15 +19,6 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   const r = RunConfigSchema.safeParse(raw);
   if (!r.success) throw new ConfigError(formatIssues(r.error, raw, source));
   return r.data;
-}
-
-export function runDir(artifactsDir: string, runId: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) {
-    throw new InputError(
-      `runId: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-' (it names a directory)`,
-    );
-  }
-  return join(artifactsDir, 'runs', runId);
 }
 
 export function createRunActivities({ pool, settings }: Pick<ActivityDeps, 'pool' | 'settings'>) {

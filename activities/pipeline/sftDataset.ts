@@ -1,7 +1,6 @@
 // The SFT dataset: filter rules over rollout rows (core/filter.ts), then each kept trajectory file becomes one
 // trainer row {"messages": [...], "tools": [...]} (tools: for a native-format student). The datasets row records
 // how many trajectories every rule removed.
-import { join } from 'node:path';
 import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
 import type { BuildSftDatasetInput, FilterSummary } from '../../contracts/pipeline.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -9,8 +8,9 @@ import { TOOL_SPECS } from '../agent/toolSpecs.ts';
 import { exploitRolloutIds } from '../agent/exploitCheck.ts';
 import { createDifficultyActivities } from './difficulty.ts';
 import { writeJsonl } from './jsonl.ts';
-import { fetchRollouts, readTrajectoryMessages } from './rolloutRows.ts';
-import { runDir } from './runs.ts';
+import { readTrajectory } from '../agent/trajectoryStore.ts';
+import { fetchRollouts } from './rolloutRows.ts';
+import { runPaths } from '../../infra/layout.ts';
 import { forStudent } from './studentFormat.ts';
 
 export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
@@ -43,7 +43,7 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
         }
       }
       const name = input.name ?? 'sft';
-      const path = join(runDir(deps.settings.artifactsDir, input.runId), 'datasets', `${name}.jsonl`);
+      const path = runPaths.dataset(deps.settings.artifactsDir, input.runId, name);
       await writeJsonl(path, lines);
       const datasetId = `${input.runId}:${name}`;
       const summary: FilterSummary = {
@@ -73,7 +73,7 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
 
 function safeRead(path: string): unknown[] | null {
   try {
-    return readTrajectoryMessages(path);
+    return readTrajectory(path).map(({ meta: _meta, ...m }) => m);
   } catch {
     return null;
   }

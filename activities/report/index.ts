@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { ReportRef, WriteReportInput } from '../../contracts/scoring.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { runArtifactsDir } from '../scoring/files.ts';
+import { runPaths } from '../../infra/layout.ts';
 import { loadReportData } from './data.ts';
 import { buildFigures, ttsCurvesOf } from './figures.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -30,7 +30,7 @@ export async function writeReport(
   { pool, settings }: { pool: pg.Pool; settings: Pick<ActivityDeps['settings'], 'artifactsDir'> },
   input: WriteReportOptions,
 ): Promise<ReportRef & { summary: Record<string, unknown> }> {
-  const dir = input.outDir ?? join(runArtifactsDir(settings.artifactsDir, input.runId), 'reports');
+  const dir = input.outDir ?? runPaths.reports(settings.artifactsDir, input.runId);
   const data = await loadReportData(pool, input.runId, input.maxTrajectories ?? 12);
   const curves = ttsCurvesOf(data);
   const files: string[] = [];

@@ -1,26 +1,11 @@
 // One rollout's viewer page from the database and its trajectory file: what the report links and what
 // `swe-forge trajectory html ID` writes.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
-import type { TrajectoryMessage } from '../../contracts/rollout.ts';
+import { readTrajectory } from '../agent/trajectoryStore.ts';
 import { renderTrajectoryHtml, type ViewerInput } from './viewer.ts';
-
-function readTrajectory(path: string | null): TrajectoryMessage[] {
-  if (!path || !existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as TrajectoryMessage;
-      } catch {
-        // A half-written last line (a worker killed mid-append) should not hide the rest of the trajectory.
-        return { role: 'system', content: `[line ${i + 1} of ${path} is not valid JSON]` } as TrajectoryMessage;
-      }
-    });
-}
 
 export async function loadViewerInput(pool: pg.Pool, rolloutId: number): Promise<ViewerInput> {
   const { rows } = await pool.query<{
@@ -61,7 +46,7 @@ export async function loadViewerInput(pool: pg.Pool, rolloutId: number): Promise
     turns: r.turns,
     patch: r.patch ?? '',
     problemStatement: r.problem_statement,
-    messages: readTrajectory(r.trajectory_path),
+    messages: readTrajectory(r.trajectory_path, 'view'),
   };
 }
 

@@ -1,6 +1,5 @@
 // buildVerifierDataset: the verifier's training rows from a run's graded rollouts, in the trainer's formats
 // (orm: {"text","label"}; swe_world: {"prompt","target"}), one JSONL file plus a `datasets` row.
-import { join } from 'node:path';
 import { InputError } from '../../core/errors.ts';
 import { createRng, hashSeed, shuffle } from '../../core/sampling.ts';
 import type { OrmLimits } from '../../core/verifierPrompt.ts';
@@ -8,7 +7,8 @@ import type { RolloutStage } from '../../contracts/rollout.ts';
 import type { BuildVerifierDatasetInput, DatasetRef } from '../../contracts/scoring.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { readMessages, taskTexts, trainingCandidates, type CandidateRow } from './candidates.ts';
-import { runArtifactsDir, writeJsonlAtomic } from './files.ts';
+import { runPaths } from '../../infra/layout.ts';
+import { writeJsonl } from '../pipeline/jsonl.ts';
 import { ormText, sweWorldPrompt, sweWorldTarget } from './render.ts';
 
 /** Test-time candidates (tts, eval) never become training rows: that would leak the answers TTS is scored on. */
@@ -62,8 +62,8 @@ export async function buildVerifierDataset(
     if (!found) missingTrajectories++;
     return { text: ormText(c, task, messages, input.limits), label: label(c) };
   });
-  const path = join(runArtifactsDir(settings.artifactsDir, input.runId), 'datasets', `verifier-${input.kind}.jsonl`);
-  await writeJsonlAtomic(path, rows);
+  const path = runPaths.dataset(settings.artifactsDir, input.runId, `verifier-${input.kind}`);
+  await writeJsonl(path, rows);
   const keptPositives = kept.filter((c) => label(c) === 1).length;
   const stats: Record<string, number> = {
     candidates: all.length,

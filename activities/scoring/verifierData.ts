@@ -1,7 +1,6 @@
 // prepareVerifierData / measureVerifier: the sweWorld stage's data and its held-out measurement (issue 14).
 // The run's executions are split by task (core/verifierMetrics.ts splitByTask); the verifier trains on the
 // training tasks' executions only, and is measured with the same scorer TTS uses on the held-out tasks'.
-import { join } from 'node:path';
 import { InputError } from '../../core/errors.ts';
 import { hashSeed } from '../../core/sampling.ts';
 import type { ModelEndpoint } from '../../config/schema.ts';
@@ -18,11 +17,17 @@ import {
   type TaskText,
 } from './candidates.ts';
 import { balanceLabels, VERIFIER_TRAINING_STAGES } from './dataset.ts';
-import { runArtifactsDir, writeJsonlAtomic } from './files.ts';
+import { runPaths } from '../../infra/layout.ts';
+import { writeJsonl } from '../pipeline/jsonl.ts';
 import { addReverseReasoning } from './reasoning.ts';
 import { ormText } from './render.ts';
 import { executedRecord, judgeCandidates, sweWorldCase, type TextScorer } from './simulate.ts';
-import type { HeldOutReport, MeasureVerifierInput, PrepareVerifierDataInput, VerifierData } from '../../contracts/scoring.ts';
+import type {
+  HeldOutReport,
+  MeasureVerifierInput,
+  PrepareVerifierDataInput,
+  VerifierData,
+} from '../../contracts/scoring.ts';
 
 type Deps = { pool: ActivityDeps['pool']; settings: Pick<ActivityDeps['settings'], 'artifactsDir'> };
 
@@ -76,10 +81,7 @@ export async function prepareVerifierData(
     // The same executions as {prompt,target} report rows, for a generative simulator served by vLLM; with a
     // teacher, SWE-Master's reverse-reasoning chains are added in front of each report, marked (reasoning.ts).
     const reports = await reportRows(train, tasks, i.reasoner);
-    await writeJsonlAtomic(
-      join(runArtifactsDir(settings.artifactsDir, i.runId), 'datasets', 'verifier-swe_world-reports.jsonl'),
-      reports,
-    );
+    await writeJsonl(runPaths.dataset(settings.artifactsDir, i.runId, 'verifier-swe_world-reports'), reports);
     stats.reportRows = reports.length;
     stats.reasoningRows = reports.filter((r) => r.reasoning === 'teacher').length;
   }
@@ -88,8 +90,8 @@ export async function prepareVerifierData(
   stats.rows = rows.length;
   stats.positives = rows.filter((r) => r.label === 1).length;
   stats.negatives = rows.length - stats.positives;
-  const path = join(runArtifactsDir(settings.artifactsDir, i.runId), 'datasets', `verifier-${i.kind}.jsonl`);
-  await writeJsonlAtomic(path, rows);
+  const path = runPaths.dataset(settings.artifactsDir, i.runId, `verifier-${i.kind}`);
+  await writeJsonl(path, rows);
   const datasetId = `${i.runId}/verifier-${i.kind}`;
   await pool.query(
     `insert into datasets (id, run_id, kind, path, rows, stats) values ($1, $2, $3, $4, $5, $6)

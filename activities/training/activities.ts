@@ -13,7 +13,8 @@ import type {
 } from '../contracts.ts';
 import { checkpointIdByPath, forgetPrunedCheckpoints, numericMetrics, recordCheckpoint } from './checkpointRows.ts';
 import { FAILURE_TYPES } from './failures.ts';
-import { resolveFrom, stepOfCheckpoint, trainingPaths } from './paths.ts';
+import { runPaths } from '../../infra/layout.ts';
+import { resolveFrom, stepOfCheckpoint } from './paths.ts';
 import { ensureTinyModel } from './tinyModel.ts';
 import { resolveModel } from './baseModels.ts';
 import { readModelPositions } from './modelPositions.ts';
@@ -94,8 +95,8 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const outDir = i.outDir
         ? artifact(i.outDir)
         : round
-          ? trainingPaths.sftRound(settings.artifactsDir, i.runId, round)
-          : (i.stage === 'sft' ? trainingPaths.sft : trainingPaths.sweWorldSft)(settings.artifactsDir, i.runId);
+          ? runPaths.sftRound(settings.artifactsDir, i.runId, round)
+          : (i.stage === 'sft' ? runPaths.sft : runPaths.sweWorldSft)(settings.artifactsDir, i.runId);
       const baseModel = await resolveModel(deps, i.baseModel, artifact);
       const worldSize = await trainingWorldSize(i.training);
       const config = sftTrainerConfig({
@@ -118,9 +119,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
     },
 
     async grpoStep(i: GrpoStepInput): Promise<CheckpointRef> {
-      const outDir = i.outDir
-        ? artifact(i.outDir)
-        : trainingPaths.rlIteration(settings.artifactsDir, i.runId, i.iteration);
+      const outDir = i.outDir ? artifact(i.outDir) : runPaths.rlIteration(settings.artifactsDir, i.runId, i.iteration);
       const model = await resolveModel(deps, i.model, artifact);
       const config = grpoTrainerConfig({
         rl: i.rl,
@@ -146,7 +145,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
     },
 
     async trainVerifier(i: TrainVerifierInput): Promise<CheckpointRef> {
-      const dir = trainingPaths.verifier(settings.artifactsDir, i.runId);
+      const dir = runPaths.verifier(settings.artifactsDir, i.runId);
       const outDir = i.outDir ? artifact(i.outDir) : i.name ? `${dir}-${i.name}` : dir;
       const config = verifierTrainerConfig({
         cfg: i.cfg,
@@ -169,7 +168,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
 
     async exportOnnx(i: ExportOnnxInput): Promise<{ onnxDir: string }> {
       if (!i.outDir && !i.runId) throw badInput('exportOnnx: give outDir or runId (then <run>/verifier/onnx is used)');
-      const outDir = i.outDir ? artifact(i.outDir) : trainingPaths.onnx(settings.artifactsDir, i.runId!);
+      const outDir = i.outDir ? artifact(i.outDir) : runPaths.onnx(settings.artifactsDir, i.runId!);
       const config = onnxTrainerConfig({ model: artifact(i.model), outDir });
       await runTrainer(deps, { command: 'export-onnx', config, configDir: outDir, what: `export-onnx to ${outDir}` });
       return { onnxDir: outDir };

@@ -1,32 +1,8 @@
-// Where training outputs live. A retry must land in the same directory as the attempt it replaces, because the
-// trainer resumes from the newest complete checkpoint in its out_dir: so every path derives from ids alone.
+// Training's own paths: the cached tiny model, checkpoint steps, worker-relative inputs. The run's out_dirs are
+// infra/layout.ts runPaths (a retry lands where the attempt it replaces did).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from '../../core/errors.ts';
-
-/** Same rule as the run bookkeeping: a run id names a directory, so no separators or dots up front. */
-export function runDir(artifactsDir: string, runId: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) {
-    throw new InputError(
-      `runId: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-' (it names a directory)`,
-    );
-  }
-  return join(artifactsDir, 'runs', runId);
-}
-
-export const trainingPaths = {
-  sft: (artifactsDir: string, runId: string) => join(runDir(artifactsDir, runId), 'sft'),
-  /** A rejection-sampling round after the first (stages.sft.rounds): one out_dir per round. */
-  sftRound: (artifactsDir: string, runId: string, round: number) =>
-    join(runDir(artifactsDir, runId), `sft-round-${round}`),
-  /** SFT of the SWE-World simulator on recorded executions: its own dir, since one out_dir holds one command. */
-  sweWorldSft: (artifactsDir: string, runId: string) => join(runDir(artifactsDir, runId), 'swe-world-sft'),
-  rlIteration: (artifactsDir: string, runId: string, iteration: number) =>
-    join(runDir(artifactsDir, runId), 'rl', `iter-${iteration}`),
-  verifier: (artifactsDir: string, runId: string) => join(runDir(artifactsDir, runId), 'verifier'),
-  onnx: (artifactsDir: string, runId: string) => join(runDir(artifactsDir, runId), 'verifier', 'onnx'),
-};
 
 /**
  * The tiny model is a pure function of its corpus and seed (make-tiny-model is deterministic), so it is cached

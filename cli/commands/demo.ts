@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SweForgeError } from '../../core/errors.ts';
+import { runPaths } from '../../infra/layout.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { readStackState } from '../../infra/stack.ts';
 import { action, printJson } from '../output.ts';
@@ -53,11 +54,11 @@ export function registerDemo(program: Command): void {
           // `run` prints the Temporal UI link of the run, then a progress bar per stage.
           await step(['run', '--config', opts.config, '--run-id', runId]);
           await step(['report', runId]);
-          const summaryFile = join(settings.artifactsDir, 'runs', runId, 'reports', 'summary.json');
+          const summaryFile = join(runPaths.reports(settings.artifactsDir, runId), 'summary.json');
           const summary = existsSync(summaryFile)
             ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as ReportSummary)
             : null;
-          const report = join(settings.artifactsDir, 'runs', runId, 'reports', 'report.md');
+          const report = join(runPaths.reports(settings.artifactsDir, runId), 'report.md');
           if (opts.json) printJson({ runId, report, summary });
           else {
             if (summary) printSummary(summary);

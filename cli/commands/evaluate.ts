@@ -11,7 +11,7 @@ import { readPredictions } from '../../activities/harness/predictions.ts';
 import type { RunReport } from '../../activities/harness/report.ts';
 import { planSampleRuns, sampleReports } from '../../activities/harness/sampleRuns.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
-import type { EvalOutcome } from '../../activities/contracts.ts';
+import type { EvalOutcome } from '../../contracts/rollout.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { reapOrphans } from '../../infra/sandbox.ts';
 import { loadSettings } from '../../infra/settings.ts';

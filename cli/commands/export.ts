@@ -6,11 +6,12 @@ import { Option, type Command } from 'commander';
 import { InputError } from '../../core/errors.ts';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { SFT_FORMATS, llamaFactoryDatasetInfo, sftRow, type SftFormat } from '../../activities/export/sftFormats.ts';
+import { runPaths } from '../../infra/layout.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { action, printJson } from '../output.ts';
 import { registerTrajectoryIo } from './trajectoriesIo.ts';
 
-const runDataset = (run: string) => join(loadSettings().artifactsDir, 'runs', run, 'datasets', 'sft.jsonl');
+const runDataset = (run: string) => runPaths.dataset(loadSettings().artifactsDir, run, 'sft');
 
 function readRows(file: string): { messages: TrajectoryMessage[] }[] {
   if (!existsSync(file)) throw new InputError(`RUN: no SFT dataset at ${file} (the filter stage writes it)`);

@@ -154,7 +154,7 @@ async function rollouts(opts: RolloutOpts): Promise<void> {
 
 async function show(id: string, opts: { json?: boolean; full?: boolean }): Promise<void> {
   if (!/^\d+$/.test(id)) {
-    const messages = await readTrajectory(id);
+    const messages = readTrajectory(id);
     if (opts.json) printJson({ path: id, messages });
     else messages.forEach((m) => console.log(formatMessage(m, opts.full)));
     return;
@@ -162,7 +162,7 @@ async function show(id: string, opts: { json?: boolean; full?: boolean }): Promi
   await withDatabase(async (pool) => {
     const row = await getRollout(pool, Number(id));
     if (!row) throw new InputError(`no rollout with id ${id}`);
-    const messages = row.trajectory_path ? await readTrajectory(row.trajectory_path) : [];
+    const messages = row.trajectory_path ? readTrajectory(row.trajectory_path) : [];
     if (opts.json) return printJson({ rollout: row, messages });
     console.log(
       `rollout ${row.id}: run ${row.run_id} · ${row.stage} · ${row.task_id} #${row.sample} · model ${row.model} · attempt ${row.attempt}`,

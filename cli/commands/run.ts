@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TASK_QUEUES, WORKFLOW_TYPES, runWorkflowId } from '../../core/constants.ts';
 import { InputError } from '../../core/errors.ts';
+import { isRunId, runIdMessage } from '../../core/ids.ts';
 import type { RunConfig } from '../../config/schema.ts';
 import { loadCheckedConfig } from '../preflight/checks.ts';
 import { SA, statusQuery } from '../../workflows/definitions.ts';
@@ -112,8 +113,7 @@ export function registerRun(program: Command): void {
         // The same checks as `swe-forge config check` (cli/preflight/checks.ts).
         const { config } = await loadCheckedConfig(opts.config);
         const runId = opts.runId ?? `${config.name}-${stamp()}`;
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId))
-          throw new InputError(`--run-id: ${JSON.stringify(runId)} must be letters, digits, '.', '_' or '-'`);
+        if (!isRunId(runId)) throw new InputError(runIdMessage('--run-id', runId));
         await withClient(async (client, info) => {
           const handle = await startPipeline(client, runId, config);
           if (opts.json) printJson({ runId, workflowId: handle.workflowId });

@@ -4,16 +4,16 @@ import type { Command } from 'commander';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { TASK_QUEUES, WORKFLOW_TYPES } from '../../core/constants.ts';
 import { InputError } from '../../core/errors.ts';
+import { RUN_ID } from '../../core/ids.ts';
 import { loadRunConfig } from '../../config/load.ts';
 import type { EvaluationInput } from '../../workflows/evaluation.ts';
 import { action, printJson } from '../output.ts';
 import { intFlag } from '../flags.ts';
 import { withClient } from '../temporalClient.ts';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 function checkName(name: string): string {
-  if (!NAME.test(name)) throw new InputError(`NAME: ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-'`);
+  if (!RUN_ID.test(name))
+    throw new InputError(`NAME: ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-'`);
   return name;
 }
 

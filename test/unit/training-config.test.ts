@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RlSchema, SftSchema, SweWorldSchema } from '../../config/schema.ts';
 import { DEFAULT_VLLM_CMD, loadTrainingEnv } from '../../activities/training/env.ts';
 import { countGpus, policyServerArgv, trainerArgv, withParentDeathSignal } from '../../activities/training/launch.ts';
-import { runDir, stepOfCheckpoint, tinyModelDir, trainingPaths } from '../../activities/training/paths.ts';
+import { stepOfCheckpoint, tinyModelDir } from '../../activities/training/paths.ts';
+import { runDir, runPaths as trainingPaths } from '../../infra/layout.ts';
 import {
   grpoTrainerConfig,
   perProcessBatch,

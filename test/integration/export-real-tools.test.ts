@@ -102,7 +102,15 @@ describe('LLaMA-Factory', () => {
       formatting: string;
       rows_in: number;
       kept: number;
-      rows: { prompt_roles: string[]; response_roles: string[]; tools: string[]; response: string; system: string }[];
+      rows: {
+        prompt_roles: string[];
+        response_roles: string[];
+        tools: string[];
+        tools_prompt: string;
+        calls: string[][];
+        response: string;
+        system: string;
+      }[];
     };
     expect(lf.formatting).toBe('sharegpt');
     expect(lf.rows_in).toBe(3);
@@ -113,10 +121,15 @@ describe('LLaMA-Factory', () => {
     expect(JSON.parse(native!.response)).toEqual({ name: 'submit', arguments: {} });
     expect(native!.tools).toEqual(TOOL_SPECS.map((t) => t.function.name));
     expect(native!.system).toBe(nativeTrajectory()[0]!.content);
+    // Its Qwen template renders every schema and every call (two in one turn) from our JSON.
+    for (const t of TOOL_SPECS) expect(native!.tools_prompt).toContain(`"name": "${t.function.name}"`);
+    expect(native!.calls).toEqual([['search'], ['file_editor', 'bash'], ['submit']]);
     expect(text!.prompt_roles).toEqual(['user']);
     expect(text!.response_roles).toEqual(['assistant']);
     expect(text!.response).toContain('<tool_call>');
     expect(text!.tools).toEqual([]);
+    expect(text!.calls).toEqual([]); // a text-format call is the reply's own text
+    expect(view!.calls[0]).toEqual(['file_editor']);
     expect(view!.prompt_roles).toHaveLength(native!.prompt_roles.length + 2);
   }, 300_000);
 });

@@ -4,9 +4,10 @@
 // report (--report, resolved_ids) or --resolved, since a foreign file does not say whether its patch passes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../core/errors.ts';
-import type { RolloutStage, TrajectoryMessage } from '../../activities/contracts.ts';
+import type { RolloutStage, TrajectoryMessage } from '../../contracts/rollout.ts';
 import { TRAJECTORY_FORMATS, type TrajectoryFormat } from '../../activities/export/trajectoryFormats.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { action, printJson } from '../output.ts';
@@ -76,31 +77,31 @@ interface ImportOpts {
   json?: boolean;
 }
 
-/** The instance id a file is for: --task, else its name as each tool writes it (<id>.traj, <id>.traj.json). */
-const taskOf = (file: string, o: ImportOpts) =>
-  o.task ?? basename(file).replace(/(\.openhands)?\.json$|\.traj(\.json)?$/, '');
+/** The instance id a file is for, from its name as each tool writes it (<id>.traj, <id>.traj.json). */
+const taskOf = (file: string) =>
+  basename(file)
+    .replace(/\.gz$/, '')
+    .replace(/(\.openhands)?\.json$|\.traj(\.json)?$/, '');
 
 async function importFiles(files: string[], o: ImportOpts): Promise<void> {
   if (!STAGES.includes(o.stage as RolloutStage)) throw new InputError(`--stage: one of ${STAGES.join(', ')}`);
-  const { importTrajectory } = await import('../../activities/export/trajectoryImport.ts');
+  const { importTrajectories } = await import('../../activities/export/trajectoryImport.ts');
   const { trajectoryPath, writeTrajectory } = await import('../../activities/agent/trajectoryStore.ts');
   const { upsertRollout } = await import('../../activities/agent/rolloutStore.ts');
   const { withDatabase } = await import('../database.ts');
   const resolvedIds = o.report
     ? new Set((JSON.parse(readFileSync(o.report, 'utf8')) as { resolved_ids?: string[] }).resolved_ids ?? [])
     : null;
-  const parsed = files.map((f) => {
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(f, 'utf8'));
-    } catch (err) {
-      throw new InputError(`${f}: not JSON (${(err as Error).message})`);
-    }
-    try {
-      return { file: f, task: taskOf(f, o), ...importTrajectory(data, o.format) };
-    } catch (err) {
-      throw new InputError(`${f}: ${(err as Error).message}`);
-    }
+  // Every file is read before anything is stored: one that fails (no action found, a call without its
+  // observation) stops the import with its name. An OpenHands output.jsonl holds one instance a line.
+  const parsed = files.flatMap((f) => {
+    const raw = readFileSync(f);
+    const content = (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+    return importTrajectories(content, f, o.format).map((t) => ({
+      file: f,
+      task: o.task ?? t.instanceId ?? taskOf(f),
+      ...t,
+    }));
   });
   const settings = loadSettings();
   const rows = await withDatabase(
@@ -176,12 +177,15 @@ export function registerTrajectoryIo(exp: Command, program: Command): void {
     program.command('import').description('Import trajectories of other agents');
   imp
     .command('trajectories')
-    .argument('<files...>', 'trajectory files (<id>.traj, <id>.traj.json, OpenHands event lists)')
+    .argument(
+      '<files...>',
+      'trajectory files (<id>.traj, <id>.traj.json, OpenHands event lists or output.jsonl; .gz read as well)',
+    )
     .addOption(formatOption())
     .requiredOption('--run <run>', 'run id the rollouts are recorded under (its filter stage can use them)')
     .option('--stage <stage>', 'stage recorded on the rows', 'distill')
     .option('--model <name>', 'model name recorded on the rows', 'imported')
-    .option('--task <id>', 'instance id (default: from each file name)')
+    .option('--task <id>', 'instance id (default: the one the file names, else its file name)')
     .option('--report <file>', 'SWE-bench report whose resolved_ids marks rollouts resolved')
     .option('--resolved', 'mark every imported rollout resolved (its patch is known to pass)')
     .option('--json', 'one JSON object per imported file')

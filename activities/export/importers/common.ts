@@ -43,6 +43,7 @@ export class TrajectoryBuilder {
   readonly messages: TrajectoryMessage[] = [];
   private turn = 0;
   private calls = 0;
+  private actions = 0; // calls other than submit
   private readonly open = new Map<string, string>(); // our call id -> our tool name, oldest first
   private readonly ours = new Map<string, string>(); // their call id -> ours
 
@@ -70,6 +71,7 @@ export class TrajectoryBuilder {
       const id = `call_${msg.meta?.turn ?? this.turn}_${msg.tool_calls!.length}`;
       msg.tool_calls!.push({ id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } });
       this.open.set(id, c.name);
+      if (c.name !== 'submit') this.actions++;
       if (theirs[i] !== undefined) this.ours.set(theirs[i], id);
       this.calls++;
     });
@@ -97,7 +99,11 @@ export class TrajectoryBuilder {
    *  files (the run stopped there): its result is the submission. */
   done(patch: string | null, exitStatus: string | null, format: string): Imported {
     for (const [id, name] of [...this.open]) if (name === 'submit') this.answer(id, patch ?? '');
-    if (!this.calls) this.fail(`no action found: not one ${format} tool call or command in it (is --format right?)`);
+    // A submit alone (a chat that ended with finish) is no trajectory to learn from either.
+    if (!this.actions)
+      this.fail(
+        `no action found: not one ${format} tool call or command${this.calls ? ' besides its submit' : ''} in it (is --format right?)`,
+      );
     if (this.open.size)
       this.fail(
         `${this.open.size} of its ${this.calls} calls have no observation (${[...this.open.keys()].join(', ')})`,

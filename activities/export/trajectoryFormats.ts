@@ -5,6 +5,8 @@
 // becomes a trajectory in our shape (native tool calls to our four tools), so the filter stage can use it as an
 // SFT candidate. Pure. docs/export.md lists what each mapping keeps and loses.
 import type { TrajectoryMessage } from '../contracts.ts';
+import { parseTextToolCalls } from '../../core/toolCalls.ts';
+import { toolFormatOf } from './sftFormats.ts';
 import {
   argsOf,
   asShell,
@@ -277,11 +279,29 @@ function openHands(messages: TrajectoryMessage[], info: TrajectoryInfo): Obj[] {
   return events;
 }
 
-export function exportTrajectory(
-  messages: TrajectoryMessage[],
-  info: TrajectoryInfo,
-  format: TrajectoryFormat,
-): unknown {
+/** A text-format model's calls are `<tool_call>` blocks in its reply (core/toolCalls.ts): the other tools know only
+ *  structured calls, so each block becomes one, with the id its observation answers (the loop's `call_<turn>_<i>`). */
+export function withStructuredCalls(messages: TrajectoryMessage[]): TrajectoryMessage[] {
+  if (toolFormatOf(messages) !== 'text') return messages;
+  return messages.map((m, i) => {
+    if (m.role !== 'assistant' || m.tool_calls?.length) return m;
+    const turn = (m.meta as { turn?: number } | undefined)?.turn ?? i;
+    const { text, calls } = parseTextToolCalls(m.content, `call_${turn}`);
+    if (!calls.length) return m;
+    return {
+      ...m,
+      content: text,
+      tool_calls: calls.map((c) => ({
+        id: c.id,
+        type: 'function' as const,
+        function: { name: c.name, arguments: c.rawArguments },
+      })),
+    };
+  });
+}
+
+export function exportTrajectory(stored: TrajectoryMessage[], info: TrajectoryInfo, format: TrajectoryFormat): unknown {
+  const messages = withStructuredCalls(stored);
   if (format === 'swe-agent') return sweAgent(messages, info);
   if (format === 'mini-swe-agent') return miniSweAgent(messages, info);
   return openHands(messages, info);

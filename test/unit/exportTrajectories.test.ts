@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asShell } from '../../activities/export/trajectoryActions.ts';
 import { TRAJECTORY_FORMATS, exportTrajectory, importTrajectory } from '../../activities/export/trajectoryFormats.ts';
-import { PATCH, nativeTrajectory } from '../fixtures/exportTrajectories.ts';
+import { PATCH, nativeTrajectory, textTrajectory } from '../fixtures/exportTrajectories.ts';
 
 const info = { instanceId: 'fixture__calc-1', model: 'teacher', patch: PATCH, exitStatus: 'submitted' };
 type Obj = Record<string, unknown>;
@@ -144,6 +144,26 @@ describe('export', () => {
       cause: 5,
       extras: { command: 'python -m pytest -q tests', metadata: { exit_code: 0 } },
     });
+  });
+});
+
+describe('export of a text-format trajectory (calls as <tool_call> blocks in the reply)', () => {
+  it('each block becomes a structured call answered by its observation', () => {
+    const swe = exportTrajectory(textTrajectory(), info, 'swe-agent') as Obj;
+    expect((swe.trajectory as Obj[]).map((s) => [s.action, s.observation, s.thought])).toEqual([
+      ['pytest -q', '1 failed\n[exit code 1]', 'Run the tests.'],
+    ]);
+    const oh = exportTrajectory(textTrajectory(), info, 'openhands') as Obj[];
+    expect(oh.slice(2)).toMatchObject([
+      { action: 'run', args: { command: 'pytest -q', thought: 'Run the tests.' } },
+      { observation: 'run', cause: 2, content: '1 failed', extras: { metadata: { exit_code: 1 } } },
+    ]);
+    const mini = exportTrajectory(textTrajectory(), info, 'mini-swe-agent') as { messages: Obj[] };
+    expect(mini.messages[2]).toMatchObject({
+      content: 'Run the tests.',
+      extra: { actions: [{ command: 'pytest -q', tool_call_id: 'call_1_0' }] },
+    });
+    expect(mini.messages[3]).toMatchObject({ role: 'tool', tool_call_id: 'call_1_0', extra: { returncode: 1 } });
   });
 });
 

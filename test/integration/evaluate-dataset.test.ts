@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../infra/docker.ts';
+import { harnessRunReport } from '../../infra/pybridge/index.ts';
 import { makeCalcRepo, type CalcRepo } from '../fixtures/calcRepo.ts';
 import { removeTaskImages } from '../helpers/dockerCleanup.ts';
 
@@ -104,4 +105,46 @@ describe('evaluate --dataset', () => {
     expect(out).toMatch(/>>>>> Test Exit Code: 0/);
     expect(readFileSync(join(hd, 'report.json'), 'utf8')).toContain('infra_failure');
   });
+
+  it("two samples of an instance are two harness runs, and the package's make_run_report over the tree agrees", async () => {
+    const bad = 'diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-nothing like this\n+x\n';
+    const preds = [
+      { instance_id: ours, model_name_or_path: 'org/model-x', model_patch: repo.tasks.calc.patch },
+      { instance_id: harness, model_name_or_path: 'org/model-x', model_patch: bad },
+      { instance_id: ours, model_name_or_path: 'org/model-x', model_patch: bad },
+    ];
+    writeFileSync(join(work, 'preds2.jsonl'), preds.map((p) => JSON.stringify(p)).join('\n'));
+    const args = ['evaluate', '--dataset', 'dataset.json', '--predictions', 'preds2.jsonl', '--run-id', 'r2', '--json'];
+    const repos = ['--repo', `fixture/calc=${repo.dir}`, '--repo', `pallets/flask=${repo.dir}`];
+    const run = spawnSync(process.execPath, [BIN, ...args, ...repos], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: { ...process.env, DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none' },
+    });
+    expect([run.status, run.stderr.slice(-2000)]).toEqual([0, expect.any(String)]);
+    const reports = ['r2.sample-0', 'r2.sample-1'].map((id) =>
+      JSON.parse(readFileSync(join(work, `org__model-x.${id}.json`), 'utf8')),
+    );
+    expect(reports.map((r) => [r.run_id, r.resolved_ids, r.error_ids, r.patch_failed_ids])).toEqual([
+      ['r2.sample-0', [ours], [harness], [harness]],
+      ['r2.sample-1', [], [ours], [ours]],
+    ]);
+    expect(JSON.parse(run.stdout).samples).toHaveLength(2);
+    const harnessKeys = [
+      ...['total_instances', 'submitted_instances', 'completed_instances', 'resolved_instances'],
+      ...['unresolved_instances', 'empty_patch_instances', 'error_instances', 'completed_ids', 'incomplete_ids'],
+      ...['empty_patch_ids', 'submitted_ids', 'resolved_ids', 'unresolved_ids', 'error_ids'],
+    ];
+    const slots = [[preds[0]!, preds[1]!], [preds[2]!]]; // the k-th prediction of each instance
+    for (const [k, r] of reports.entries()) {
+      const { report: theirs } = await harnessRunReport({
+        root: work,
+        runId: r.run_id,
+        predictions: slots[k]!,
+        datasetIds: [ours, harness],
+      });
+      for (const key of harnessKeys) expect([r.run_id, key, r[key]]).toEqual([r.run_id, key, theirs[key]]);
+    }
+  }, 600_000);
 });

@@ -4,8 +4,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportTrajectory } from '../../activities/export/trajectoryFormats.ts';
+import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
 import { createSftDatasetActivities } from '../../activities/pipeline/sftDataset.ts';
 import { parseRunConfig } from '../../config/load.ts';
 import { loadSettings } from '../../infra/settings.ts';
@@ -39,7 +41,8 @@ describe('import trajectories', () => {
     const dir = join(stack.dir, 'in');
     mkdirSync(dir, { recursive: true });
     const mini = join(dir, 'fixture__calc-1.traj.json');
-    writeFileSync(mini, JSON.stringify(exportTrajectory(nativeTrajectory(), info, 'mini-swe-agent')));
+    const miniInfo = { ...info, instanceId: 'fixture__calc-1' }; // mini-swe-agent 2.x files name their instance
+    writeFileSync(mini, JSON.stringify(exportTrajectory(nativeTrajectory(), miniInfo, 'mini-swe-agent')));
     const swe = join(dir, 'fixture__calc-2.traj');
     writeFileSync(swe, JSON.stringify(exportTrajectory(nativeTrajectory(), info, 'swe-agent')));
     const report = join(dir, 'report.json');
@@ -99,6 +102,76 @@ describe('import trajectories', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines[0].tools).toHaveLength(4);
+  }, 300_000);
+
+  it('files the tools wrote (test/fixtures/foreign) become rollouts whose every call is answered', async () => {
+    const run = 'imported-real';
+    const foreign = resolve('test/fixtures/foreign');
+    const dir = join(stack.dir, 'real');
+    mkdirSync(dir, { recursive: true });
+    // As the tools write them (output.jsonl unzipped); a .gz is read as it is.
+    const plain = (f: string, name: string) => {
+      writeFileSync(join(dir, name), gunzipSync(readFileSync(join(foreign, f))));
+      return join(dir, name);
+    };
+    const mini = [plain('mini-swe-agent/calc__calc-1.traj.json.gz', 'calc__calc-1.traj.json')];
+    mini.push(join(foreign, 'mini-swe-agent/calc__calc-2.traj.json.gz'));
+    const swe = plain('swe-agent/calc__calc-4.traj.gz', 'calc__calc-4.traj');
+    const output = plain('openhands/output.jsonl.gz', 'output.jsonl');
+    const empty = plain('openhands/basic_interactions.json.gz', 'basic_interactions.json');
+    const report = join(dir, 'report.json');
+    writeFileSync(report, JSON.stringify({ resolved_ids: ['calc__calc-4', 'ponylang__ponyc-4595'] }));
+
+    // A file without an action stops the whole import, naming it, before anything is stored.
+    const good = plain('openhands/basic.json.gz', 'basic.json');
+    const bad = await cli(['import', 'trajectories', good, empty, '--format', 'openhands', '--run', run]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${empty}: no action found`);
+    const none = await stack.pool!.query(`select count(*)::int as n from rollouts where run_id = $1`, [run]);
+    expect(none.rows[0].n).toBe(0);
+
+    const imports = [
+      [...mini, '--format', 'mini-swe-agent', '--resolved'],
+      [swe, '--format', 'swe-agent', '--report', report],
+      [output, '--format', 'openhands', '--report', report],
+    ];
+    for (const args of imports) {
+      const r = await cli(['import', 'trajectories', ...args, '--run', run, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const { rows } = await stack.pool!.query(
+      `select task_id, outcome, patch, trajectory_path from rollouts where run_id = $1 order by task_id`,
+      [run],
+    );
+    expect(rows.map((r) => [r.task_id, r.outcome])).toEqual([
+      ['calc__calc-1', 'resolved'],
+      ['calc__calc-2', 'resolved'],
+      ['calc__calc-4', 'resolved'],
+      ['ponylang__ponyc-4593', 'unresolved'],
+      ['ponylang__ponyc-4595', 'resolved'],
+    ]);
+    for (const r of rows) {
+      expect(r.patch).toMatch(/^\n?diff --git/);
+      const messages = readTrajectory(r.trajectory_path);
+      const ids = messages.flatMap((m) => m.tool_calls ?? []).map((c) => c.id);
+      expect(ids.length).toBeGreaterThan(2);
+      expect(
+        messages
+          .filter((m) => m.role === 'tool')
+          .map((m) => m.tool_call_id)
+          .sort(),
+      ).toEqual([...ids].sort());
+    }
+
+    // The run's filter stage takes the four resolved ones as SFT rows.
+    const settings = { ...loadSettings(), artifactsDir: join(stack.dir, 'artifacts') };
+    const filter = parseRunConfig({ preset: 'swe-gym', name: 'imp' }).stages.filter;
+    const summary = await createSftDatasetActivities({ pool: stack.pool!, settings }).buildSftDataset({
+      runId: run,
+      filter: { ...filter, keep: 'all', sources: ['distill'] },
+      seed: 1,
+    });
+    expect(summary.rows).toBe(4);
   }, 300_000);
 
   it('export trajectories writes one file per rollout in the tool’s layout, and preds.json', async () => {

@@ -164,7 +164,11 @@ describe('OpenHands', () => {
 describe('SWE-agent / SWE-smith', () => {
   it('SWE-smith turns the .traj into a non-empty SFT row; SWE-agent’s inspector shows it with the patch', async () => {
     writeExport(nativeTrajectory(), 'swe-agent', 'swe');
-    const r = (await python('sweagent_load.py', [join(dir, 'swe'), info.instanceId])) as {
+    // A .traj SWE-agent 1.1.0 wrote itself (test/fixtures/foreign/README.md): the keys ours must have too.
+    const reference = resolve('test/fixtures/foreign/swe-agent/calc__calc-3.traj.gz');
+    const r = (await python('sweagent_load.py', [join(dir, 'swe'), info.instanceId, reference])) as {
+      missing_keys: { top: string[]; step: string[]; history: Record<string, string[]> };
+      reference_version: string;
       steps: number;
       query_lengths: number[];
       missing_step_keys: string[];
@@ -177,6 +181,10 @@ describe('SWE-agent / SWE-smith', () => {
     };
     expect(r.errors).toEqual([]);
     expect(r.missing_step_keys).toEqual([]);
+    expect(r.reference_version).toBe('1.1.0');
+    expect(r.missing_keys.top).toEqual([]);
+    expect(r.missing_keys.step).toEqual([]);
+    expect(r.missing_keys.history).toEqual({ system: [], user: [], assistant: [], tool: [] });
     expect(r.steps).toBe(4);
     expect(r.query_lengths.every((n) => n > 0)).toBe(true);
     // The last step's query: everything the model had read before it submitted.

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
+import { describeReceived, issueLines } from '../core/zodIssues.ts';
 import { RunConfigSchema, type RunConfig } from './schema.ts';
 
 export const PRESETS = ['demo', 'smol', 'swe-master', 'swe-gym'] as const;
@@ -26,27 +27,10 @@ export function deepMerge(base: Plain, over: Plain): Plain {
   return out;
 }
 
-function describeReceived(input: unknown): string {
-  if (input === undefined) return 'nothing';
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'array';
-  return typeof input === 'string'
-    ? `string ${JSON.stringify(input.slice(0, 40))}`
-    : `${typeof input} ${String(input)}`;
-}
-
 export function formatIssues(error: z.ZodError, raw: unknown, source: string): string {
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    let at: unknown = raw;
-    for (const key of issue.path) at = isPlain(at) || Array.isArray(at) ? (at as Plain)[key as string] : undefined;
-    const received =
-      issue.code === 'unrecognized_keys' || issue.message.includes('received')
-        ? ''
-        : ` (received ${describeReceived(at)})`;
-    return `  ${path}: ${issue.message}${received}`;
-  });
-  return `invalid config ${source}:\n${lines.join('\n')}`;
+  return `invalid config ${source}:\n${issueLines(error, raw)
+    .map((l) => `  ${l}`)
+    .join('\n')}`;
 }
 
 function readStructured(file: string): unknown {

@@ -213,6 +213,14 @@ export interface IterationInput {
   groupSize: number;
 }
 
+export interface GrpoBatchInput extends IterationInput {
+  /**
+   * models.policy.toolFormat: the batch renders each conversation as that policy was sent it. Absent in histories
+   * from before the workflow passed it: then read from the run's stored config.
+   */
+  toolFormat?: ModelEndpoint['toolFormat'];
+}
+
 export interface MaskRolloutsInput {
   runId: string;
   stage: string;
@@ -256,7 +264,7 @@ export interface PipelineActivities {
    */
   taskPool(input: { runId: string; keep: 'mixed' | 'all' }): Promise<string[] | null>;
   buildSftDataset(input: BuildSftDatasetInput): Promise<FilterSummary>;
-  buildGrpoBatch(input: IterationInput): Promise<GrpoBatchRef>;
+  buildGrpoBatch(input: GrpoBatchInput): Promise<GrpoBatchRef>;
   recordRlIteration(
     input: IterationInput & { checkpointId: string | null; extra?: Record<string, number> },
   ): Promise<RlIterationMetrics>;

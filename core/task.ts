@@ -1,5 +1,6 @@
 // Task instances in the SWE-bench / SWE-Gym / SWE-rebench JSONL format, and parsing a JSONL file row by row so
 // one bad row is reported (line + field) without losing the good ones. Pure: no I/O.
+import { issuePath } from './zodIssues.ts';
 import { z } from 'zod';
 import { normaliseRow } from './taskFormats.ts';
 
@@ -133,7 +134,7 @@ export function parseTaskRow(raw: unknown, line: number): { task?: TaskInstance;
   return {
     errors: parsed.error.issues.map((i) => ({
       line,
-      field: i.path.length ? i.path.map(String).join('.') : '(row)',
+      field: issuePath(i, '(row)'),
       message: i.message,
     })),
   };

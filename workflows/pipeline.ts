@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { RunConfigSchema, STAGE_ORDER, type RunConfig, type RunConfigInput, type StageName } from '../config/schema.ts';
 import { isRunId, runIdMessage } from '../core/ids.ts';
+import { issueLines } from '../core/zodIssues.ts';
 import { stageWorkflowId } from '../core/constants.ts';
 import { pipeline } from './activities.ts';
 import { runConfigProblems } from '../config/stageRules.ts';
@@ -59,7 +60,7 @@ const STAGE_WORKFLOWS: { [S in StageName]: (i: StageInput) => Promise<StageSumma
 export function parseConfig(raw: unknown): RunConfig {
   const r = RunConfigSchema.safeParse(raw);
   if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `  ${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+  const lines = issueLines(r.error, raw).map((l) => `  ${l}`);
   throw failure('ConfigError', `invalid config:\n${lines.join('\n')}`);
 }
 

@@ -3,7 +3,13 @@
 import { batchAdvantages } from '../../core/advantage.ts';
 import { rlSampleRange } from '../../core/sampling.ts';
 import type { ActivityDeps } from '../deps.ts';
-import type { GrpoBatchRef, IterationInput, RlIterationMetrics, RlResumePoint } from '../../contracts/pipeline.ts';
+import type {
+  GrpoBatchInput,
+  GrpoBatchRef,
+  IterationInput,
+  RlIterationMetrics,
+  RlResumePoint,
+} from '../../contracts/pipeline.ts';
 import { createCheckpointActivities } from './checkpoints.ts';
 import { writeJsonl } from './jsonl.ts';
 import { iterationProvenance } from './rlIterations.ts';
@@ -28,14 +34,18 @@ function tryRead(path: string | null, toolFormat: 'native' | 'text'): GrpoConver
 
 export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
   const { pool } = deps;
+  /** Workflows recorded before the input carried toolFormat: the run's stored config says it. */
+  async function storedToolFormat(runId: string) {
+    const stored = await pool.query<{ config: unknown }>('select config from runs where run_id = $1', [runId]);
+    return stored.rows[0]
+      ? validateConfig(stored.rows[0].config, `of run ${runId} (stored)`).models.policy.toolFormat
+      : 'text';
+  }
   const { latestCheckpoint } = createCheckpointActivities(deps);
   return {
-    async buildGrpoBatch(input: IterationInput): Promise<GrpoBatchRef> {
+    async buildGrpoBatch(input: GrpoBatchInput): Promise<GrpoBatchRef> {
       const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
-      const stored = await pool.query<{ config: unknown }>('select config from runs where run_id = $1', [input.runId]);
-      const toolFormat = stored.rows[0]
-        ? validateConfig(stored.rows[0].config, `of run ${input.runId} (stored)`).models.policy.toolFormat
-        : 'text';
+      const toolFormat = input.toolFormat ?? (await storedToolFormat(input.runId));
       // Read first: a member whose trajectory is gone is masked before advantages are computed, so G stays honest.
       const messages = rows.map((r) => (r.masked ? null : tryRead(r.trajectoryPath, toolFormat)));
       const members = rows.map((r, i) => ({

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../core/errors.ts';
+import { issueLines } from '../../core/zodIssues.ts';
 import {
   InstallConfigSchema,
   parseTaskEntries,
@@ -46,8 +47,7 @@ function findSpec(dir: string, repo: string): InstallConfig | undefined {
       const raw = ext === 'json' ? JSON.parse(readFileSync(file, 'utf8')) : parseYaml(readFileSync(file, 'utf8'));
       const parsed = InstallConfigSchema.safeParse(raw);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new InputError(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+        throw new InputError(`${file}: ${issueLines(parsed.error, raw)[0]}`);
       }
       return parsed.data;
     }

@@ -3,6 +3,7 @@
 // errors are retried here the way Temporal would. `swe-forge trajectory show ID|FILE`: one trajectory.
 import type { Command } from 'commander';
 import { ConfigError, InfraError, InputError } from '../../core/errors.ts';
+import { issueLines } from '../../core/zodIssues.ts';
 import { loadPreset, loadRunConfig } from '../../config/load.ts';
 import { ModelEndpointSchema, type ModelEndpoint, type RunConfig } from '../../config/schema.ts';
 import { createRolloutDeps } from '../../activities/agent/activity.ts';
@@ -55,10 +56,7 @@ export function pickModel(cfg: RunConfig, o: Pick<RolloutOpts, 'model' | 'baseUr
     ...(o.toolFormat ? { toolFormat: o.toolFormat } : {}),
   };
   const parsed = ModelEndpointSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new InputError(
-      `--model ${o.model}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  if (!parsed.success) throw new InputError(`--model ${o.model}: ${issueLines(parsed.error, raw).join('; ')}`);
   if (parsed.data.kind !== 'scripted' && !parsed.data.baseUrl) {
     throw new ConfigError(
       `model ${o.model} (kind ${parsed.data.kind}) has no baseUrl: pass --base-url (e.g. the trainer's \`serve\` URL)`,

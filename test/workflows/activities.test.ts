@@ -113,6 +113,11 @@ describe('GRPO batch', () => {
       ['b', 0, true],
     ]);
     expect(lines[0].messages).toEqual([{ role: 'user', content: 'fix' }]);
+    expect(lines[0].tools).toBeUndefined(); // no stored config and no toolFormat: a text-format policy
+    // The workflow passes the policy's tool format: a native-format policy's rows carry the tool specs it was sent.
+    const native = await a.buildGrpoBatch({ runId: 'g', iteration: 1, groupSize: 3, toolFormat: 'native' });
+    const first = JSON.parse(readFileSync(native.batchPath, 'utf8').split('\n')[0]!);
+    expect(first.tools.map((t: { function: { name: string } }) => t.function.name)).toContain('submit');
     const m = await a.recordRlIteration({ runId: 'g', iteration: 1, groupSize: 3, checkpointId: null });
     expect(m).toEqual({ iteration: 1, rollouts: 5, meanReward: 0.75, resolvedRate: 0.75, masked: 1, meanTurns: 2 });
   });

@@ -107,7 +107,12 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
       quarantined = new Set(checked.quarantined);
     }
     await control.waitIfPaused();
-    const b = await pipeline.buildGrpoBatch({ runId, iteration, groupSize: G });
+    const b = await pipeline.buildGrpoBatch({
+      runId,
+      iteration,
+      groupSize: G,
+      toolFormat: config.models.policy.toolFormat,
+    });
     // A batch where every member is masked or alone in its group has no gradient: keep the policy as it is. Nor has
     // one whose every contributing group got equal rewards: every advantage is 0 and the loss has no KL term
     // (klCoef is 0), so a step would write a copy of the policy (less AdamW's decay) and swap the server to it.

@@ -45,6 +45,8 @@ export interface RunReport {
 /** The harness's test for an empty patch (exactly '' or null: a whitespace-only patch is run, and fails to apply). */
 export const isEmptyPatch = (patch: string | null | undefined) => patch === '' || patch === null || patch === undefined;
 
+type Bucket = 'incomplete' | 'empty' | 'resolved' | 'unresolved' | 'error' | 'patchFailed' | 'infra';
+
 export function buildReport(o: {
   runId: string;
   datasetIds: string[];
@@ -61,7 +63,7 @@ export function buildReport(o: {
       throw new Error(`buildReport: two predictions for ${p.instance_id} in one run (split them with sampleRuns)`);
     byId.set(p.instance_id, p);
   }
-  const ids = {
+  const ids: Record<Bucket, string[]> = {
     incomplete: [],
     empty: [],
     resolved: [],
@@ -69,7 +71,7 @@ export function buildReport(o: {
     error: [],
     patchFailed: [],
     infra: [],
-  } as Record<'incomplete' | 'empty' | 'resolved' | 'unresolved' | 'error' | 'patchFailed' | 'infra', string[]>;
+  };
   for (const id of new Set(o.datasetIds)) {
     const p = byId.get(id);
     if (!p) ids.incomplete.push(id);

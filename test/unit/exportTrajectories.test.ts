@@ -42,6 +42,13 @@ describe('export', () => {
     expect(steps[3]!.query).toEqual((t.history as Obj[]).slice(0, 7));
     expect(steps[3]!.query.at(-1)).toMatchObject({ role: 'tool', content: '3 passed in 0.01s' });
     expect(JSON.parse(String(t.replay_config))).toEqual({ agent: { model: { name: 'teacher' } } });
+    // model_stats as SWE-agent counts them: one API call per reply, the loop's token counts summed.
+    expect((t.info as Obj).model_stats).toEqual({
+      instance_cost: 0,
+      tokens_sent: 100,
+      tokens_received: 10,
+      api_calls: 3,
+    });
   });
 
   it('mini-swe-agent 2.x: bash tool calls with their parsed actions, tool results, an exit message', () => {

@@ -8,6 +8,17 @@ type Obj = Record<string, unknown>;
 const resultOf = (messages: TrajectoryMessage[], id: string) =>
   messages.find((m) => m.role === 'tool' && m.tool_call_id === id)?.content ?? '';
 
+/** The token counts the agent loop recorded per reply (meta.usage), summed as SWE-agent's model_stats has them. */
+function tokens(messages: TrajectoryMessage[]): { tokens_sent: number; tokens_received: number } {
+  const usage = messages.map(
+    (m) => (m.meta as { usage?: { prompt?: number; completion?: number } } | undefined)?.usage,
+  );
+  return {
+    tokens_sent: usage.reduce((n, u) => n + (u?.prompt ?? 0), 0),
+    tokens_received: usage.reduce((n, u) => n + (u?.completion ?? 0), 0),
+  };
+}
+
 export function sweAgent(messages: TrajectoryMessage[], info: TrajectoryInfo): Obj {
   const history: Obj[] = [];
   const steps: Obj[] = [];
@@ -65,7 +76,11 @@ export function sweAgent(messages: TrajectoryMessage[], info: TrajectoryInfo): O
     info: {
       submission: info.patch ?? '',
       exit_status: info.exitStatus,
-      model_stats: { api_calls: steps.length },
+      model_stats: {
+        instance_cost: 0,
+        ...tokens(messages),
+        api_calls: messages.filter((m) => m.role === 'assistant').length,
+      },
       swe_agent_version: 'swe-forge export',
     },
     // A JSON string, as SWE-agent writes its run config (SWE-smith reads agent.model.name from it).

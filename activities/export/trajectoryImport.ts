@@ -6,6 +6,7 @@ import { InputError } from '../../core/errors.ts';
 import { isObj, str, type Imported, type Obj } from './importers/common.ts';
 import { fromMini } from './importers/mini.ts';
 import { fromOpenHands } from './importers/openHands.ts';
+import { fromOpenHandsSdk, isSdkEvents } from './importers/openHandsSdk.ts';
 import { fromSweAgent } from './importers/sweAgent.ts';
 import type { TrajectoryFormat } from './trajectoryFormats.ts';
 
@@ -19,16 +20,19 @@ export interface ImportedTrajectory extends Imported {
 export function importTrajectory(data: unknown, format: TrajectoryFormat, source = `a ${format} trajectory`): Imported {
   if (format === 'openhands') {
     // An evaluation's output.jsonl line: { instance_id, history, test_result: { git_patch }, metadata, … }
-    if (isObj(data) && Array.isArray(data.history)) return fromOpenHands(data.history as Obj[], patchOf(data), source);
+    if (isObj(data) && Array.isArray(data.history)) return openHands(data.history as Obj[], patchOf(data), source);
     const events = Array.isArray(data) ? data : isObj(data) ? (data.trajectory ?? data.events) : undefined;
     if (!Array.isArray(events))
       throw new InputError(`${source}: an OpenHands trajectory is a JSON list of events (or an output.jsonl line)`);
-    return fromOpenHands(events as Obj[], null, source);
+    return openHands(events as Obj[], null, source);
   }
   if (!isObj(data)) throw new InputError(`${source}: a ${format} trajectory is a JSON object`);
   return format === 'swe-agent' ? fromSweAgent(data, source) : fromMini(data, source);
 }
 
+/** V1 (software-agent-sdk) events have a `kind`; V0 events an `action` or an `observation`. */
+const openHands = (events: Obj[], patch: string | null, source: string) =>
+  isSdkEvents(events) ? fromOpenHandsSdk(events, patch, source) : fromOpenHands(events, patch, source);
 const patchOf = (record: Obj) => str(isObj(record.test_result) ? record.test_result.git_patch : undefined) || null;
 const instanceOf = (data: unknown) => (isObj(data) && typeof data.instance_id === 'string' ? data.instance_id : null);
 

@@ -157,6 +157,27 @@ describe('OpenHands', () => {
   });
 });
 
+describe('OpenHands V1 (software-agent-sdk 1.58.2)', () => {
+  it('events by kind: the calls of one reply together, think as text, every call answered by tool_call_id', () => {
+    const raw = load('openhands/sdk-conversation.json.gz') as unknown as Obj[];
+    const actions = raw.filter((e) => e.kind === 'ActionEvent' && e.tool_name !== 'think');
+    const t = importTrajectory(raw, 'openhands');
+    const ours = calls(t.messages);
+    expect(ours.map((c) => c.name)).toEqual(['file_editor', 'bash', 'file_editor', 'bash', 'submit']);
+    expect(ours).toHaveLength(actions.length);
+    expect(ours[2]!.args).toEqual(JSON.parse(actions[2]!.tool_call.arguments));
+    expect(ours[1]!.args.command).toBe('python3 test_calc.py');
+    expect(t.messages.filter((m) => m.tool_calls).map((m) => m.tool_calls!.length)).toEqual([2, 1, 1, 1]);
+    expect(answered(t.messages)).toBe(5);
+    expect(resultOf(t.messages, ours[1]!.id)).toMatch(/AssertionError: -1[\s\S]*\[exit code 1\]$/);
+    const think = raw.find((e) => e.tool_name === 'think')!;
+    expect(t.messages.find((m) => m.tool_calls?.[0]?.id === ours[2]!.id)?.content).toContain(
+      JSON.parse(think.tool_call.arguments).thought,
+    );
+    expect(t.exitStatus).toBe('submitted');
+  });
+});
+
 describe('fails loudly, naming the file', () => {
   it('an OpenHands conversation without an action', () => {
     const data = load('openhands/basic_interactions.json.gz');

@@ -185,4 +185,33 @@ describe('import trajectories', () => {
     const preds = JSON.parse(readFileSync(join(out, 'preds.json'), 'utf8'));
     expect(preds['fixture__calc-1.distill.0']).toMatchObject({ instance_id: 'fixture__calc-1', model_patch: PATCH });
   });
+
+  it('two rollouts of one instance: one predictions file per sample, so the harness keeps both', async () => {
+    const again = join(stack.dir, 'in', 'again', 'fixture__calc-1.traj.json');
+    mkdirSync(join(again, '..'), { recursive: true });
+    const info = { instanceId: 'fixture__calc-1', model: 'm', patch: PATCH, exitStatus: 'submitted' };
+    writeFileSync(again, JSON.stringify(exportTrajectory(nativeTrajectory(), info, 'mini-swe-agent')));
+    const imp = await cli([
+      'import',
+      'trajectories',
+      again,
+      '--format',
+      'mini-swe-agent',
+      '--run',
+      RUN,
+      '--stage',
+      'rl',
+    ]);
+    expect(imp.code).toBe(0);
+    const out = join(stack.dir, 'out-samples');
+    const r = await cli(['export', 'trajectories', RUN, '--format', 'swe-agent', '--out', out, '--json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ predictions: ['preds.sample-0.json', 'preds.sample-1.json'] });
+    expect(existsSync(join(out, 'preds.json'))).toBe(false);
+    const files = ['preds.sample-0.json', 'preds.sample-1.json'].map((f) =>
+      Object.values(JSON.parse(readFileSync(join(out, f), 'utf8')) as { instance_id: string }[]).map(
+        (p) => p.instance_id,
+      ),
+    );
+    expect(files).toEqual([['fixture__calc-1', 'fixture__calc-2'], ['fixture__calc-1']]);
+  });
 });

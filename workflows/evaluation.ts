@@ -52,7 +52,7 @@ export async function evaluationWorkflow(input: EvaluationInput): Promise<Evalua
     ? null
     : await pipeline.latestCheckpoint(input.runId ? { runId: input.runId } : { runName: config.name });
   const weights =
-    input.weights ?? (latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config));
+    input.weights ?? (latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config.models));
   st.latestCheckpoint = weights?.checkpointId ?? null;
   const { eval: evalIds } = await pipeline.loadRunTasks({ runId: evalRunId, tasks: config.tasks, seed: config.seed });
   if (evalIds.length === 0)
@@ -60,7 +60,7 @@ export async function evaluationWorkflow(input: EvaluationInput): Promise<Evalua
   st.stage = 'tts';
   st.states.tts = 'running';
   const items = evalIds.flatMap((taskId) => range(samples).map((sample) => ({ taskId, sample })));
-  await withPolicy(evalRunId, config, weights, 'eval', (p) =>
+  await withPolicy(evalRunId, config.models.policy, weights, 'eval', (p) =>
     stageRollouts(
       { runId: evalRunId, config, stage: 'eval', progressStage: 'tts', models: [p], items, label: 'eval' },
       control,

@@ -17,8 +17,8 @@ export interface ServedPolicy {
 }
 
 /** Weights to start from when no checkpoint exists yet: models.baseModelDir, if given. */
-export function baseWeights(config: RunConfig): PolicyWeights | null {
-  const dir = config.models.baseModelDir;
+export function baseWeights(models: RunConfig['models']): PolicyWeights | null {
+  const dir = models.baseModelDir;
   return dir ? { checkpointId: 'base', path: dir } : null;
 }
 
@@ -27,11 +27,10 @@ const servedNameOf = (runId: string, label: string) =>
 
 export async function servePolicy(
   runId: string,
-  config: RunConfig,
+  policy: ModelEndpoint,
   weights: PolicyWeights | null,
   label: string,
 ): Promise<ServedPolicy> {
-  const policy = config.models.policy;
   // A fixed endpoint serves what it serves: its rows are stamped with its name, never with a checkpoint it lacks.
   if (policy.kind !== 'trainer') return { model: policy, policyVersion: policy.name };
   if (!weights) {
@@ -62,12 +61,12 @@ export async function releasePolicy(p: ServedPolicy): Promise<void> {
 /** Runs fn with the policy served, and always stops the server afterwards. */
 export async function withPolicy<T>(
   runId: string,
-  config: RunConfig,
+  policy: ModelEndpoint,
   weights: PolicyWeights | null,
   label: string,
   fn: (p: ServedPolicy) => Promise<T>,
 ): Promise<T> {
-  const served = await servePolicy(runId, config, weights, label);
+  const served = await servePolicy(runId, policy, weights, label);
   try {
     return await fn(served);
   } finally {

@@ -2,7 +2,7 @@
 // rollout queue while its rollouts run; a task whose verdict flipped is quarantined (the canary activity records
 // it), its rollouts of this iteration are masked as `harness_flaky` before the GRPO batch is built, and later
 // batches are sampled without it.
-import type { CanaryResult, RolloutActivities } from '../../contracts/rollout.ts';
+import type { CanaryResult, RolloutActivities, SandboxConfig } from '../../contracts/rollout.ts';
 import { ActivityCancellationType, isCancellation, log, proxyActivities } from '@temporalio/workflow';
 import type { RunConfig } from '../../config/schema.ts';
 import { TASK_QUEUES } from '../../core/constants.ts';
@@ -10,11 +10,13 @@ import { hashSeed, rlSampleRange, sampleTasks } from '../../core/sampling.ts';
 import { NON_RETRYABLE } from '../../core/errors.ts';
 import { pipeline } from '../activities.ts';
 
+type RlConfig = RunConfig['stages']['rl'];
+
 export const HARNESS_FLAKY = 'harness_flaky';
 
-function canaryActivities(config: RunConfig, evaluations: number) {
+function canaryActivities(sandbox: SandboxConfig, evaluations: number) {
   // Two evaluations at a time, each bounded by the test timeout plus the harness's slack.
-  const perEval = config.sandbox.testTimeoutSec + 120;
+  const perEval = sandbox.testTimeoutSec + 120;
   return proxyActivities<Pick<RolloutActivities, 'canaryCheck'>>({
     taskQueue: TASK_QUEUES.rollout,
     startToCloseTimeout: `${Math.ceil(evaluations / 2) * perEval + 300}s`,
@@ -25,11 +27,16 @@ function canaryActivities(config: RunConfig, evaluations: number) {
 }
 
 /** The canary tasks of an iteration: a seeded sample of its batch (none when sample is 0 or off this iteration). */
-export function canaryTasks(config: RunConfig, iteration: number, batch: string[]): string[] {
-  const n = config.stages.rl.canaries?.sample ?? 0;
-  const every = config.stages.rl.canaries?.every ?? 1;
+export function canaryTasks(
+  canaries: RlConfig['canaries'],
+  seed: number,
+  iteration: number,
+  batch: string[],
+): string[] {
+  const n = canaries?.sample ?? 0;
+  const every = canaries?.every ?? 1;
   return n > 0 && (iteration - 1) % every === 0
-    ? sampleTasks(batch, Math.min(n, batch.length), hashSeed(config.seed, 'canary', iteration))
+    ? sampleTasks(batch, Math.min(n, batch.length), hashSeed(seed, 'canary', iteration))
     : [];
 }
 
@@ -39,13 +46,13 @@ export function canaryTasks(config: RunConfig, iteration: number, batch: string[
  */
 export async function runCanaries(
   runId: string,
-  config: RunConfig,
+  config: Pick<RunConfig, 'sandbox'> & { stages: { rl: Pick<RlConfig, 'canaries'> } },
   iteration: number,
   taskIds: string[],
 ): Promise<CanaryResult | null> {
   if (taskIds.length === 0) return null;
   const goldRuns = config.stages.rl.canaries?.goldRuns ?? 1;
-  const { canaryCheck } = canaryActivities(config, taskIds.length * (goldRuns + 1));
+  const { canaryCheck } = canaryActivities(config.sandbox, taskIds.length * (goldRuns + 1));
   try {
     return await canaryCheck.executeWithOptions({ summary: `canaries of rl iteration ${iteration}` }, [
       { runId, iteration, taskIds, goldRuns, sandbox: config.sandbox },

@@ -27,7 +27,7 @@ async function difficultyStage({ runId, config }: StageInput, control: Control):
     await run({ model: teacher, policyVersion: teacher.name });
   } else {
     model = config.models.policy.name;
-    await withPolicy(runId, config, baseWeights(config), 'difficulty', run);
+    await withPolicy(runId, config.models.policy, baseWeights(config.models), 'difficulty', run);
   }
   return pipeline.computeDifficulty({ runId, model });
 }

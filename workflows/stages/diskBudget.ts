@@ -19,12 +19,11 @@ const images = proxyActivities<Pick<RolloutActivities, 'prepareTaskImages'>>({
 
 export async function prepareImages(
   runId: string,
-  config: RunConfig,
+  budgetGb: number | undefined,
   now: string[],
   next: string[],
   scope: string[],
 ): Promise<void> {
-  const budgetGb = config.sandbox.diskBudgetGb;
   if (budgetGb === undefined) return;
   await images.prepareTaskImages.executeWithOptions({ summary: `task images under ${budgetGb} GB` }, [
     { runId, budgetGb, now, next, scope },
@@ -35,7 +34,10 @@ export async function prepareImages(
  * At pipeline start: refuse a run whose RL batch (stages.rl.batchTasks images, each at the largest of the run's
  * images the engine has) cannot fit the budget, before any stage runs.
  */
-export async function checkDiskBudget(runId: string, config: RunConfig): Promise<void> {
+export async function checkDiskBudget(
+  runId: string,
+  config: Pick<RunConfig, 'sandbox' | 'tasks'> & { stages: Pick<RunConfig['stages'], 'rl'> },
+): Promise<void> {
   const budgetGb = config.sandbox.diskBudgetGb;
   if (budgetGb === undefined || !config.stages.rl.enabled) return;
   await images.prepareTaskImages.executeWithOptions({ summary: `disk budget check (${budgetGb} GB)` }, [

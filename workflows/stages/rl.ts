@@ -48,7 +48,7 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
   else {
     const point = await pipeline.rlResumePoint({ runId });
     it = point.nextIteration;
-    weights = point.checkpoint ?? baseWeights(config);
+    weights = point.checkpoint ?? baseWeights(config.models);
   }
   if (!weights)
     throw failure('ConfigError', 'stages.rl: no policy weights to train: enable stages.sft or set models.baseModelDir');
@@ -82,11 +82,13 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
     const items = batch.flatMap((taskId) => range(G).map((j) => ({ taskId, sample: rlSampleIndex(iteration, G, j) })));
     const next =
       iteration < rl.iterations ? sampleTasks(eligible, rl.batchTasks, hashSeed(config.seed, 'rl', iteration + 1)) : [];
-    await prepareImages(runId, config, batch, next, pool);
+    await prepareImages(runId, config.sandbox.diskBudgetGb, batch, next, pool);
     // The canaries run beside the rollouts; their verdict is needed only before the batch is built.
-    const canary = canaries ? runCanaries(runId, config, iteration, canaryTasks(config, iteration, batch)) : null;
+    const canary = canaries
+      ? runCanaries(runId, config, iteration, canaryTasks(rl.canaries, config.seed, iteration, batch))
+      : null;
     canary?.catch(() => undefined); // awaited below; handled here too in case the rollouts throw first
-    await withPolicy(runId, config, weights, `rl-${iteration}`, (p) =>
+    await withPolicy(runId, config.models.policy, weights, `rl-${iteration}`, (p) =>
       stageRollouts(
         {
           runId,

@@ -66,7 +66,7 @@ async function rejectionRound(
   const samples = { from: (round - 2) * sft.roundSamples, to: (round - 1) * sft.roundSamples };
   const { train } = await pipeline.loadRunTasks({ runId, tasks: config.tasks, seed: config.seed });
   const items = train.flatMap((taskId) => range(sft.roundSamples).map((j) => ({ taskId, sample: samples.from + j })));
-  await withPolicy(runId, config, from, `rft-${round}`, (p) =>
+  await withPolicy(runId, config.models.policy, from, `rft-${round}`, (p) =>
     stageRollouts(
       { runId, config, stage: 'rft', progressStage: 'sft', models: [p], items, label: `round-${round}`, samples },
       control,

@@ -37,9 +37,9 @@ async function ttsStage({ runId, config }: StageInput, control: Control): Promis
     tally = await run({ model: teacher, policyVersion: teacher.name });
   } else {
     const latest = await pipeline.latestCheckpoint({ runId });
-    const weights = latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config);
+    const weights = latest ? { checkpointId: latest.checkpointId, path: latest.path } : baseWeights(config.models);
     checkpoint = weights?.checkpointId ?? null;
-    tally = await withPolicy(runId, config, weights, 'tts', run);
+    tally = await withPolicy(runId, config.models.policy, weights, 'tts', run);
   }
   // Since issue 14: the baseline verifier scores the same candidates first (so the primary's scores are the
   // latest stored), and every evaluation names the verifier it scored with.

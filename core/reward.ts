@@ -1,7 +1,7 @@
 // Reward shaping (SWE-Master): resolved -> 1; a forced submission that resolves -> alpha; anything else -> 0;
 // an infrastructure failure or a model endpoint that stays down -> masked (null), so a broken container or an
 // outage is never scored as a model failure.
-// The unions mirror activities/contracts.ts (core imports nothing outside core); TypeScript checks they agree
+// The unions mirror contracts/rollout.ts (core imports nothing outside core); TypeScript checks they agree
 // where the rollout activity passes its values in.
 
 export type RewardOutcome = 'resolved' | 'unresolved' | 'patch_failed' | 'infra_error';

@@ -28,7 +28,7 @@ export const DEFAULT_ORM_LIMITS: OrmLimits = {
   stepChars: 1_200,
 };
 
-/** The parts of a stored trajectory message (activities/contracts.ts TrajectoryMessage) the verifier reads. */
+/** The parts of a stored trajectory message (contracts/rollout.ts TrajectoryMessage) the verifier reads. */
 export interface VerifierMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
   content: string | null;

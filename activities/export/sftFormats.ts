@@ -6,7 +6,7 @@
 //                 system, and tools as a JSON string
 // A native-format trajectory carries the tool schemas its model was given (TOOL_SPECS); a text-format one has
 // them in its system prompt already and its calls inside the assistant text, so it gets no `tools` column.
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { formatTextToolCall } from '../../core/toolCalls.ts';
 import { TOOL_SPECS, type ToolSpec } from '../agent/toolSpecs.ts';
 

@@ -1,7 +1,7 @@
 // Our four tools as the other agents spell them. SWE-agent has the same editor (`str_replace_editor`) and its own
 // search tools; OpenHands has `execute_bash` and `str_replace_editor`; mini-swe-agent has only bash, so every call
 // becomes the shell command that does the same (an edit is a short Python script). Pure.
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 
 export type ToolCall = NonNullable<TrajectoryMessage['tool_calls']>[number];
 export type Args = Record<string, unknown>;

@@ -5,7 +5,7 @@
 // becomes a trajectory in our shape (native tool calls to our four tools), so the filter stage can use it as an
 // SFT candidate (trajectoryImport.ts). Pure. docs/export.md lists what each mapping keeps and loses; one file per
 // tool in exporters/.
-import type { TrajectoryMessage } from '../contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { parseTextToolCalls } from '../../core/toolCalls.ts';
 import { toolFormatOf } from './sftFormats.ts';
 import { miniSweAgent } from './exporters/miniSweAgent.ts';

@@ -5,7 +5,7 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { InputError } from '../../core/errors.ts';
 import { ensureEnvironmentImage } from '../../infra/images/environment.ts';
-import type { SandboxConfig } from '../contracts.ts';
+import type { SandboxConfig } from '../../contracts/rollout.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { createTaskStore } from '../tasks/store.ts';
 import { evaluatePatch, type EvaluationResult } from './evaluate.ts';

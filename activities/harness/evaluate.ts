@@ -4,7 +4,7 @@
 // A test run that exceeds its own timeout is the patch's doing (an infinite loop): unresolved, not infra_error,
 // so a policy cannot escape a zero reward by hanging the tests.
 import type Docker from 'dockerode';
-import type { EvalOutcome, SandboxConfig } from '../contracts.ts';
+import type { EvalOutcome, SandboxConfig } from '../../contracts/rollout.ts';
 import { gradeTests, type GradeOptions } from '../../core/grading.ts';
 import { capText } from '../../core/outputCap.ts';
 import { parsePytestLog, type TestStatus } from '../../core/pytestLog.ts';

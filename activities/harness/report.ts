@@ -8,7 +8,7 @@
 // One deliberate difference, shown in the report as timed_out_ids: a test run that outlives its timeout is
 // unresolved here (the patch's doing: an infinite loop must not escape a zero reward), where the harness's own run
 // raises and files it under error_ids. Our tree has a report.json for it, so make_run_report over it agrees with us.
-import type { EvalOutcome } from '../contracts.ts';
+import type { EvalOutcome } from '../../contracts/rollout.ts';
 
 export interface Prediction {
   instance_id: string;

@@ -1,6 +1,6 @@
 // One harness run per sample slot (predictions.ts sampleRuns): which predictions to evaluate, and each run's
 // report, as the two `evaluate` routes (imported tasks, --dataset) share them.
-import type { EvalOutcome } from '../contracts.ts';
+import type { EvalOutcome } from '../../contracts/rollout.ts';
 import { sampleRuns, type SampleRun } from './predictions.ts';
 import { buildReport, isEmptyPatch, type Prediction, type RunReport } from './report.ts';
 

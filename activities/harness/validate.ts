@@ -1,6 +1,6 @@
 // A task is valid when its gold patch resolves it and the empty patch does not (SWE-bench's validation).
 import type Docker from 'dockerode';
-import type { SandboxConfig } from '../contracts.ts';
+import type { SandboxConfig } from '../../contracts/rollout.ts';
 import { evaluateBatch, type BatchItem } from './batch.ts';
 import type { EvaluationResult } from './evaluate.ts';
 

@@ -10,7 +10,7 @@ import type {
   MakeTinyModelInput,
   TrainSftInput,
   TrainVerifierInput,
-} from '../contracts.ts';
+} from '../../contracts/gpu.ts';
 import { checkpointIdByPath, forgetPrunedCheckpoints, numericMetrics, recordCheckpoint } from './checkpointRows.ts';
 import { FAILURE_TYPES } from './failures.ts';
 import { runPaths } from '../../infra/layout.ts';

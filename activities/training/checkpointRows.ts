@@ -2,7 +2,7 @@
 // activity that runs twice (a retry, a re-executed stage) writes each row once.
 import { existsSync } from 'node:fs';
 import type pg from 'pg';
-import type { CheckpointRef } from '../contracts.ts';
+import type { CheckpointRef } from '../../contracts/gpu.ts';
 
 export function checkpointId(runId: string, stageKey: string, step: number): string {
   return `${runId}/${stageKey}/step-${step}`;

@@ -1,7 +1,7 @@
 // The gpu worker's activities (contracts.ts GpuActivities): trainer jobs and policy servers, sharing one child
 // registry (everything is signalled when the worker process exits) and one GPU count per process.
 import type { ActivityDeps } from '../deps.ts';
-import type { GpuActivities } from '../contracts.ts';
+import type { GpuActivities } from '../../contracts/gpu.ts';
 import { createTrainingActivities } from './activities.ts';
 import { loadTrainingEnv, type TrainingEnv } from './env.ts';
 import { detectGpus } from './launch.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context, log } from '@temporalio/activity';
-import type { PolicyServerInput, PolicyServerRef } from '../contracts.ts';
+import type { PolicyServerInput, PolicyServerRef } from '../../contracts/gpu.ts';
 import { freePort } from '../../infra/net.ts';
 import { resolveModel } from './baseModels.ts';
 import { classifyExit } from './failures.ts';

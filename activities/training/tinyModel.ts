@@ -2,7 +2,7 @@
 // hash under <cache>/models and copied to wherever a run wants it. A retried stage costs a copy, not a build.
 import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { MakeTinyModelInput } from '../contracts.ts';
+import type { MakeTinyModelInput } from '../../contracts/gpu.ts';
 import { resolveFrom, tinyModelDir } from './paths.ts';
 import { runTrainer, type RunnerDeps } from './runner.ts';
 import { tinyModelTrainerConfig } from './trainerConfig.ts';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrajectoryMessage } from '../../activities/contracts.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
 import {
   exportTrajectory,

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvalOutcome } from '../../activities/contracts.ts';
+import type { EvalOutcome } from '../../contracts/rollout.ts';
 import type { EvaluationResult } from '../../activities/harness/evaluate.ts';
 import { assignGraders, gradeLogs } from '../../activities/harness/grader.ts';
 import { instanceLogDir, writeInstanceLogs } from '../../activities/harness/harnessLayout.ts';

@@ -1,6 +1,6 @@
 // OpenHands' (V0) event list: actions `run` / `read` / `edit` / `finish` / `message` and their observations, each
 // with the fields its `event_from_dict` builds the event classes from. Pure.
-import type { TrajectoryMessage } from '../../contracts.ts';
+import type { TrajectoryMessage } from '../../../contracts/rollout.ts';
 import type { TrajectoryInfo } from '../trajectoryFormats.ts';
 import { argsOf, asShell, splitExit, type ToolCall } from '../trajectoryActions.ts';
 

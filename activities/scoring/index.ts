@@ -1,4 +1,4 @@
-// The orchestrator's scoring and report activities (contracts.ts ScoringActivities). Loaded ONNX sessions live
+// The orchestrator's scoring and report activities (contracts/scoring.ts ScoringActivities). Loaded ONNX sessions live
 // in this factory's closure: one per worker process and verifier export, never a module-level singleton.
 import { asyncLocalStorage } from '@temporalio/activity';
 import type {

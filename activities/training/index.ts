@@ -1,4 +1,4 @@
-// The gpu worker's activities (contracts.ts GpuActivities): trainer jobs and policy servers, sharing one child
+// The gpu worker's activities (contracts/gpu.ts GpuActivities): trainer jobs and policy servers, sharing one child
 // registry (everything is signalled when the worker process exits) and one GPU count per process.
 import type { ActivityDeps } from '../deps.ts';
 import type { GpuActivities } from '../../contracts/gpu.ts';

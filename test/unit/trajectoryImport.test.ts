@@ -72,6 +72,20 @@ describe('mini-swe-agent 2.4.6', () => {
   });
 });
 
+describe('mini-swe-agent 1.17.5', () => {
+  it('```bash blocks; the last user message (the submission) answers the submit, in order', () => {
+    const raw = load('mini-swe-agent/calc__calc-5.traj.json.gz');
+    const t = importTrajectory(raw, 'mini-swe-agent');
+    const ours = calls(t.messages);
+    expect(ours.map((c) => c.name)).toEqual(['bash', 'bash', 'bash', 'submit']);
+    expect(answered(t.messages)).toBe(4);
+    expect(t.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: ours[3]!.id });
+    expect(t.messages.at(-1)!.content).toBe(raw.info.submission);
+    expect(resultOf(t.messages, ours[1]!.id)).toMatch(/\[exit code 1\]$/);
+    expect(t.patch).toContain('+    return a + b');
+  });
+});
+
 describe('SWE-agent', () => {
   const EDIT = {
     command: 'str_replace',

@@ -2,8 +2,8 @@
 // `extra.actions` (2.x, both modes), else its `bash` tool calls, else its one ```mswea_bash_command (2.x text mode)
 // or ```bash (1.x) block. Results are `tool` messages (tool calls) or `user` messages rendered by its
 // observation_template (`<returncode>`, `<output>`); a format error is a `user` message about a reply the file
-// does not keep, so it is left out. The submit command (`echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT …`) ends the run
-// without a result: its result is the submission. Pure.
+// does not keep, so it is left out. The submit command (`echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT …`) ends the run;
+// its result is the submission (2.x: an `exit` message, no result of its own; 1.x: a last `user` message). Pure.
 import { ourCall } from '../trajectoryActions.ts';
 import {
   TrajectoryBuilder,
@@ -67,12 +67,14 @@ export function fromMini(t: Obj, source: string): Imported {
   const b = new TrajectoryBuilder(source);
   const msgs = t.messages;
   if (!Array.isArray(msgs)) b.fail('messages: a mini-swe-agent .traj.json file has a messages list');
+  let submitted = false;
   for (const m of msgs as Obj[]) {
     const content = text(m.content);
     const extra = isObj(m.extra) ? m.extra : {};
     if (m.role === 'assistant') {
       const actions = actionsOf(m, content);
       const said = content.replace(BLOCK, '').trim();
+      submitted = actions.some((a) => a.command.includes(SUBMIT_MARKER));
       if (actions.length)
         b.call(
           said,
@@ -82,7 +84,8 @@ export function fromMini(t: Obj, source: string): Imported {
       else b.add('assistant', content);
     } else if (m.role === 'tool') b.observe(observation(m), str(m.tool_call_id), true);
     else if (m.role === 'user' && extra.interrupt_type === 'FormatError') continue;
-    else if (m.role === 'user' && b.pending && isObservation(m)) b.observe(observation(m));
+    // 1.x ends with the submission as a user message: the submit's result
+    else if (m.role === 'user' && b.pending && (isObservation(m) || submitted)) b.observe(observation(m));
     else if (m.role === 'system' || m.role === 'user') b.add(m.role, content);
     // `exit` (the run's end; its submission is info.submission)
   }

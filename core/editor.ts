@@ -3,7 +3,6 @@
 // phrased so it can correct itself (which line numbers matched, what the valid range is).
 
 export type EditorCommand = 'view' | 'create' | 'str_replace' | 'insert' | 'undo_edit';
-export const EDITOR_COMMANDS: readonly EditorCommand[] = ['view', 'create', 'str_replace', 'insert', 'undo_edit'];
 
 export interface EditorOk {
   ok: true;

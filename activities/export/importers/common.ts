@@ -20,6 +20,8 @@ export const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined 
 /** Message content as text: a string, or OpenAI/Anthropic content parts (`[{type: 'text', text}]`). */
 export const text = (v: unknown): string =>
   Array.isArray(v) ? v.map((p) => (typeof p === 'string' ? p : isObj(p) ? str(p.text) : '')).join('') : str(v);
+/** Texts of one reply, blank ones left out. */
+export const join = (...parts: string[]) => parts.filter(Boolean).join('\n\n');
 export const withExit = (output: string, code: number) => (code ? `${output}\n[exit code ${code}]` : output);
 
 export function parseArgs(v: unknown): Args | null {

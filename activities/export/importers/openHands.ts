@@ -10,6 +10,7 @@ import type { TrajectoryMessage } from '../../../contracts/rollout.ts';
 import { ourCall } from '../trajectoryActions.ts';
 import {
   TrajectoryBuilder,
+  join,
   editorCall,
   isObj,
   parseArgs,
@@ -22,8 +23,6 @@ import {
 } from './common.ts';
 
 type Mapped = Call | { thought: string } | null;
-
-const join = (...parts: string[]) => parts.filter(Boolean).join('\n\n');
 
 const python = (code: unknown) => `python3 - <<'SWE_FORGE_EOF'\n${str(code)}\nSWE_FORGE_EOF`;
 

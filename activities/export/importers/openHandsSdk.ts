@@ -7,6 +7,7 @@ import type { TrajectoryMessage } from '../../../contracts/rollout.ts';
 import { ourCall } from '../trajectoryActions.ts';
 import {
   TrajectoryBuilder,
+  join,
   editorCall,
   isObj,
   parseArgs,
@@ -18,7 +19,6 @@ import {
   type Obj,
 } from './common.ts';
 
-const join = (...parts: string[]) => parts.filter(Boolean).join('\n\n');
 const contentOf = (v: unknown) => text(Array.isArray(v) ? v : isObj(v) ? [v] : v);
 
 function sdkCall(name: string, a: Obj): Call | { thought: string } | null {

@@ -11,17 +11,7 @@ import { toolFormatOf } from './sftFormats.ts';
 import { miniSweAgent } from './exporters/miniSweAgent.ts';
 import { openHands } from './exporters/openHands.ts';
 import { sweAgent } from './exporters/sweAgent.ts';
-import type { Args } from './trajectoryActions.ts';
-
-export const TRAJECTORY_FORMATS = ['swe-agent', 'openhands', 'mini-swe-agent'] as const;
-export type TrajectoryFormat = (typeof TRAJECTORY_FORMATS)[number];
-
-export interface TrajectoryInfo {
-  instanceId: string;
-  model: string;
-  patch: string | null;
-  exitStatus: string;
-}
+import type { TrajectoryFormat, TrajectoryInfo } from './formats.ts';
 
 /** A text-format model's calls are `<tool_call>` blocks in its reply (core/toolCalls.ts): the other tools know only
  *  structured calls, so each block becomes one, with the id its observation answers (the loop's `call_<turn>_<i>`). */
@@ -50,10 +40,3 @@ export function exportTrajectory(stored: TrajectoryMessage[], info: TrajectoryIn
   if (format === 'mini-swe-agent') return miniSweAgent(messages, info);
   return openHands(messages, info);
 }
-
-/** File name each tool uses for one instance's trajectory. */
-export const trajectoryFileName = (id: string, format: TrajectoryFormat) =>
-  format === 'swe-agent' ? `${id}.traj` : format === 'mini-swe-agent' ? `${id}.traj.json` : `${id}.openhands.json`;
-
-export { importTrajectory } from './trajectoryImport.ts';
-export type { Args };

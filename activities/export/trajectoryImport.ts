@@ -8,7 +8,7 @@ import { fromMini } from './importers/mini.ts';
 import { fromOpenHands } from './importers/openHands.ts';
 import { fromOpenHandsSdk, isSdkEvents } from './importers/openHandsSdk.ts';
 import { fromSweAgent } from './importers/sweAgent.ts';
-import type { TrajectoryFormat } from './trajectoryFormats.ts';
+import type { TrajectoryFormat } from './formats.ts';
 
 export type { Imported };
 export interface ImportedTrajectory extends Imported {

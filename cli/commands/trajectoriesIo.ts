@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../core/errors.ts';
 import type { RolloutStage, TrajectoryMessage } from '../../contracts/rollout.ts';
-import { TRAJECTORY_FORMATS, type TrajectoryFormat } from '../../activities/export/trajectoryFormats.ts';
+import { TRAJECTORY_FORMATS, trajectoryFileName, type TrajectoryFormat } from '../../activities/export/formats.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { action, printJson } from '../output.ts';
 
@@ -26,7 +26,7 @@ interface ExportOpts {
 
 async function exportRun(run: string, o: ExportOpts): Promise<void> {
   const { withDatabase } = await import('../database.ts');
-  const { exportTrajectory, trajectoryFileName } = await import('../../activities/export/trajectoryFormats.ts');
+  const { exportTrajectory } = await import('../../activities/export/trajectoryFormats.ts');
   const { readTrajectory } = await import('../../activities/agent/trajectoryStore.ts');
   const out = resolve(o.out ?? `${run}.trajectories.${o.format}`);
   const rows = await withDatabase(async (pool) => {

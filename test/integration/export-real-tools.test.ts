@@ -10,11 +10,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
-import {
-  exportTrajectory,
-  trajectoryFileName,
-  type TrajectoryFormat,
-} from '../../activities/export/trajectoryFormats.ts';
+import { trajectoryFileName, type TrajectoryFormat } from '../../activities/export/formats.ts';
+import { exportTrajectory } from '../../activities/export/trajectoryFormats.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { PATCH, nativeTrajectory, textTrajectory } from '../fixtures/exportTrajectories.ts';
 

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asShell } from '../../activities/export/trajectoryActions.ts';
-import { TRAJECTORY_FORMATS, exportTrajectory, importTrajectory } from '../../activities/export/trajectoryFormats.ts';
+import { TRAJECTORY_FORMATS } from '../../activities/export/formats.ts';
+import { exportTrajectory } from '../../activities/export/trajectoryFormats.ts';
+import { importTrajectory } from '../../activities/export/trajectoryImport.ts';
 import { PATCH, nativeTrajectory, textTrajectory } from '../fixtures/exportTrajectories.ts';
 
 const info = { instanceId: 'fixture__calc-1', model: 'teacher', patch: PATCH, exitStatus: 'submitted' };

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
-import { importTrajectory } from '../../activities/export/trajectoryFormats.ts';
+import { importTrajectory } from '../../activities/export/trajectoryImport.ts';
 import { importTrajectories } from '../../activities/export/trajectoryImport.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- foreign JSON

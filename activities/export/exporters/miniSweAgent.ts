@@ -1,6 +1,6 @@
 // mini-swe-agent 2.x's `<id>.traj.json` (trajectory_format mini-swe-agent-1.1), tool-call mode. Pure.
 import type { TrajectoryMessage } from '../../../contracts/rollout.ts';
-import type { TrajectoryInfo } from '../trajectoryFormats.ts';
+import type { TrajectoryInfo } from '../formats.ts';
 import { asShell, splitExit } from '../trajectoryActions.ts';
 
 type Obj = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // OpenHands' (V0) event list: actions `run` / `read` / `edit` / `finish` / `message` and their observations, each
 // with the fields its `event_from_dict` builds the event classes from. Pure.
 import type { TrajectoryMessage } from '../../../contracts/rollout.ts';
-import type { TrajectoryInfo } from '../trajectoryFormats.ts';
+import type { TrajectoryInfo } from '../formats.ts';
 import { argsOf, asShell, splitExit, type ToolCall } from '../trajectoryActions.ts';
 
 type Obj = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // SWE-agent's `<id>.traj`: `history` (tool calls of SWE-agent's own tools), one `trajectory` step per action with the
 // `query` the model was given for it (SWE-agent >= 1.1), `info.submission`, `replay_config`. Pure.
 import type { TrajectoryMessage } from '../../../contracts/rollout.ts';
-import type { TrajectoryInfo } from '../trajectoryFormats.ts';
+import type { TrajectoryInfo } from '../formats.ts';
 import { asSweAgentCall, sweAgentAction } from '../trajectoryActions.ts';
 
 type Obj = Record<string, unknown>;

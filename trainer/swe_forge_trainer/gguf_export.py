@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from . import events
-from .config import ConfigError, Field, model_dir
+from .config import ConfigError, model_dir, param
 
 log = events.log
 
-SPEC = {
-    "model": Field("str", help="HF model directory (config.json, safetensors, tokenizer.json)", check=model_dir),
-    "out_file": Field("str", None, "GGUF file to write (default: <model>/model-<dtype>.gguf)"),
-    "dtype": Field("enum", "f32", "weight type of the 2-D tensors (norms stay f32)", choices=("f32", "f16")),
-}
+@dataclass(frozen=True, kw_only=True)
+class ExportGgufConfig:
+    model: str = param(help="HF model directory (config.json, safetensors, tokenizer.json)", check=model_dir)
+    out_file: str | None = param(None, "GGUF file to write (default: <model>/model-<dtype>.gguf)")
+    dtype: Literal["f32", "f16"] = param("f32", "weight type of the 2-D tensors (norms stay f32)")
+
+
+SPEC = ExportGgufConfig
 
 ARCHES = {"llama": "LLAMA", "qwen2": "QWEN2"}
 

@@ -14,46 +14,48 @@ from __future__ import annotations
 import math
 import os
 import time
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
 from . import checkpoints, data, distributed, events, lm_loss
-from .config import ConfigError, Field, device_field, existing_file, model_dir, non_negative, positive
+from .config import ConfigError, Device, device_param, existing_file, model_dir, non_negative, param, positive
 from .grpo_loss import ClipStats, clipped_objective, normaliser, pi_old, sampler_kl, tis_weight
 from .rollout_tokens import encode_rollout
 from .runtime import STOP, Terminated, init_runtime, load_tokenizer, seed_everything
 
 log = events.log
 
-SPEC = {
-    "model": Field("str", help="current policy directory (a checkpoint or the SFT model)", check=model_dir),
-    "out_dir": Field("str", help="the new checkpoint goes to out_dir/checkpoints/step-N"),
-    "batch": Field("str", help="JSONL of {messages, advantage, masked, group, tools?}", check=existing_file),
-    "eps_low": Field("float", 0.2, "lower clip range", non_negative),
-    "eps_high": Field("float", 0.28, "upper clip range (clip-higher)", non_negative),
-    "l_max": Field("int", help="constant length normaliser L_max (max response tokens)", check=positive),
-    "group_size": Field("int", help="G, samples per task", check=positive),
-    "lr": Field("float", 1e-6, "AdamW learning rate", positive),
-    "weight_decay": Field("float", 0.0, "AdamW weight decay", non_negative),
-    "grad_clip": Field("float", 1.0, "max global grad norm (0 = off)", non_negative),
-    "ppo_epochs": Field("int", 1, "passes over the same batch", positive),
-    "mini_batches": Field("int", 1, "optimizer steps per epoch (the batch's groups split this many ways)", positive),
-    "old_logprobs": Field(
-        "enum", "sampler", "pi_old: the sampler's log-probs (recomputed where absent) or recomputed",
-        choices=("sampler", "recomputed"),
-    ),  # fmt: skip
-    "tis_cap": Field(
-        "float", 0.0, "truncated IS cap on pi_trainer_old/pi_sampler (0 = off); needs old_logprobs recomputed",
-        non_negative,
-    ),  # fmt: skip
-    "micro_batch_size": Field("int", 1, "rows per forward/backward (gradient accumulation)", positive),
-    "max_seq_len": Field("int", None, "cut longer trajectories at the end (default: no cut)", positive),
-    "keep_checkpoints": Field("int", 2, "keep the newest N checkpoints in out_dir (0 = all)", non_negative),
-    "seed": Field("int", 0, "seed"),
-    "gradient_checkpointing": Field("bool", False, "trade compute for activation memory"),
-    **distributed.FIELDS,
-    "device": device_field(),
-}
+@dataclass(frozen=True, kw_only=True)
+class GrpoStepConfig(distributed.SetupConfig):
+    model: str = param(help="current policy directory (a checkpoint or the SFT model)", check=model_dir)
+    out_dir: str = param(help="the new checkpoint goes to out_dir/checkpoints/step-N")
+    batch: str = param(help="JSONL of {messages, advantage, masked, group, tools?}", check=existing_file)
+    eps_low: float = param(0.2, "lower clip range", non_negative)
+    eps_high: float = param(0.28, "upper clip range (clip-higher)", non_negative)
+    l_max: int = param(help="constant length normaliser L_max (max response tokens)", check=positive)
+    group_size: int = param(help="G, samples per task", check=positive)
+    lr: float = param(1e-6, "AdamW learning rate", positive)
+    weight_decay: float = param(0.0, "AdamW weight decay", non_negative)
+    grad_clip: float = param(1.0, "max global grad norm (0 = off)", non_negative)
+    ppo_epochs: int = param(1, "passes over the same batch", positive)
+    mini_batches: int = param(1, "optimizer steps per epoch (the batch's groups split this many ways)", positive)
+    old_logprobs: Literal["sampler", "recomputed"] = param(
+        "sampler", "pi_old: the sampler's log-probs (recomputed where absent) or recomputed"
+    )
+    tis_cap: float = param(
+        0.0, "truncated IS cap on pi_trainer_old/pi_sampler (0 = off); needs old_logprobs recomputed", non_negative
+    )
+    micro_batch_size: int = param(1, "rows per forward/backward (gradient accumulation)", positive)
+    max_seq_len: int | None = param(None, "cut longer trajectories at the end (default: no cut)", positive)
+    keep_checkpoints: int = param(2, "keep the newest N checkpoints in out_dir (0 = all)", non_negative)
+    seed: int = param(0, "seed")
+    gradient_checkpointing: bool = param(False, "trade compute for activation memory")
+    device: Device = device_param()
+
+
+SPEC = GrpoStepConfig
 
 
 def read_batch(cfg) -> tuple[list[dict], int]:

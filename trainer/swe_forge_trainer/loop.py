@@ -15,25 +15,26 @@ from dataclasses import dataclass, field
 import torch
 
 from . import checkpoints, distributed, events
-from .config import ConfigError, Field, non_negative, positive
+from .config import ConfigError, non_negative, param, positive
 from .data import IGNORE
 from .runtime import STOP, Runtime, Terminated, load_tokenizer
 
 log = events.log
 
-COMMON_FIELDS = {
-    "out_dir": Field("str", help="where checkpoints/ is written; an existing one is resumed"),
-    "lr": Field("float", 1e-5, "AdamW learning rate", positive),
-    "weight_decay": Field("float", 0.0, "AdamW weight decay", non_negative),
-    "warmup_steps": Field("int", 0, "linear warm-up steps, then constant lr", non_negative),
-    "grad_clip": Field("float", 1.0, "max global grad norm (0 = off)", non_negative),
-    "save_every": Field("int", 50, "checkpoint every N steps (and at the end)", positive),
-    "keep_checkpoints": Field("int", 2, "keep the newest N checkpoints (0 = all)", non_negative),
-    "seed": Field("int", 0, "data order and init seed"),
-    "gradient_checkpointing": Field("bool", False, "trade compute for activation memory"),
-    "micro_batch_size": Field("int", None, "rows per forward/backward (default: all of batch_size)", positive),
-    **distributed.FIELDS,
-}
+@dataclass(frozen=True, kw_only=True)
+class LoopConfig(distributed.SetupConfig):
+    """The fields `sft` and `train-verifier` share: output, optimizer, checkpoints."""
+
+    out_dir: str = param(help="where checkpoints/ is written; an existing one is resumed")
+    lr: float = param(1e-5, "AdamW learning rate", positive)
+    weight_decay: float = param(0.0, "AdamW weight decay", non_negative)
+    warmup_steps: int = param(0, "linear warm-up steps, then constant lr", non_negative)
+    grad_clip: float = param(1.0, "max global grad norm (0 = off)", non_negative)
+    save_every: int = param(50, "checkpoint every N steps (and at the end)", positive)
+    keep_checkpoints: int = param(2, "keep the newest N checkpoints (0 = all)", non_negative)
+    seed: int = param(0, "data order and init seed")
+    gradient_checkpointing: bool = param(False, "trade compute for activation memory")
+    micro_batch_size: int | None = param(None, "rows per forward/backward (default: all of batch_size)", positive)
 
 
 @dataclass

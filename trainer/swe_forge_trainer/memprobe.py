@@ -17,7 +17,7 @@ import time
 import torch
 
 from . import lm_loss
-from .distributed import apply_lora
+from .distributed import LoraConfig, apply_lora
 from .runtime import seed_everything
 
 
@@ -50,7 +50,7 @@ def build(spec: dict):
     )
     model = Qwen2ForCausalLM(config)
     if spec.get("lora_rank"):
-        model = apply_lora(model, {"rank": spec["lora_rank"], "alpha": 2 * spec["lora_rank"]})
+        model = apply_lora(model, LoraConfig(rank=spec["lora_rank"], alpha=2 * spec["lora_rank"]))
     if spec.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.train()

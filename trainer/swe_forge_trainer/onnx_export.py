@@ -8,30 +8,34 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
 from . import events
-from .config import Field, model_dir, positive
+from .config import model_dir, param, positive
 from .runtime import Runtime, load_model, load_tokenizer, verdict_ids
 from .scoring import YesNoScorer
 
 log = events.log
 
-SPEC = {
-    "model": Field("str", help="verifier model directory", check=model_dir),
-    "out_dir": Field("str", help="gets model.onnx, tokenizer.json, scorer.json"),
-    "yes_token": Field("str", "auto", "token whose probability is the score (auto: the first of VERDICT_PAIRS that is one token)"),
-    "no_token": Field("str", "auto", "the competing token"),
-    "max_seq_len": Field("int", 4096, "recorded in scorer.json: callers keep the last max_seq_len tokens", positive),
-    "opset": Field("int", 18, "ONNX opset", positive),
-    "exporter": Field(
-        "enum",
-        "auto",
-        "auto (torchscript, else dynamo) | torchscript | dynamo",
-        choices=("auto", "torchscript", "dynamo"),
-    ),
-}
+@dataclass(frozen=True, kw_only=True)
+class ExportOnnxConfig:
+    model: str = param(help="verifier model directory", check=model_dir)
+    out_dir: str = param(help="gets model.onnx, tokenizer.json, scorer.json")
+    yes_token: str = param(
+        "auto", "token whose probability is the score (auto: the first of VERDICT_PAIRS that is one token)"
+    )
+    no_token: str = param("auto", "the competing token")
+    max_seq_len: int = param(4096, "recorded in scorer.json: callers keep the last max_seq_len tokens", positive)
+    opset: int = param(18, "ONNX opset", positive)
+    exporter: Literal["auto", "torchscript", "dynamo"] = param(
+        "auto", "auto (torchscript, else dynamo) | torchscript | dynamo"
+    )
+
+
+SPEC = ExportOnnxConfig
 
 # Weights above this go to model.onnx.data beside the graph (protobuf cannot hold more than 2 GiB).
 EXTERNAL_DATA_BYTES = 1 << 30

@@ -6,22 +6,31 @@ trained by `train-verifier` (ORM) and exported by `export-onnx`, so all three ag
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from . import data, events
-from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
+from .config import ConfigError, Device, device_param, existing_file, model_dir, param, positive
 from .runtime import init_runtime, load_model, load_tokenizer, verdict_ids
 
-SPEC = {
-    "model": Field("str", help="verifier model directory", check=model_dir),
-    "texts": Field("list[str]", None, "texts to score (this or texts_file)"),
-    "texts_file": Field("str", None, "JSONL of {text} rows or JSON list of strings (this or texts)", existing_file),
-    "yes_token": Field("str", "auto", "token whose probability is the score (auto: the first of VERDICT_PAIRS that is one token)"),
-    "no_token": Field("str", "auto", "the competing token"),
-    "max_seq_len": Field("int", 4096, "longer texts keep their last max_seq_len tokens", positive),
-    "batch_size": Field("int", 8, "texts per forward pass", positive),
-    "device": device_field(),
-}
+@dataclass(frozen=True, kw_only=True)
+class ScoreConfig:
+    model: str = param(help="verifier model directory", check=model_dir)
+    texts: list[str] | None = param(None, "texts to score (this or texts_file)")
+    texts_file: str | None = param(
+        None, "JSONL of {text} rows or JSON list of strings (this or texts)", existing_file
+    )
+    yes_token: str = param(
+        "auto", "token whose probability is the score (auto: the first of VERDICT_PAIRS that is one token)"
+    )
+    no_token: str = param("auto", "the competing token")
+    max_seq_len: int = param(4096, "longer texts keep their last max_seq_len tokens", positive)
+    batch_size: int = param(8, "texts per forward pass", positive)
+    device: Device = device_param()
+
+
+SPEC = ScoreConfig
 
 
 class YesNoScorer(torch.nn.Module):

@@ -13,27 +13,31 @@ import signal
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import torch
 
 from . import data, events
 from .chat_render import render
-from .config import ConfigError, Field, device_field, model_dir, non_negative, positive
+from .config import ConfigError, Device, device_param, model_dir, non_negative, param, positive
 from .runtime import init_runtime, load_model, load_tokenizer
 
 log = events.log
 
-SPEC = {
-    "model": Field("str", help="model directory", check=model_dir),
-    "host": Field("str", "127.0.0.1", "address to bind"),
-    "port": Field("int", 0, "port (0 = pick a free one)", non_negative),
-    "max_new_tokens": Field("int", 256, "default completion limit (request max_tokens overrides)", positive),
-    "temperature": Field("float", 0.0, "default temperature; 0 = greedy", non_negative),
-    "seed": Field("int", 0, "sampling seed (request seed overrides)"),
-    "model_name": Field("str", None, "name in /v1/models and responses (default: the directory name)"),
-    "device": device_field(),
-}
+@dataclass(frozen=True, kw_only=True)
+class ServeConfig:
+    model: str = param(help="model directory", check=model_dir)
+    host: str = param("127.0.0.1", "address to bind")
+    port: int = param(0, "port (0 = pick a free one)", non_negative)
+    max_new_tokens: int = param(256, "default completion limit (request max_tokens overrides)", positive)
+    temperature: float = param(0.0, "default temperature; 0 = greedy", non_negative)
+    seed: int = param(0, "sampling seed (request seed overrides)")
+    model_name: str | None = param(None, "name in /v1/models and responses (default: the directory name)")
+    device: Device = device_param()
+
+
+SPEC = ServeConfig
 
 
 class Engine:

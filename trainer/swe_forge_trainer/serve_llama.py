@@ -15,30 +15,35 @@ import os
 import threading
 import time
 import uuid
+from dataclasses import dataclass
+from typing import Literal
 
 from . import data, events, gguf_export
-from .config import ConfigError, Field, model_dir, non_negative, positive
+from .config import ConfigError, model_dir, non_negative, param, positive
 from .chat_render import render
 from .serve import serve_http
 
 log = events.log
 
-SPEC = {
-    "model": Field("str", help="HF model directory (tokenizer, chat template; converted to GGUF)", check=model_dir),
-    "gguf": Field("str", None, "GGUF file to load (default: converted from `model` once, kept next to it)"),
-    "dtype": Field("enum", "f32", "GGUF weight type when converting", choices=("f32", "f16")),
-    "host": Field("str", "127.0.0.1", "address to bind"),
-    "port": Field("int", 0, "port (0 = pick a free one)", non_negative),
-    "n_ctx": Field("int", 8192, "context window of the engine (capped at the model's)", positive),
-    "threads": Field("int", None, "CPU threads (default SWE_FORGE_TORCH_THREADS or 2)", positive),
-    "prefix_cache_mb": Field(
-        "int", 1024, "KV state kept for prefix reuse across requests, MiB (0 = no reuse at all)", non_negative
-    ),
-    "max_new_tokens": Field("int", 256, "default completion limit (request max_tokens overrides)", positive),
-    "temperature": Field("float", 0.0, "default temperature; 0 = greedy", non_negative),
-    "seed": Field("int", 0, "base sampling seed; request n gets seed + n unless the request sends one"),
-    "model_name": Field("str", None, "served name: the checkpoint id (default: the directory name)"),
-}
+@dataclass(frozen=True, kw_only=True)
+class ServeLlamaConfig:
+    model: str = param(help="HF model directory (tokenizer, chat template; converted to GGUF)", check=model_dir)
+    gguf: str | None = param(None, "GGUF file to load (default: converted from `model` once, kept next to it)")
+    dtype: Literal["f32", "f16"] = param("f32", "GGUF weight type when converting")
+    host: str = param("127.0.0.1", "address to bind")
+    port: int = param(0, "port (0 = pick a free one)", non_negative)
+    n_ctx: int = param(8192, "context window of the engine (capped at the model's)", positive)
+    threads: int | None = param(None, "CPU threads (default SWE_FORGE_TORCH_THREADS or 2)", positive)
+    prefix_cache_mb: int = param(
+        1024, "KV state kept for prefix reuse across requests, MiB (0 = no reuse at all)", non_negative
+    )
+    max_new_tokens: int = param(256, "default completion limit (request max_tokens overrides)", positive)
+    temperature: float = param(0.0, "default temperature; 0 = greedy", non_negative)
+    seed: int = param(0, "base sampling seed; request n gets seed + n unless the request sends one")
+    model_name: str | None = param(None, "served name: the checkpoint id (default: the directory name)")
+
+
+SPEC = ServeLlamaConfig
 
 
 def _stop_ids(model: str, tokenizer) -> set[int]:

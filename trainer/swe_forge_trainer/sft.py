@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 
 from . import data, events, lm_loss
-from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
-from .loop import COMMON_FIELDS, prepare, train
+from .config import ConfigError, Device, device_param, existing_file, model_dir, param, positive
+from .loop import LoopConfig, prepare, train
 from .runtime import STOP, init_runtime, seed_everything
 
 log = events.log
-
-SPEC = {
-    "model": Field("str", help="base model directory (HF format)", check=model_dir),
-    "data": Field("str", help="JSONL of {messages:[...], tools?:[...]}", check=existing_file),
-    "steps": Field("int", None, "optimizer steps (this or epochs)", positive),
-    "epochs": Field("float", None, "passes over the data (this or steps)", positive),
-    "batch_size": Field("int", 1, "sequences per step per process", positive),
-    "max_seq_len": Field("int", 2048, "tokens per sequence; longer conversations are cut at the end", positive),
-    "packing": Field("bool", False, "pack several conversations into one max_seq_len row"),
-    "rope_scaling": Field(
-        "object",
-        None,
-        'e.g. {"type":"yarn","factor":4.0,"original_max_position_embeddings":32768}',
-        check=lambda v: rope_problem(v),
-    ),
-    "device": device_field(),
-    **COMMON_FIELDS,
-}
 
 
 def rope_problem(value: dict) -> str | None:
@@ -40,6 +24,24 @@ def rope_problem(value: dict) -> str | None:
     if kind != "default" and (isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor <= 0):
         return "needs a number factor > 0"
     return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SftConfig(LoopConfig):
+    model: str = param(help="base model directory (HF format)", check=model_dir)
+    data: str = param(help="JSONL of {messages:[...], tools?:[...]}", check=existing_file)
+    steps: int | None = param(None, "optimizer steps (this or epochs)", positive)
+    epochs: float | None = param(None, "passes over the data (this or steps)", positive)
+    batch_size: int = param(1, "sequences per step per process", positive)
+    max_seq_len: int = param(2048, "tokens per sequence; longer conversations are cut at the end", positive)
+    packing: bool = param(False, "pack several conversations into one max_seq_len row")
+    rope_scaling: dict[str, Any] | None = param(
+        None, 'e.g. {"type":"yarn","factor":4.0,"original_max_position_embeddings":32768}', rope_problem
+    )
+    device: Device = device_param()
+
+
+SPEC = SftConfig
 
 
 def causal_lm_loss(model, batch: dict, chunk: int = 4096) -> tuple[torch.Tensor, int]:

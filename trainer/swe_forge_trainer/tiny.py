@@ -8,26 +8,30 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass
 
 import torch
 
 from . import events
 from .chat_template import CHAT_TEMPLATE, SPECIAL_TOKENS, TOOL_TOKENS
-from .config import ConfigError, Field, positive
+from .config import ConfigError, param, positive
 from .runtime import seed_everything
 
-SPEC = {
-    "out_dir": Field("str", help="model directory to (re)create"),
-    "corpus_files": Field("list[str]", [], "text / JSON / JSONL files to train the tokenizer on"),
-    "vocab_size": Field("int", 1024, "BPE vocabulary size (incl. 256 byte symbols and special tokens)"),
-    "hidden_size": Field("int", 64, "model width", positive),
-    "intermediate_size": Field("int", None, "MLP width (default 4 * hidden_size)", positive),
-    "num_layers": Field("int", 2, "decoder layers", positive),
-    "num_heads": Field("int", 4, "attention heads", positive),
-    "num_kv_heads": Field("int", 2, "key/value heads (GQA)", positive),
-    "max_position_embeddings": Field("int", 4096, "context length", positive),
-    "seed": Field("int", 0, "init seed; same config + corpus + seed = same files"),
-}
+@dataclass(frozen=True, kw_only=True)
+class MakeTinyModelConfig:
+    out_dir: str = param(help="model directory to (re)create")
+    corpus_files: list[str] = param([], "text / JSON / JSONL files to train the tokenizer on")
+    vocab_size: int = param(1024, "BPE vocabulary size (incl. 256 byte symbols and special tokens)")
+    hidden_size: int = param(64, "model width", positive)
+    intermediate_size: int | None = param(None, "MLP width (default 4 * hidden_size)", positive)
+    num_layers: int = param(2, "decoder layers", positive)
+    num_heads: int = param(4, "attention heads", positive)
+    num_kv_heads: int = param(2, "key/value heads (GQA)", positive)
+    max_position_embeddings: int = param(4096, "context length", positive)
+    seed: int = param(0, "init seed; same config + corpus + seed = same files")
+
+
+SPEC = MakeTinyModelConfig
 
 
 def _strings(value):

@@ -20,6 +20,7 @@ Scalars are keyed <command>/<metric>; `progress` events log at their step, the `
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from numbers import Number
@@ -190,7 +191,7 @@ def start(command: str, cfg) -> None:
     if not out_dir and not os.environ.get("SWE_FORGE_TRACKING_DIR"):
         return
     run_name = os.environ.get("SWE_FORGE_RUN_ID") or os.path.basename(os.path.normpath(out_dir or command))
-    params = _plain(dict(vars(cfg)) if hasattr(cfg, "__dict__") else {})
+    params = _plain(dataclasses.asdict(cfg) if dataclasses.is_dataclass(cfg) else {})
     tracker = Tracker(command, out_dir, names, f"{run_name}/{command}", params)
     _active.append(tracker)
     events.add_listener(tracker)

@@ -7,33 +7,35 @@ ORM loss: two-way cross-entropy over (l_yes, l_no) at the last token, i.e. -log 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
 from . import data, events
-from .config import ConfigError, Field, device_field, existing_file, model_dir, positive
-from .loop import COMMON_FIELDS, prepare, train
+from .config import ConfigError, Device, device_param, existing_file, model_dir, param, positive
+from .loop import LoopConfig, prepare, train
 from .runtime import STOP, init_runtime, seed_everything, verdict_ids
 from .scoring import YesNoScorer, encode_texts
 from .sft import causal_lm_loss, total_steps
 
-SPEC = {
-    "kind": Field("enum", help="orm | swe_world", choices=("orm", "swe_world")),
-    "model": Field("str", help="base model directory", check=model_dir),
-    "data": Field("str", help="JSONL: orm {text,label}; swe_world {prompt,target}", check=existing_file),
-    "steps": Field("int", None, "optimizer steps (this or epochs)", positive),
-    "epochs": Field("float", None, "passes over the (balanced) data (this or steps)", positive),
-    "batch_size": Field("int", 4, "rows per step per process", positive),
-    "max_seq_len": Field(
-        "int", 4096, "orm: texts keep their last tokens; swe_world: prompt cut from the left", positive
-    ),
-    "yes_token": Field("str", "auto", "orm: token for resolved (auto: the first of VERDICT_PAIRS that is one token)"),
-    "no_token": Field("str", "auto", "orm: token for unresolved"),
-    "balance": Field("bool", True, "orm: downsample the majority label to 50/50"),
-    "device": device_field(),
-    **COMMON_FIELDS,
-}
+@dataclass(frozen=True, kw_only=True)
+class TrainVerifierConfig(LoopConfig):
+    kind: Literal["orm", "swe_world"] = param(help="orm | swe_world")
+    model: str = param(help="base model directory", check=model_dir)
+    data: str = param(help="JSONL: orm {text,label}; swe_world {prompt,target}", check=existing_file)
+    steps: int | None = param(None, "optimizer steps (this or epochs)", positive)
+    epochs: float | None = param(None, "passes over the (balanced) data (this or steps)", positive)
+    batch_size: int = param(4, "rows per step per process", positive)
+    max_seq_len: int = param(4096, "orm: texts keep their last tokens; swe_world: prompt cut from the left", positive)
+    yes_token: str = param("auto", "orm: token for resolved (auto: the first of VERDICT_PAIRS that is one token)")
+    no_token: str = param("auto", "orm: token for unresolved")
+    balance: bool = param(True, "orm: downsample the majority label to 50/50")
+    device: Device = device_param()
+
+
+SPEC = TrainVerifierConfig
 
 
 def balanced(labels: list[int], seed: int) -> list[int]:

@@ -7,10 +7,10 @@ import pytest
 from conftest import cli_env, parse_events
 
 SCRIPT = """
-import sys, types, torch
+import dataclasses, sys, types, torch
 from swe_forge_trainer import cli
 fake = types.ModuleType("swe_forge_trainer.fake")
-fake.SPEC = {}
+fake.SPEC = dataclasses.make_dataclass("FakeConfig", [], frozen=True)
 def run(cfg):
     raise {error}
 fake.run = run

@@ -68,122 +68,176 @@ const asToolCallRecord = (c: NativeToolCall, id: string) => ({
   },
 });
 
-export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
-  const { model, env, limits } = i;
-  const now = i.now ?? Date.now;
-  const deadline = now() + limits.wallTimeSec * 1000 - (i.resume?.elapsedMs ?? 0);
-  const messages: TrajectoryMessage[] = [];
-  const toolbox = createToolbox(env, limits);
-  const loops = new LoopDetector(limits.loopThreshold);
-  const acc = { prompt: 0, completion: 0, context: 0, formatErrors: 0 };
-  const push = (m: TrajectoryMessage) => {
-    messages.push(m);
-    acc.context += estimateTokens(m.content);
-    i.onMessage?.(m);
-  };
-  let turn = 0;
-  const finish = (exitReason: AgentResult['exitReason'], error?: string): AgentResult => ({
+/** One episode's state: the messages, the counters a resume restores, and the clock. */
+interface Episode {
+  readonly i: RunAgentInput;
+  readonly messages: TrajectoryMessage[];
+  readonly acc: { prompt: number; completion: number; context: number; formatErrors: number };
+  readonly toolbox: ReturnType<typeof createToolbox>;
+  readonly loops: LoopDetector;
+  readonly now: () => number;
+  readonly deadline: number;
+  turn: number;
+}
+
+function push(e: Episode, m: TrajectoryMessage): void {
+  e.messages.push(m);
+  e.acc.context += estimateTokens(m.content);
+  e.i.onMessage?.(m);
+}
+
+function finish(e: Episode, exitReason: AgentResult['exitReason'], error?: string): AgentResult {
+  return {
     exitReason,
-    messages,
-    turns: turn,
-    tokens: acc.context,
-    promptTokens: acc.prompt,
-    completionTokens: acc.completion,
-    historyAttempts: toolbox.counters.historyAttempts,
-    loopCount: loops.loops,
-    formatErrors: acc.formatErrors,
+    messages: e.messages,
+    turns: e.turn,
+    tokens: e.acc.context,
+    promptTokens: e.acc.prompt,
+    completionTokens: e.acc.completion,
+    historyAttempts: e.toolbox.counters.historyAttempts,
+    loopCount: e.loops.loops,
+    formatErrors: e.acc.formatErrors,
     error,
-  });
-  const state = (): LoopState => ({
-    formatErrors: acc.formatErrors,
-    historyAttempts: toolbox.counters.historyAttempts,
-    loopCount: loops.loops,
-    promptTokens: acc.prompt,
-    completionTokens: acc.completion,
-    contextTokens: acc.context,
-  });
+  };
+}
+
+const loopState = (e: Episode): LoopState => ({
+  formatErrors: e.acc.formatErrors,
+  historyAttempts: e.toolbox.counters.historyAttempts,
+  loopCount: e.loops.loops,
+  promptTokens: e.acc.prompt,
+  completionTokens: e.acc.completion,
+  contextTokens: e.acc.context,
+});
+
+/** A new episode (system and task prompt), or the one a dead worker left, with its counters. */
+function startEpisode(i: RunAgentInput): Episode {
+  const now = i.now ?? Date.now;
+  const e: Episode = {
+    i,
+    messages: [],
+    acc: { prompt: 0, completion: 0, context: 0, formatErrors: 0 },
+    toolbox: createToolbox(i.env, i.limits),
+    loops: new LoopDetector(i.limits.loopThreshold),
+    now,
+    deadline: now() + i.limits.wallTimeSec * 1000 - (i.resume?.elapsedMs ?? 0),
+    turn: 0,
+  };
   if (i.resume) {
     const r = i.resume;
-    messages.push(...r.messages);
-    turn = r.turn;
-    acc.prompt = r.state.promptTokens ?? 0;
-    acc.completion = r.state.completionTokens ?? 0;
-    acc.context = r.state.contextTokens ?? messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-    acc.formatErrors = r.state.formatErrors ?? 0;
-    toolbox.counters.historyAttempts = r.state.historyAttempts ?? 0;
-    loops.loops = r.state.loopCount ?? 0;
+    e.messages.push(...r.messages);
+    e.turn = r.turn;
+    e.acc.prompt = r.state.promptTokens ?? 0;
+    e.acc.completion = r.state.completionTokens ?? 0;
+    e.acc.context = r.state.contextTokens ?? e.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    e.acc.formatErrors = r.state.formatErrors ?? 0;
+    e.toolbox.counters.historyAttempts = r.state.historyAttempts ?? 0;
+    e.loops.loops = r.state.loopCount ?? 0;
   } else {
-    push({ role: 'system', content: i.system });
-    push({ role: 'user', content: i.user });
+    push(e, { role: 'system', content: i.system });
+    push(e, { role: 'user', content: i.user });
   }
+  return e;
+}
 
-  for (;;) {
-    if (turn >= limits.maxTurns) return finish('max_turns');
-    if (now() >= deadline) return finish('timeout');
-    if (acc.context >= limits.contextTokens) return finish('context_limit');
-    i.onTurn?.(turn + 1, state());
-    turn++;
-    const t0 = now();
-    let reply: ModelReply;
-    try {
-      reply = await model.query(messages, { signal: i.signal, timeoutMs: deadline - t0 });
-    } catch (err) {
-      if (i.signal?.aborted) throw err;
-      if (err instanceof ContextLengthError) return finish('context_limit');
-      if (err instanceof ModelRejectedError) return finish('model_error', err.message);
-      if (now() >= deadline) return finish('timeout');
-      throw err;
-    }
-    const nativeCalls = withIds(reply, turn);
-    const parsed = parseReply(reply, nativeCalls, model.toolFormat, turn);
-    const usage = reply.usage
-      ? { prompt: reply.usage.promptTokens, completion: reply.usage.completionTokens }
-      : undefined;
-    const assistant: TrajectoryMessage = {
-      role: 'assistant',
-      content: reply.content,
-      // model: which checkpoint the endpoint says answered; sampled: token ids and log-probs GRPO trains on.
-      meta: { turn, ms: now() - t0, usage, model: reply.model, sampled: reply.sampled },
-    };
-    if (model.toolFormat === 'native' && nativeCalls.length) {
-      assistant.tool_calls = nativeCalls.map((c) => asToolCallRecord(c, c.id!));
-    }
-    push(assistant);
-    if (usage) {
-      acc.prompt += usage.prompt;
-      acc.completion += usage.completion;
-      acc.context = usage.prompt + usage.completion;
-    }
-    if (parsed.calls.length === 0 && parsed.errors.length === 0) {
-      acc.formatErrors++;
-      push({ role: 'user', content: NO_TOOL_CALL(model.toolFormat), meta: { turn, error: 'no tool call' } });
-      continue;
-    }
-    for (const item of inOrder(parsed)) {
-      if (!('arguments' in item)) {
-        acc.formatErrors++;
-        push({
-          role: 'tool',
-          tool_call_id: item.id,
-          name: item.name,
-          content: `Error: ${item.error}`,
-          meta: { turn, error: item.error },
-        });
-        continue;
-      }
-      const t1 = now();
-      const timeoutSec = Math.max(1, Math.min(limits.commandTimeoutSec, Math.ceil((deadline - t1) / 1000)));
-      const out = await toolbox.run(item, timeoutSec);
-      if (out.malformed) acc.formatErrors++;
-      loops.observe(actionKey(item));
-      push({
+function limitReached(e: Episode): AgentResult['exitReason'] | null {
+  if (e.turn >= e.i.limits.maxTurns) return 'max_turns';
+  if (e.now() >= e.deadline) return 'timeout';
+  if (e.acc.context >= e.i.limits.contextTokens) return 'context_limit';
+  return null;
+}
+
+/** The model's reply, or how the episode ends when the model cannot give one the agent could act on. */
+async function askModel(e: Episode): Promise<{ reply: ModelReply; t0: number } | AgentResult> {
+  const t0 = e.now();
+  try {
+    return { reply: await e.i.model.query(e.messages, { signal: e.i.signal, timeoutMs: e.deadline - t0 }), t0 };
+  } catch (err) {
+    if (e.i.signal?.aborted) throw err;
+    if (err instanceof ContextLengthError) return finish(e, 'context_limit');
+    if (err instanceof ModelRejectedError) return finish(e, 'model_error', err.message);
+    if (e.now() >= e.deadline) return finish(e, 'timeout');
+    throw err;
+  }
+}
+
+/** Appends the assistant turn (with what answered and what it sampled) and returns the calls it made. */
+function recordReply(e: Episode, reply: ModelReply, t0: number): ParsedReply {
+  const { model } = e.i;
+  const nativeCalls = withIds(reply, e.turn);
+  const parsed = parseReply(reply, nativeCalls, model.toolFormat, e.turn);
+  const usage = reply.usage
+    ? { prompt: reply.usage.promptTokens, completion: reply.usage.completionTokens }
+    : undefined;
+  const assistant: TrajectoryMessage = {
+    role: 'assistant',
+    content: reply.content,
+    // model: which checkpoint the endpoint says answered; sampled: token ids and log-probs GRPO trains on.
+    meta: { turn: e.turn, ms: e.now() - t0, usage, model: reply.model, sampled: reply.sampled },
+  };
+  if (model.toolFormat === 'native' && nativeCalls.length) {
+    assistant.tool_calls = nativeCalls.map((c) => asToolCallRecord(c, c.id!));
+  }
+  push(e, assistant);
+  if (usage) {
+    e.acc.prompt += usage.prompt;
+    e.acc.completion += usage.completion;
+    e.acc.context = usage.prompt + usage.completion;
+  }
+  return parsed;
+}
+
+/** Runs the reply's calls in the order written, one observation each; true when one of them submitted. */
+async function runCalls(e: Episode, parsed: ParsedReply): Promise<boolean> {
+  const { turn } = e;
+  for (const item of inOrder(parsed)) {
+    if (!('arguments' in item)) {
+      e.acc.formatErrors++;
+      push(e, {
         role: 'tool',
         tool_call_id: item.id,
         name: item.name,
-        content: out.observation,
-        meta: { turn, ms: now() - t1, refused: out.refused, error: out.error },
+        content: `Error: ${item.error}`,
+        meta: { turn, error: item.error },
       });
-      if (out.submitted) return finish('submitted');
+      continue;
     }
+    const t1 = e.now();
+    const timeoutSec = Math.max(1, Math.min(e.i.limits.commandTimeoutSec, Math.ceil((e.deadline - t1) / 1000)));
+    const out = await e.toolbox.run(item, timeoutSec);
+    if (out.malformed) e.acc.formatErrors++;
+    e.loops.observe(actionKey(item));
+    push(e, {
+      role: 'tool',
+      tool_call_id: item.id,
+      name: item.name,
+      content: out.observation,
+      meta: { turn, ms: e.now() - t1, refused: out.refused, error: out.error },
+    });
+    if (out.submitted) return true;
+  }
+  return false;
+}
+
+export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
+  const e = startEpisode(i);
+  for (;;) {
+    const limit = limitReached(e);
+    if (limit) return finish(e, limit);
+    i.onTurn?.(e.turn + 1, loopState(e));
+    e.turn++;
+    const asked = await askModel(e);
+    if ('exitReason' in asked) return asked;
+    const parsed = recordReply(e, asked.reply, asked.t0);
+    if (parsed.calls.length === 0 && parsed.errors.length === 0) {
+      e.acc.formatErrors++;
+      push(e, {
+        role: 'user',
+        content: NO_TOOL_CALL(i.model.toolFormat),
+        meta: { turn: e.turn, error: 'no tool call' },
+      });
+      continue;
+    }
+    if (await runCalls(e, parsed)) return finish(e, 'submitted');
   }
 }

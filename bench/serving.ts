@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildPrompts } from '../activities/agent/prompts.ts';
-import { toolResponse } from '../activities/agent/wire.ts';
+import { toolResponse } from '../activities/trajectory/wire.ts';
 import { trainerEnv } from '../activities/training/launch.ts';
 import { namedModelDir } from '../activities/training/baseModels.ts';
 import { loadSettings } from '../infra/settings.ts';

@@ -14,7 +14,7 @@ import { createModelResolver } from './models.ts';
 import { ModelConfigError, ModelUnavailableError } from './protocols.ts';
 import { performRollout, type RolloutDeps, type RolloutTask } from './rollout.ts';
 import { writeContext } from './contextStore.ts';
-import { trajectoryPath } from './trajectoryStore.ts';
+import { trajectoryPath } from '../trajectory/store.ts';
 
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof CancelledFailure || err instanceof ApplicationFailure) return err;

@@ -4,7 +4,7 @@
 import { SweForgeError } from '../../core/errors.ts';
 import type pg from 'pg';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
-import type { TrajectoryKey } from './trajectoryStore.ts';
+import type { TrajectoryKey } from '../trajectory/store.ts';
 
 export interface LoopState {
   formatErrors: number;

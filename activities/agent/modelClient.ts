@@ -13,9 +13,9 @@ import {
   type Model,
   type ModelReply,
 } from './protocols.ts';
-import { TOOL_SPECS } from './toolSpecs.ts';
+import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
 import { SAMPLED_TOKENS_REQUEST, sampledTokens } from './sampledTokens.ts';
-import { toWireMessages } from './wire.ts';
+import { toWireMessages } from '../trajectory/wire.ts';
 
 export const DEFAULT_MODEL_RETRIES = 4;
 const CONTEXT_ERROR =

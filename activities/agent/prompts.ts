@@ -3,7 +3,7 @@
 // {{instance_id}} and, for the text tool format, {{tools}} (the tool schemas and the call format).
 import { formatTextToolCall } from '../../core/toolCalls.ts';
 import type { ToolFormat } from './protocols.ts';
-import { TOOL_SPECS } from './toolSpecs.ts';
+import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
 
 export const DEFAULT_SYSTEM_PROMPT = `You are a software engineer fixing an issue in a repository checked out at {{workdir}}.
 Explore the code, reproduce the problem, make the smallest correct change to the non-test source files, check it,

@@ -8,7 +8,13 @@ import { isTruncation, shapeReward } from '../../core/reward.ts';
 import type { TestStatus } from '../../core/pytestLog.ts';
 import type { TaskInstance } from '../../core/task.ts';
 import { executionRecord } from './executionRecord.ts';
-import type { EvalOutcome, ExitReason, RolloutInput, RolloutSummary, TrajectoryMessage } from '../../contracts/rollout.ts';
+import type {
+  EvalOutcome,
+  ExitReason,
+  RolloutInput,
+  RolloutSummary,
+  TrajectoryMessage,
+} from '../../contracts/rollout.ts';
 import { REPO_DIR, type SandboxEnvironment } from './environment.ts';
 import { estimateTokens, runAgent } from './loop.ts';
 import { buildPrompts } from './prompts.ts';
@@ -19,7 +25,7 @@ import { heartbeatEverySec } from '../../core/heartbeat.ts';
 import { acquireSandbox, createLeaseKeeper, leftForRetry, type LeaseKeeper } from './resume.ts';
 import { applyExploitPolicy } from '../../core/exploits.ts';
 import { checkRolloutExploits, recordExploits } from './exploitCheck.ts';
-import { trajectoryPath, writeTrajectory } from './trajectoryStore.ts';
+import { trajectoryPath, writeTrajectory } from '../trajectory/store.ts';
 import type Docker from 'dockerode';
 import type pg from 'pg';
 

@@ -6,7 +6,7 @@ import { checkHistoryAccess, refusalObservation } from '../../core/historyGuard.
 import type { ToolCall } from '../../core/toolCalls.ts';
 import { createFileEditor, shellQuote, type ToolOutcome } from './fileEditorTool.ts';
 import type { Environment } from './protocols.ts';
-import { checkArguments, isToolName, TOOL_NAMES } from './toolSpecs.ts';
+import { checkArguments, isToolName, TOOL_NAMES } from '../trajectory/toolSpecs.ts';
 
 export type { ToolOutcome } from './fileEditorTool.ts';
 

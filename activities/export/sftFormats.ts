@@ -8,7 +8,7 @@
 // them in its system prompt already and its calls inside the assistant text, so it gets no `tools` column.
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { formatTextToolCall } from '../../core/toolCalls.ts';
-import { TOOL_SPECS, type ToolSpec } from '../agent/toolSpecs.ts';
+import { TOOL_SPECS, type ToolSpec } from '../trajectory/toolSpecs.ts';
 
 export const SFT_FORMATS = ['openai', 'trl', 'llamafactory'] as const;
 export type SftFormat = (typeof SFT_FORMATS)[number];

@@ -4,8 +4,8 @@
 // the trainer renders the rollout's prompt and trains on the sampler's tokens (docs/training.md, prompt parity).
 import type { ModelEndpoint } from '../../config/schema.ts';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
-import { TOOL_SPECS } from '../agent/toolSpecs.ts';
-import { toWireMessages } from '../agent/wire.ts';
+import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
+import { toWireMessages } from '../trajectory/wire.ts';
 
 export interface GrpoConversation {
   messages: Record<string, unknown>[];

@@ -13,7 +13,7 @@ import type {
 import { createCheckpointActivities } from './checkpoints.ts';
 import { writeJsonl } from './jsonl.ts';
 import { iterationProvenance } from './rlIterations.ts';
-import { readTrajectory } from '../agent/trajectoryStore.ts';
+import { readTrajectory } from '../trajectory/store.ts';
 import { grpoConversation, type GrpoConversation } from './grpoRows.ts';
 import { fetchRollouts } from './rolloutRows.ts';
 import { runPaths } from '../../infra/layout.ts';

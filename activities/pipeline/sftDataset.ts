@@ -4,11 +4,11 @@
 import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
 import type { BuildSftDatasetInput, FilterSummary } from '../../contracts/pipeline.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { TOOL_SPECS } from '../agent/toolSpecs.ts';
+import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
 import { exploitRolloutIds } from '../agent/exploitCheck.ts';
 import { createDifficultyActivities } from './difficulty.ts';
 import { writeJsonl } from './jsonl.ts';
-import { readTrajectory } from '../agent/trajectoryStore.ts';
+import { readTrajectory } from '../trajectory/store.ts';
 import { fetchRollouts } from './rolloutRows.ts';
 import { runPaths } from '../../infra/layout.ts';
 import { forStudent } from './studentFormat.ts';

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type pg from 'pg';
 import { InputError } from '../../core/errors.ts';
-import { readTrajectory } from '../agent/trajectoryStore.ts';
+import { readTrajectory } from '../trajectory/store.ts';
 import { renderTrajectoryHtml, type ViewerInput } from './viewer.ts';
 
 export async function loadViewerInput(pool: pg.Pool, rolloutId: number): Promise<ViewerInput> {

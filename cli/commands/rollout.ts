@@ -10,7 +10,7 @@ import { createRolloutDeps } from '../../activities/agent/activity.ts';
 import { ModelUnavailableError } from '../../activities/agent/protocols.ts';
 import { performRollout } from '../../activities/agent/rollout.ts';
 import { getRollout } from '../../activities/agent/rolloutStore.ts';
-import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
+import { readTrajectory } from '../../activities/trajectory/store.ts';
 import type { RolloutInput, RolloutStage, RolloutSummary } from '../../contracts/rollout.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { loadSettings } from '../../infra/settings.ts';

@@ -27,7 +27,7 @@ interface ExportOpts {
 async function exportRun(run: string, o: ExportOpts): Promise<void> {
   const { withDatabase } = await import('../database.ts');
   const { exportTrajectory } = await import('../../activities/export/trajectoryFormats.ts');
-  const { readTrajectory } = await import('../../activities/agent/trajectoryStore.ts');
+  const { readTrajectory } = await import('../../activities/trajectory/store.ts');
   const out = resolve(o.out ?? `${run}.trajectories.${o.format}`);
   const rows = await withDatabase(async (pool) => {
     const r = await pool.query(
@@ -86,7 +86,7 @@ const taskOf = (file: string) =>
 async function importFiles(files: string[], o: ImportOpts): Promise<void> {
   if (!STAGES.includes(o.stage as RolloutStage)) throw new InputError(`--stage: one of ${STAGES.join(', ')}`);
   const { importTrajectories } = await import('../../activities/export/trajectoryImport.ts');
-  const { trajectoryPath, writeTrajectory } = await import('../../activities/agent/trajectoryStore.ts');
+  const { trajectoryPath, writeTrajectory } = await import('../../activities/trajectory/store.ts');
   const { upsertRollout } = await import('../../activities/agent/rolloutStore.ts');
   const { withDatabase } = await import('../database.ts');
   const resolvedIds = o.report

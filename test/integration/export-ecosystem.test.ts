@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
+import { TOOL_SPECS } from '../../activities/trajectory/toolSpecs.ts';
 import { baseModelOf, exportCheckpointFolder, type Lineage } from '../../activities/export/checkpoint.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { nativeTrajectory, textTrajectory } from '../fixtures/exportTrajectories.ts';

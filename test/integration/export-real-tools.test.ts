@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
-import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
+import { TOOL_SPECS } from '../../activities/trajectory/toolSpecs.ts';
 import { trajectoryFileName, type TrajectoryFormat } from '../../activities/export/formats.ts';
 import { exportTrajectory } from '../../activities/export/trajectoryFormats.ts';
 import { loadSettings } from '../../infra/settings.ts';

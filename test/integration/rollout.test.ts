@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentActivities, createRolloutDeps } from '../../activities/agent/activity.ts';
 import type { Model, ModelReply } from '../../activities/agent/protocols.ts';
 import { performRollout } from '../../activities/agent/rollout.ts';
-import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
+import { readTrajectory } from '../../activities/trajectory/store.ts';
 import {
   containersOfRun,
   mockActivity,

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportTrajectory } from '../../activities/export/trajectoryFormats.ts';
-import { readTrajectory } from '../../activities/agent/trajectoryStore.ts';
+import { readTrajectory } from '../../activities/trajectory/store.ts';
 import { createSftDatasetActivities } from '../../activities/pipeline/sftDataset.ts';
 import { parseRunConfig } from '../../config/load.ts';
 import { loadSettings } from '../../infra/settings.ts';

@@ -1,7 +1,7 @@
 // SFT rows in the OpenAI, TRL and LLaMA-Factory formats: tools present for native-format trajectories, tool-call
 // arguments in each format's own shape, observations where each format wants them.
 import { describe, expect, it } from 'vitest';
-import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
+import { TOOL_SPECS } from '../../activities/trajectory/toolSpecs.ts';
 import { sftRow, toolFormatOf } from '../../activities/export/sftFormats.ts';
 import { nativeTrajectory, textTrajectory } from '../fixtures/exportTrajectories.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { answeredBy } from '../../activities/agent/provenance.ts';
 import { sampledTokens } from '../../activities/agent/sampledTokens.ts';
-import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
+import { TOOL_SPECS } from '../../activities/trajectory/toolSpecs.ts';
 import { grpoConversation } from '../../activities/pipeline/grpoRows.ts';
 import { loadCheckedConfig } from '../../cli/preflight/checks.ts';
 import { parseRunConfig } from '../../config/load.ts';

@@ -15,7 +15,7 @@ import {
   startScriptedPolicyServer,
   type ScriptedPolicyServer,
 } from '../../infra/scripted-policy/server.ts';
-import { TOOL_SPECS } from '../../activities/agent/toolSpecs.ts';
+import { TOOL_SPECS } from '../../activities/trajectory/toolSpecs.ts';
 import { MARKERS_PATCH } from '../fixtures/trickyDiffs.ts';
 
 const tasks = readFileSync('tasks/mini/tasks.jsonl', 'utf8')

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTrajectory } from '../../../activities/agent/trajectoryStore.ts';
+import { readTrajectory } from '../../../activities/trajectory/store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'swe-forge-traj-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

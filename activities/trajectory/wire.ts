@@ -4,7 +4,9 @@
 // the trainer later trains on.
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
-import type { ToolFormat } from './protocols.ts';
+import type { ModelEndpoint } from '../../config/schema.ts';
+
+type ToolFormat = ModelEndpoint['toolFormat'];
 
 export const toolResponse = (content: string) => `<tool_response>\n${content}\n</tool_response>`;
 

@@ -1,5 +1,6 @@
-// Trajectories in the artifact store: one JSONL file of TrajectoryMessage per rollout at
-// <artifactsDir>/runs/<runId>/trajectories/<stage>/<taskId>/<sample>.jsonl. Written atomically (temp file +
+// The trajectory module: this file stores and reads them, wire.ts turns them into what an endpoint receives,
+// toolSpecs.ts holds the tools' schemas. One JSONL file of TrajectoryMessage per rollout at
+// <artifactsDir>/runs/<runId>/trajectories/<stage>/<taskId>/<sample>.jsonl, written atomically (temp file +
 // rename), so a retried activity replaces the file whole and a reader never sees half of one.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';

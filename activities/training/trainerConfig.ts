@@ -8,11 +8,109 @@ import type { ModelPositions } from './modelPositions.ts';
 export type SftStageConfig = RunConfig['stages']['sft'];
 export type RlStageConfig = RunConfig['stages']['rl'];
 export type SweWorldStageConfig = RunConfig['stages']['sweWorld'];
+
+// What the builders write, per command, under the trainer's field names. The trainer declares each command's
+// config as a frozen dataclass (`python -m swe_forge_trainer --schema` prints them all). These types name the
+// fields this side writes (object types, not interfaces, so they fit the runner's TrainerConfig record);
+// test/unit/activities/trainerSchema.test.ts checks what the builders write against the trainer's schema.
+
+/** distributed.py SetupConfig, plus the checkpointing and micro-batch fields sft, grpo-step and train-verifier share. */
+export type SetupTrainerFields = {
+  engine: 'fsdp' | 'ddp';
+  gradient_checkpointing: boolean;
+  micro_batch_size: number;
+  cpu_offload: boolean;
+  offload_activations: boolean;
+  logit_chunk: number;
+  lora: { rank: number; alpha: number } | null;
+  cpu_bf16?: true;
+};
+
+export type RopeScalingField = {
+  type: 'yarn';
+  factor: number;
+  original_max_position_embeddings?: number;
+};
+
+/** sft.py SftConfig. */
+export type SftTrainerConfig = Partial<SetupTrainerFields> & {
+  model: string;
+  data: string;
+  out_dir: string;
+  steps?: number;
+  epochs?: number;
+  batch_size: number;
+  max_seq_len: number;
+  packing: boolean;
+  rope_scaling: RopeScalingField | null;
+  lr: number;
+  save_every: number;
+  seed?: number;
+};
+
+/** grpo.py GrpoStepConfig. */
+export type GrpoTrainerConfig = Partial<SetupTrainerFields> & {
+  model: string;
+  batch: string;
+  out_dir: string;
+  eps_low: number;
+  eps_high: number;
+  l_max: number;
+  group_size: number;
+  lr: number;
+  ppo_epochs: number;
+  mini_batches: number;
+  old_logprobs: 'sampler' | 'recomputed';
+  tis_cap: number;
+};
+
+/** verifier.py TrainVerifierConfig. */
+export type VerifierTrainerConfig = Partial<SetupTrainerFields> & {
+  kind: 'orm' | 'swe_world';
+  model: string;
+  data: string;
+  out_dir: string;
+  steps: number;
+  batch_size: number;
+  lr: number;
+  balance: boolean;
+};
+
+/** tiny.py MakeTinyModelConfig. */
+export type TinyModelTrainerConfig = {
+  out_dir: string;
+  corpus_files: string[];
+  seed: number;
+};
+
+/** onnx_export.py ExportOnnxConfig. */
+export type OnnxTrainerConfig = {
+  model: string;
+  out_dir: string;
+};
+
+/** serve.py ServeConfig; serve_llama.py ServeLlamaConfig also takes these, and `dtype` (serve-llama only: the
+ *  policy server adds it for that command). */
+export type ServeTrainerConfig = {
+  model: string;
+  model_name: string;
+  host: string;
+  port: number;
+  dtype?: 'f32' | 'f16';
+};
+
+/** base_models.py PrepareBaseModelConfig (written by baseModels.ts). */
+export type PrepareBaseModelTrainerConfig = {
+  name: string;
+  out_dir: string;
+};
+
+/** Any command's config file as the runner writes it; the builders return their command's own type, which fits. */
 export type TrainerConfig = Record<string, unknown>;
 
 /** The trainer's model set-up fields (trainer/swe_forge_trainer/distributed.py), shared by sft, grpo-step and
  *  train-verifier; nothing when the input predates `training` (the trainer's defaults then apply). */
-export function setupFields(t: TrainingConfig | undefined): TrainerConfig {
+export function setupFields(t: TrainingConfig | undefined): Partial<SetupTrainerFields> {
   if (!t) return {};
   return {
     engine: t.engine,
@@ -38,7 +136,7 @@ export function perProcessBatch(globalBatch: number, worldSize: number): number 
  * round >= 2 starts from round 1's checkpoint) is stretched from its original length, never from the stretched
  * one, and not at all when it has the factor asked for.
  */
-export function ropeScaling(yarnFactor: number | undefined, start: ModelPositions = {}) {
+export function ropeScaling(yarnFactor: number | undefined, start: ModelPositions = {}): RopeScalingField | undefined {
   if (yarnFactor === undefined || yarnFactor === 1) return undefined;
   const have = start.yarn;
   if (have && have.factor === yarnFactor) return undefined;
@@ -61,7 +159,7 @@ export function sftTrainerConfig(o: {
   startingModel?: ModelPositions;
   seed?: number;
   training?: TrainingConfig;
-}): TrainerConfig {
+}): SftTrainerConfig {
   const { sft } = o;
   return {
     ...setupFields(o.training),
@@ -86,7 +184,7 @@ export function grpoTrainerConfig(o: {
   batchPath: string;
   outDir: string;
   training?: TrainingConfig;
-}): TrainerConfig {
+}): GrpoTrainerConfig {
   // klCoef is always 0 (the schema accepts nothing else) and the trainer has no KL term, so it is not passed.
   return {
     ...setupFields(o.training),
@@ -113,7 +211,7 @@ export function verifierTrainerConfig(o: {
   outDir: string;
   worldSize: number;
   training?: TrainingConfig;
-}): TrainerConfig {
+}): VerifierTrainerConfig {
   return {
     ...setupFields(o.training),
     kind: o.kind,
@@ -128,14 +226,18 @@ export function verifierTrainerConfig(o: {
   };
 }
 
-export function tinyModelTrainerConfig(o: { outDir: string; corpusFiles: string[]; seed: number }): TrainerConfig {
+export function tinyModelTrainerConfig(o: {
+  outDir: string;
+  corpusFiles: string[];
+  seed: number;
+}): TinyModelTrainerConfig {
   return { out_dir: o.outDir, corpus_files: o.corpusFiles, seed: o.seed };
 }
 
-export function onnxTrainerConfig(o: { model: string; outDir: string }): TrainerConfig {
+export function onnxTrainerConfig(o: { model: string; outDir: string }): OnnxTrainerConfig {
   return { model: o.model, out_dir: o.outDir };
 }
 
-export function serveTrainerConfig(o: { checkpoint: string; servedName: string; host: string }): TrainerConfig {
+export function serveTrainerConfig(o: { checkpoint: string; servedName: string; host: string }): ServeTrainerConfig {
   return { model: o.checkpoint, model_name: o.servedName, host: o.host, port: 0 };
 }

@@ -13,8 +13,8 @@ import { formatRate, mixedGroups, resolvedRate, type Rate } from '../core/learni
 import { parseRunConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import type { PolicyWeights } from '../workflows/policy.ts';
-import { startFaultStack, type FaultStack } from '../test/faults/lib/stack.ts';
-import { outcome } from '../test/faults/lib/run.ts';
+import { startFaultStack, type FaultStack } from '../dev/faultStack.ts';
+import { outcome } from '../dev/faultRun.ts';
 
 const RUN = 'bench-learning';
 const TARGET_GAIN = 0.25;

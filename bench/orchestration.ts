@@ -9,7 +9,7 @@ import type { RolloutInput, RolloutSummary } from '../contracts/rollout.ts';
 import { createPipelineActivities } from '../activities/pipeline/index.ts';
 import { TASK_QUEUES } from '../core/constants.ts';
 import { loadSettings } from '../infra/settings.ts';
-import { startTestStack } from '../test/helpers/stack.ts';
+import { startTestStack } from '../dev/stack.ts';
 import { workflowBundle } from '../workers/run.ts';
 
 const TARGET_PER_MIN = 1000;

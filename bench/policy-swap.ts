@@ -9,7 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { loadTrainingEnv } from '../activities/training/env.ts';
 import { createGpuTrainingActivities } from '../activities/training/index.ts';
-import { startTestStack } from '../test/helpers/stack.ts';
+import { startTestStack } from '../dev/stack.ts';
 import { loadSettings } from '../infra/settings.ts';
 
 const TARGET_S = 30; // a swap should cost well under a tiny-model RL iteration's rollouts

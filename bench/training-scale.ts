@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../infra/settings.ts';
 import { torchrunArgs } from '../activities/training/multiNode.ts';
-import { runTrainer, trainerEnv } from '../test/helpers/trainer.ts';
+import { runTrainer, trainerEnv } from '../dev/trainer.ts';
 
 const SMOL_CONFIG = {
   hidden_size: 576,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOnnxVerifier, type OnnxVerifier } from '../infra/onnx/scorer.ts';
-import { runTrainer } from '../test/helpers/trainer.ts';
+import { runTrainer } from '../dev/trainer.ts';
 
 const TARGET = 0.5; // our peak at most half the baseline's
 const WORDS = ['parser', 'interval', 'slug', 'version', 'range', 'csv', 'dialect', 'wrap', 'case', 'merge', 'None'];

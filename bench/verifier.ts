@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { createRng } from '../core/sampling.ts';
 import { renderOrmText, type VerifierMessage } from '../core/verifierPrompt.ts';
 import { loadOnnxVerifier } from '../infra/onnx/scorer.ts';
-import { runTrainer } from '../test/helpers/trainer.ts';
+import { runTrainer } from '../dev/trainer.ts';
 
 const TARGET = 1.0; // ONNX in Node should be at least as fast as PyTorch on the same CPU threads
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../config/load.ts';
 import { STAGE_ORDER } from '../../config/schema.ts';
-import { startFaultStack, type FaultStack } from '../faults/lib/stack.ts';
-import { outcome } from '../faults/lib/run.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
+import { outcome } from '../../dev/faultRun.ts';
 import { decodePng } from '../helpers/png.ts';
 
 const RUN = 'e2e-demo';

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../config/load.ts';
 import { lastJson, sweForge } from '../faults/lib/cli.ts';
-import { outcome } from '../faults/lib/run.ts';
-import { startFaultStack, type FaultStack } from '../faults/lib/stack.ts';
+import { outcome } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
 
 const RUN = 'e2e-onpolicy';
 let stack: FaultStack;

@@ -12,13 +12,13 @@ import { AgentSchema, SandboxSchema } from '../../config/schema.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { freePort } from '../../infra/net.ts';
 import { loadSettings } from '../../infra/settings.ts';
-import { removeRunContainers } from '../helpers/dockerCleanup.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { removeRunContainers } from '../../dev/dockerCleanup.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 import { observations, rolloutDriver, text, trajectory, type RolloutDriver } from './lib/agent.ts';
 import { bash, call, startFakeModel, submit, type FakeModel } from './lib/fakeModel.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { containersOfRun, rolloutRows } from './lib/run.ts';
-import { MINI_TASKS } from './lib/stack.ts';
+import { containersOfRun, rolloutRows } from '../../dev/faultRun.ts';
+import { MINI_TASKS } from '../../dev/faultStack.ts';
 import { prepareImport } from '../../activities/tasks/importFile.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
 

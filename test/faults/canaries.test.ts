@@ -10,8 +10,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeReport } from '../../activities/report/index.ts';
 import { FLAKY, STEADY, writeFlakyTasks } from './lib/flakyTask.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { faultConfig, outcome, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
+import { faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
 import { tinyModelFor } from './lib/tinyModel.ts';
 
 const RUN = 'faults-canaries';

@@ -10,8 +10,8 @@ import { createGpuTrainingActivities } from '../../activities/training/index.ts'
 import { leaveOneOutAdvantages } from '../../core/advantage.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { duplicates, faultConfig, outcome, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
+import { duplicates, faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
 
 const RUN = 'faults-create-faults';
 const TASKS = 10;

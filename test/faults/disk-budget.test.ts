@@ -9,8 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BASE_IMAGE, taskImageName } from '../../infra/images/taskImage.ts';
 import type { StageName } from '../../config/schema.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { faultConfig, outcome, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
+import { faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
 import { tinyModelFor } from './lib/tinyModel.ts';
 import { writeTaskCopies } from './lib/taskCopies.ts';
 

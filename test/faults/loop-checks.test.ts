@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSftDatasetActivities } from '../../activities/pipeline/sftDataset.ts';
 import { writeReport } from '../../activities/report/index.ts';
-import { MINI_TASKS } from './lib/stack.ts';
+import { MINI_TASKS } from '../../dev/faultStack.ts';
 import { bash, startFakeModel, submit, type FakeModel, type Script } from './lib/fakeModel.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { faultConfig, outcome, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
+import { faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
 
 const FILE = 'loop-checks.test.ts';
 const TASK = 'mini__textkit-3';

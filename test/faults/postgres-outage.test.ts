@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { duplicates, faultConfig, outcomeWithin, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
-import { until } from './lib/wait.ts';
+import { duplicates, faultConfig, outcomeWithin, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
+import { until } from '../../dev/wait.ts';
 
 const RUN = 'faults-postgres-outage';
 const TASKS = 6;

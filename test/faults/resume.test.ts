@@ -8,10 +8,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rolloutHeartbeatTimeoutSec } from '../../core/heartbeat.ts';
 import { bash, startFakeModel, submit, type FakeModel } from './lib/fakeModel.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { containersOfRun, faultConfig, outcome, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
-import { until } from './lib/wait.ts';
-import type { WorkerProcess } from './lib/workers.ts';
+import { containersOfRun, faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
+import { until } from '../../dev/wait.ts';
+import type { WorkerProcess } from '../../dev/workers.ts';
 
 const FILE = 'resume.test.ts';
 const TASK = 'mini__textkit-3';

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { historyText, laterCommits, sh, temporalJson } from './lib/inspect.ts';
 import { bash, startFakeModel, submit, type FakeModel } from './lib/fakeModel.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { containersOfRun, faultConfig, outcome, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
-import { until } from './lib/wait.ts';
+import { containersOfRun, faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
+import { until } from '../../dev/wait.ts';
 
 const FILE = 'security.test.ts';
 const RUN = 'faults-security';

@@ -2,9 +2,9 @@
 // rollouts are in flight. The workers reconnect by themselves and the run completes with one row per rollout.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { duplicates, faultConfig, outcome, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
-import { until } from './lib/wait.ts';
+import { duplicates, faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
+import { until } from '../../dev/wait.ts';
 
 const RUN = 'faults-temporal-restart';
 const TASKS = 6;

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stageWorkflowId } from '../../core/constants.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { faultConfig, outcome } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
-import { until } from './lib/wait.ts';
+import { faultConfig, outcome } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
+import { until } from '../../dev/wait.ts';
 
 const RUN = 'faults-trainer-kill';
 const STEPS = 40;

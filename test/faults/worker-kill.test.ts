@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reapOrphans } from '../../infra/sandbox.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
-import { containersOfRun, duplicates, faultConfig, outcome, rolloutRows } from './lib/run.ts';
-import { startFaultStack, type FaultStack } from './lib/stack.ts';
-import { until } from './lib/wait.ts';
-import type { WorkerProcess } from './lib/workers.ts';
+import { containersOfRun, duplicates, faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
+import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
+import { until } from '../../dev/wait.ts';
+import type { WorkerProcess } from '../../dev/workers.ts';
 
 const RUN = 'faults-worker-kill';
 const KILLS = 5;

@@ -13,7 +13,7 @@ import { loadSettings } from '../../infra/settings.ts';
 import { loadTrainingEnv } from '../../activities/training/env.ts';
 import { createGpuTrainingActivities } from '../../activities/training/index.ts';
 import type { TrainingHeartbeat } from '../../activities/training/runner.ts';
-import { startTestStack, type TestStack } from './stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 export function activity(info: Partial<Info> = {}, beats: TrainingHeartbeat[] = []) {
   const env = new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR', () => undefined) });

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { freePort } from '../../infra/net.ts';
 import { isAlive } from '../../infra/stack.ts';
 import { temporalBinary } from '../../infra/temporal.ts';
-import { testDataDir } from '../helpers/stack.ts';
+import { testDataDir } from '../../dev/stack.ts';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'swe-forge.mjs');

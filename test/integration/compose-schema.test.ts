@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { migrate } from '../../infra/migrate.ts';
 import { freePort } from '../../infra/net.ts';
 import { startDebianPostgres, type DebianPg } from '../helpers/debianPostgres.ts';
-import { testDataDir } from '../helpers/stack.ts';
+import { testDataDir } from '../../dev/stack.ts';
 
 type Service = { image?: string; environment?: Record<string, string> };
 const compose = parse(execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { encoding: 'utf8' })) as {

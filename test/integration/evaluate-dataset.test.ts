@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../infra/docker.ts';
 import { harnessRunReport } from '../../infra/pybridge/index.ts';
 import { makeCalcRepo, type CalcRepo } from '../fixtures/calcRepo.ts';
-import { removeTaskImages } from '../helpers/dockerCleanup.ts';
+import { removeTaskImages } from '../../dev/dockerCleanup.ts';
 
 const TAG = `${process.pid}e`;
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'swe-forge.mjs');

@@ -10,7 +10,7 @@ import { TOOL_SPECS } from '../../activities/trajectory/toolSpecs.ts';
 import { baseModelOf, exportCheckpointFolder, type Lineage } from '../../activities/export/checkpoint.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { nativeTrajectory, textTrajectory } from '../fixtures/exportTrajectories.ts';
-import { runTrainer, trainerEnv } from '../helpers/trainer.ts';
+import { runTrainer, trainerEnv } from '../../dev/trainer.ts';
 
 const FIXTURES = resolve('test/fixtures/export');
 let dir: string;

@@ -8,7 +8,7 @@ import { loadWorkerConfig } from '../../config/worker.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { migrate, listMigrations } from '../../infra/migrate.ts';
 import { createWorker } from '../../workers/run.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { connectDocker } from '../../infra/docker.ts';
 import { ensureTaskImage } from '../../infra/images/taskImage.ts';
 import { reapOrphans } from '../../infra/sandbox.ts';
 import { makeCalcRepo, type CalcRepo } from '../fixtures/calcRepo.ts';
-import { removeRunContainers, removeTaskImages, runContainers } from '../helpers/dockerCleanup.ts';
+import { removeRunContainers, removeTaskImages, runContainers } from '../../dev/dockerCleanup.ts';
 import { startDockerProxy, type DockerProxy } from '../helpers/dockerProxy.ts';
 
 const RUN = `harness-engine-${process.pid}`;

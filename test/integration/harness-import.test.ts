@@ -10,8 +10,8 @@ import { prepareImport } from '../../activities/tasks/importFile.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { makeCalcRepo, type CalcRepo } from '../fixtures/calcRepo.ts';
-import { removeTaskImages } from '../helpers/dockerCleanup.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { removeTaskImages } from '../../dev/dockerCleanup.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 const TAG = `${process.pid}i`;
 let stack: TestStack;

@@ -8,7 +8,7 @@ import { connectDocker } from '../../infra/docker.ts';
 import { BASE_IMAGE } from '../../infra/images/taskImage.ts';
 import { reapOrphans, Sandbox, setCreateFaultRate, type SandboxOptions } from '../../infra/sandbox.ts';
 import { maybeInjectCreateFault } from '../../infra/sandboxFaults.ts';
-import { removeRunContainers, runContainers } from '../helpers/dockerCleanup.ts';
+import { removeRunContainers, runContainers } from '../../dev/dockerCleanup.ts';
 
 const RUN = `harness-sandbox-${process.pid}`;
 let docker: Docker;

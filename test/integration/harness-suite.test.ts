@@ -12,7 +12,7 @@ import { prepareImport, type PreparedImport } from '../../activities/tasks/impor
 import { connectDocker } from '../../infra/docker.ts';
 import { ensureTaskImage } from '../../infra/images/taskImage.ts';
 import { Sandbox } from '../../infra/sandbox.ts';
-import { removeRunContainers } from '../helpers/dockerCleanup.ts';
+import { removeRunContainers } from '../../dev/dockerCleanup.ts';
 
 const SUITE = join(import.meta.dirname, '..', '..', 'tasks', 'mini', 'tasks.jsonl');
 const RUN = `harness-suite-${process.pid}`;

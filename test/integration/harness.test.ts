@@ -13,7 +13,7 @@ import { connectDocker } from '../../infra/docker.ts';
 import { BASE_COMMIT_LABEL, ensureTaskImage } from '../../infra/images/taskImage.ts';
 import { Sandbox, setCreateFaultRate } from '../../infra/sandbox.ts';
 import { makeCalcRepo, type CalcRepo } from '../fixtures/calcRepo.ts';
-import { removeRunContainers, removeTaskImages, runContainers } from '../helpers/dockerCleanup.ts';
+import { removeRunContainers, removeTaskImages, runContainers } from '../../dev/dockerCleanup.ts';
 
 const RUN = `harness-test-${process.pid}`;
 const sandbox = SandboxSchema.parse({ testTimeoutSec: 120 });

@@ -14,7 +14,7 @@ import { mirrorPath } from '../../activities/tasks/remoteSource.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { makeCalcRepo, type CalcRepo } from '../fixtures/calcRepo.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 let stack: TestStack;
 let repo: CalcRepo;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateMemory, type JobShape } from '../../core/memoryPlan.ts';
 import { KNOWN_SHAPES, type ModelShape } from '../../core/modelShapes.ts';
 import { loadSettings } from '../../infra/settings.ts';
-import { trainerEnv } from '../helpers/trainer.ts';
+import { trainerEnv } from '../../dev/trainer.ts';
 
 const run = promisify(execFile);
 

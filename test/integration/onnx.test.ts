@@ -10,8 +10,8 @@ import { scoreCandidates } from '../../activities/scoring/score.ts';
 import { renderOrmText } from '../../core/verifierPrompt.ts';
 import { loadOnnxVerifier, type OnnxVerifier } from '../../infra/onnx/scorer.ts';
 import { loadVerifierTokenizer } from '../../infra/onnx/tokenizer.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { pythonTokenIds, runTrainer } from '../helpers/trainer.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
+import { pythonTokenIds, runTrainer } from '../../dev/trainer.ts';
 
 const MAX_SEQ_LEN = 96; // small, so the long texts below exercise left truncation
 const PATCH =

@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../activities/report/index.ts';
 import { rlStatus, rlStatusLines } from '../../cli/rlStatus.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 let stack: TestStack;
 let artifactsDir: string;

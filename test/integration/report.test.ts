@@ -10,7 +10,7 @@ import { writeReport } from '../../activities/report/index.ts';
 import { recordTrainMetrics } from '../../activities/report/training.ts';
 import { PNG_SIZE } from '../../activities/report/png.ts';
 import { decodePng } from '../helpers/png.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 const RUN = 'fake-report-run';
 const FIGURES = ['difficulty', 'funnel', 'sft_loss', 'rl', 'masked', 'tts'];

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTaskJsonl } from '../../core/task.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 const run = promisify(execFile);
 let stack: TestStack;

@@ -15,7 +15,7 @@ import { loadSettings } from '../../infra/settings.ts';
 import { planFor, type ScriptedPlan } from '../../infra/scripted-policy/policy.ts';
 import { createTaskStore } from '../../activities/tasks/store.ts';
 import type { ActivityDeps } from '../../activities/deps.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 export interface RolloutFixture {
   stack: TestStack;

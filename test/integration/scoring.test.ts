@@ -11,7 +11,7 @@ import { scoreCandidates } from '../../activities/scoring/score.ts';
 import { OnnxCache } from '../../activities/scoring/onnxSessions.ts';
 import { ModelEndpointSchema } from '../../config/schema.ts';
 import { ORM_QUESTION, renderOrmText } from '../../core/verifierPrompt.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 const RUN = 'fake-scoring-run';
 let stack: TestStack;

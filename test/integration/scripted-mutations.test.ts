@@ -11,7 +11,7 @@ import { connectDocker } from '../../infra/docker.ts';
 import { EQUIVALENT_MUTANTS } from '../../infra/scripted-policy/equivalentMutants.ts';
 import { mutatePatch } from '../../infra/scripted-policy/mutations.ts';
 import { wrongEditKinds } from '../../infra/scripted-policy/policy.ts';
-import { removeRunContainers } from '../helpers/dockerCleanup.ts';
+import { removeRunContainers } from '../../dev/dockerCleanup.ts';
 
 const RUN = `scripted-mutations-${process.pid}`;
 let docker: Docker;

@@ -11,7 +11,7 @@ import { freePort, listensOn } from '../../infra/net.ts';
 import type * as Net from '../../infra/net.ts';
 import type { EmbeddedPg } from '../../infra/postgres.ts';
 import { startDevServer, type DevServer } from '../../infra/temporal.ts';
-import { startTestPostgres, testDataDir } from '../helpers/stack.ts';
+import { startTestPostgres, testDataDir } from '../../dev/stack.ts';
 
 // Ports freePort hands out before it asks the OS: a test makes "picked, then taken by someone else" happen on cue.
 const handOut = vi.hoisted(() => [] as number[]);

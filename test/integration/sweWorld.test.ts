@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REASONING_CLOSE, REASONING_OPEN } from '../../activities/scoring/reasoning.ts';
 import { measureVerifier, prepareVerifierData } from '../../activities/scoring/verifierData.ts';
 import { ModelEndpointSchema } from '../../config/schema.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 const RUN = 'sweworld-split-run';
 const TASKS = Array.from({ length: 8 }, (_, i) => `sw-${i}`);

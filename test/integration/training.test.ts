@@ -14,7 +14,7 @@ import { loadTrainingEnv } from '../../activities/training/env.ts';
 import { createGpuTrainingActivities } from '../../activities/training/index.ts';
 import { isAlive } from '../../activities/training/processes.ts';
 import type { TrainingHeartbeat } from '../../activities/training/runner.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 let stack: TestStack;
 let acts: ReturnType<typeof createGpuTrainingActivities>;

@@ -10,7 +10,7 @@ import { SftSchema } from '../../config/schema.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { loadTrainingEnv } from '../../activities/training/env.ts';
 import { createGpuTrainingActivities } from '../../activities/training/index.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 let stack: TestStack;
 let acts: ReturnType<typeof createGpuTrainingActivities>;

@@ -12,7 +12,7 @@ import { createSftDatasetActivities } from '../../activities/pipeline/sftDataset
 import { parseRunConfig } from '../../config/load.ts';
 import { loadSettings } from '../../infra/settings.ts';
 import { PATCH, nativeTrajectory } from '../fixtures/exportTrajectories.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 let stack: TestStack;
 let env: NodeJS.ProcessEnv;

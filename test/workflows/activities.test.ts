@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipelineActivities } from '../../activities/pipeline/index.ts';
 import { parseRunConfig } from '../../config/load.ts';
 import { loadSettings } from '../../infra/settings.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../dev/stack.ts';
 
 let stack: TestStack;
 let a: PipelineActivities;

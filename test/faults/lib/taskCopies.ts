@@ -2,7 +2,7 @@
 // own, so a test that removes task images never touches the ones other tests (or runs) use.
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MINI_TASKS } from './stack.ts';
+import { MINI_TASKS } from '../../../dev/faultStack.ts';
 
 export const miniRows = (): Record<string, unknown>[] =>
   readFileSync(MINI_TASKS, 'utf8')

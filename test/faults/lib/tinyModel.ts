@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createGpuTrainingActivities } from '../../../activities/training/index.ts';
 import { loadSettings } from '../../../infra/settings.ts';
-import type { FaultStack } from './stack.ts';
+import type { FaultStack } from '../../../dev/faultStack.ts';
 
 export async function tinyModelFor(stack: FaultStack): Promise<string> {
   const gpu = createGpuTrainingActivities({ pool: stack.base.pool!, settings: loadSettings(stack.workerEnv) });

@@ -1,4 +1,4 @@
-// A pipeline test environment: a real dev server and Postgres (test/helpers/stack.ts), the real orchestrator
+// A pipeline test environment: a real dev server and Postgres (dev/stack.ts), the real orchestrator
 // pipeline activities, and stub rollout / gpu / scoring activities, each on its real task queue.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { TASK_QUEUES } from '../../../core/constants.ts';
 import { loadSettings } from '../../../infra/settings.ts';
 import { startDevServer } from '../../../infra/temporal.ts';
 import { workflowBundle } from '../../../workers/run.ts';
-import { startTestStack, type TestStack } from '../../helpers/stack.ts';
+import { startTestStack, type TestStack } from '../../../dev/stack.ts';
 import { createStubs, type StubOptions, type Stubs } from './stubs.ts';
 
 export const TASK_IDS = ['t-0', 't-1', 't-2', 't-3', 't-4', 't-5', 't-6'];

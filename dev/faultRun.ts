@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type Docker from 'dockerode';
 import type pg from 'pg';
-import { DOCKER_LABELS, TASK_QUEUES, WORKFLOW_TYPES, runWorkflowId } from '../../../core/constants.ts';
-import { parseRunConfig } from '../../../config/load.ts';
-import { STAGE_ORDER, type RunConfig, type StageName } from '../../../config/schema.ts';
-import type { PipelineResult } from '../../../workflows/pipeline.ts';
+import { DOCKER_LABELS, TASK_QUEUES, WORKFLOW_TYPES, runWorkflowId } from '../core/constants.ts';
+import { parseRunConfig } from '../config/load.ts';
+import { STAGE_ORDER, type RunConfig, type StageName } from '../config/schema.ts';
+import type { PipelineResult } from '../workflows/pipeline.ts';
 
 const off = (stages: StageName[]) =>
   Object.fromEntries(STAGE_ORDER.filter((s) => !stages.includes(s)).map((s) => [s, { enabled: false }]));

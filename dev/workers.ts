@@ -1,9 +1,9 @@
 // Worker processes as `swe-forge up` starts them (infra/stack.ts spawnWorker), which a scenario can SIGKILL.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import type { WorkerRole } from '../../../core/constants.ts';
-import { spawnWorker } from '../../../infra/stack.ts';
-import { stopChild } from '../../../infra/temporal.ts';
+import type { WorkerRole } from '../core/constants.ts';
+import { spawnWorker } from '../infra/stack.ts';
+import { stopChild } from '../infra/temporal.ts';
 import { until } from './wait.ts';
 
 export interface WorkerProcess {

@@ -1,6 +1,6 @@
 // Removing what a test made on the shared engine: containers by run label, images by task label prefix.
 import type Docker from 'dockerode';
-import { DOCKER_LABELS } from '../../core/constants.ts';
+import { DOCKER_LABELS } from '../core/constants.ts';
 
 export async function removeRunContainers(docker: Docker, runId: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${DOCKER_LABELS.run}=${runId}`] } });

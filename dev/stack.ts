@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { freePort } from '../../infra/net.ts';
-import { createPool, startEmbeddedPostgres, type EmbeddedPg } from '../../infra/postgres.ts';
-import { migrate } from '../../infra/migrate.ts';
-import { startDevServer, type DevServer } from '../../infra/temporal.ts';
+import { freePort } from '../infra/net.ts';
+import { createPool, startEmbeddedPostgres, type EmbeddedPg } from '../infra/postgres.ts';
+import { migrate } from '../infra/migrate.ts';
+import { startDevServer, type DevServer } from '../infra/temporal.ts';
 
 export interface TestStack {
   dir: string;

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSettings } from '../../infra/settings.ts';
+import { loadSettings } from '../infra/settings.ts';
 
 export interface TrainerDone {
   checkpoint: string | null;

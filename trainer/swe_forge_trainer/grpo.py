@@ -138,36 +138,29 @@ def check_tis(cfg) -> None:
         )
 
 
-def run(cfg) -> None:
-    STOP.defer()
-    check_tis(cfg)
-    rt = init_runtime(cfg.device, "grpo-step.device")
-    seed_everything(cfg.seed)
-    used, masked = read_batch(cfg)
-    base = {"rows_used": len(used), "rows_masked": masked}
-    if not used:
-        log.warning("every row is masked: no update, the policy stays %s", cfg.model)
-        events.emit(
-            "done",
-            checkpoint=os.path.abspath(cfg.model),
-            metrics={**base, "skipped": True, "reason": "all rows masked", "tokens": 0},
-        )
-        return
+Plan = list[tuple[float, list[dict]]]  # per mini-batch: its loss normaliser and this rank's micro-batches
+
+
+def next_step(cfg: GrpoStepConfig) -> tuple[int, bool]:
+    """The new checkpoint's step: the input's + 1 when it is a grpo-step checkpoint (its optimizer state then
+    carries on), else 1."""
     prev = checkpoints.read_state(cfg.model) or {}
     resume_opt = prev.get("command") == "grpo-step"
-    step = (prev.get("step", 0) if resume_opt else 0) + 1
-    done = checkpoints.step_dir(cfg.out_dir, step)
-    if os.path.isfile(os.path.join(done, "trainer_state.json")):
-        log.info("%s already exists: this step was applied by an earlier attempt", done)
-        events.emit("done", checkpoint=done, metrics={**base, "step": step, "already_done": True})
-        return
+    return (prev.get("step", 0) if resume_opt else 0) + 1, resume_opt
 
+
+def load_policy(cfg: GrpoStepConfig, rt, resume_opt: bool):
     model = distributed.load_for_training(cfg.model, rt, cfg)  # the same set-up as sft: LoRA, checkpointing, FSDP
     tokenizer = load_tokenizer(cfg.model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     if resume_opt and checkpoints.load_optimizer(cfg.model, optimizer, model):
         for group in optimizer.param_groups:
             group["lr"] = cfg.lr
+    return model, tokenizer, optimizer
+
+
+def build_plan(cfg: GrpoStepConfig, rt, tokenizer, used: list[dict]) -> tuple[Plan, dict]:
+    """This rank's rows encoded into micro-batches on the device, per mini-batch; and the token counts of all ranks."""
     plan, counts, longest = [], {"sampled_turns": 0, "mismatch_turns": 0, "assistant_turns": 0}, 0
     for share in mini_batches(used, cfg.mini_batches):
         # The loss of a mini-batch is normalised by its own groups, so one mini-batch = the paper's loss exactly.
@@ -195,8 +188,12 @@ def run(cfg) -> None:
         log.warning("a trajectory has %d assistant tokens > l_max=%d", longest, cfg.l_max)
     if counts["mismatch_turns"]:
         log.warning("%d sampled turns re-tokenise differently (trained on the sampled ids)", counts["mismatch_turns"])
+    return plan, counts
 
-    model.train()  # Qwen has no dropout, so train mode keeps log-probs deterministic and allows grad checkpointing
+
+def set_pi_old(cfg: GrpoStepConfig, rt, model, plan: Plan) -> tuple[float, float]:
+    """Stores pi_old and the truncated-IS weight in every micro-batch, from the input weights (no grad); returns the
+    sampler/trainer KL summed over every rank's tokens, and that token count."""
     kl_sum = kl_tokens = 0.0
     with torch.no_grad(), rt.autocast():
         for _, micro in plan:
@@ -206,27 +203,40 @@ def run(cfg) -> None:
                 b["weight"] = tis_weight(lp.detach(), b["sampler"], cfg.tis_cap)
                 s, n = sampler_kl(lp.detach(), b["sampler"], mask)
                 kl_sum, kl_tokens = kl_sum + s, kl_tokens + n
-    kl_sum, kl_tokens = rt.all_reduce_sum(kl_sum), rt.all_reduce_sum(kl_tokens)
+    return rt.all_reduce_sum(kl_sum), rt.all_reduce_sum(kl_tokens)
+
+
+def update(
+    cfg: GrpoStepConfig, rt, model, optimizer, denom: float, micro: list[dict]
+) -> tuple[ClipStats, float, float]:
+    """One optimizer step on one mini-batch; returns its clip statistics and loss over every rank, and the grad norm."""
+    optimizer.zero_grad(set_to_none=True)
+    stats, loss_sum = ClipStats(), 0.0
+    for b in micro:
+        with rt.autocast():
+            lp, mask = token_logprobs(model, b)
+        ratio = torch.exp(lp - b["old"])
+        loss = clipped_objective(ratio, b["adv"], mask, cfg.eps_low, cfg.eps_high, denom, b["weight"])
+        (loss * distributed.grad_scale(rt)).backward()  # FSDP / DDP average over ranks; the loss is a sum
+        loss_sum += loss.item()
+        stats.add(ratio.detach(), b["adv"], mask, cfg.eps_low, cfg.eps_high)
+    if rt.distributed:
+        loss_sum, stats = rt.all_reduce_sum(loss_sum), _reduce_stats(stats, rt)
+    norm = distributed.clip_grad_norm(model, cfg.grad_clip)
+    optimizer.step()
+    return stats, loss_sum, norm
+
+
+def train_epochs(cfg: GrpoStepConfig, rt, model, optimizer, plan: Plan) -> tuple[ClipStats, list[float], list[float]]:
+    """`ppo_epochs` passes over the plan, one update per mini-batch; a progress event per epoch."""
     total, losses, norms = ClipStats(), [], []
     for epoch in range(cfg.ppo_epochs):
         if STOP.should_stop(rt):
             raise Terminated()  # an interrupted step saves nothing; the input policy is unchanged on disk
         began, epoch_stats, epoch_loss = time.perf_counter(), ClipStats(), 0.0
         for denom, micro in plan:
-            optimizer.zero_grad(set_to_none=True)
-            stats, loss_sum = ClipStats(), 0.0
-            for b in micro:
-                with rt.autocast():
-                    lp, mask = token_logprobs(model, b)
-                ratio = torch.exp(lp - b["old"])
-                loss = clipped_objective(ratio, b["adv"], mask, cfg.eps_low, cfg.eps_high, denom, b["weight"])
-                (loss * distributed.grad_scale(rt)).backward()  # FSDP / DDP average over ranks; the loss is a sum
-                loss_sum += loss.item()
-                stats.add(ratio.detach(), b["adv"], mask, cfg.eps_low, cfg.eps_high)
-            if rt.distributed:
-                loss_sum, stats = rt.all_reduce_sum(loss_sum), _reduce_stats(stats, rt)
-            norms.append(distributed.clip_grad_norm(model, cfg.grad_clip))
-            optimizer.step()
+            stats, loss_sum, norm = update(cfg, rt, model, optimizer, denom, micro)
+            norms.append(norm)
             epoch_stats.merge(stats)
             epoch_loss += loss_sum
         total.merge(epoch_stats)
@@ -237,6 +247,46 @@ def run(cfg) -> None:
             "progress", step=epoch + 1, total_steps=cfg.ppo_epochs, loss=epoch_loss, tokens_per_s=speed,
             grad_norm=norms[-1], **epoch_stats.summary(),
         )  # fmt: skip
+    return total, losses, norms
+
+
+def save(cfg: GrpoStepConfig, rt, step: int, model, tokenizer, optimizer) -> str | None:
+    full = checkpoints.gather_state(model, optimizer)  # every rank: a collective under FSDP
+    path = None
+    if rt.main:
+        state = {"command": "grpo-step", "source_model": os.path.abspath(cfg.model), "seed": cfg.seed}
+        path = checkpoints.save(cfg.out_dir, step, model, tokenizer, optimizer, state, cfg.keep_checkpoints, full)
+        events.emit("checkpoint", step=step, path=path)
+    return path
+
+
+def run(cfg: GrpoStepConfig) -> None:
+    STOP.defer()
+    check_tis(cfg)
+    rt = init_runtime(cfg.device, "grpo-step.device")
+    seed_everything(cfg.seed)
+    used, masked = read_batch(cfg)
+    base = {"rows_used": len(used), "rows_masked": masked}
+    if not used:
+        log.warning("every row is masked: no update, the policy stays %s", cfg.model)
+        events.emit(
+            "done",
+            checkpoint=os.path.abspath(cfg.model),
+            metrics={**base, "skipped": True, "reason": "all rows masked", "tokens": 0},
+        )
+        return
+    step, resume_opt = next_step(cfg)
+    done = checkpoints.step_dir(cfg.out_dir, step)
+    if os.path.isfile(os.path.join(done, "trainer_state.json")):
+        log.info("%s already exists: this step was applied by an earlier attempt", done)
+        events.emit("done", checkpoint=done, metrics={**base, "step": step, "already_done": True})
+        return
+
+    model, tokenizer, optimizer = load_policy(cfg, rt, resume_opt)
+    plan, counts = build_plan(cfg, rt, tokenizer, used)
+    model.train()  # Qwen has no dropout, so train mode keeps log-probs deterministic and allows grad checkpointing
+    kl_sum, kl_tokens = set_pi_old(cfg, rt, model, plan)
+    total, losses, norms = train_epochs(cfg, rt, model, optimizer, plan)
     metrics = {
         **total.summary(),
         "loss": losses[0],  # against pi_old before any update: the loss as the batch defines it
@@ -250,12 +300,7 @@ def run(cfg) -> None:
         "old_logprobs_sampler": cfg.old_logprobs == "sampler",
         **counts,
     }
-    full = checkpoints.gather_state(model, optimizer)  # every rank: a collective under FSDP
-    path = None
-    if rt.main:
-        state = {"command": "grpo-step", "source_model": os.path.abspath(cfg.model), "seed": cfg.seed}
-        path = checkpoints.save(cfg.out_dir, step, model, tokenizer, optimizer, state, cfg.keep_checkpoints, full)
-        events.emit("checkpoint", step=step, path=path)
+    path = save(cfg, rt, step, model, tokenizer, optimizer)
     if STOP.requested:
         raise Terminated()  # the update finished and is saved; report it, then honour the signal
     events.emit(

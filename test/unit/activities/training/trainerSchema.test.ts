@@ -3,8 +3,8 @@
 // a wrong type, enum value or bound fails here instead of in a training job. Presets and option combinations.
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PRESETS, parseRunConfig } from '../../../config/load.ts';
-import type { RunConfig } from '../../../config/schema.ts';
+import { PRESETS, parseRunConfig } from '../../../../config/load.ts';
+import type { RunConfig } from '../../../../config/schema.ts';
 import {
   grpoTrainerConfig,
   onnxTrainerConfig,
@@ -12,10 +12,10 @@ import {
   sftTrainerConfig,
   tinyModelTrainerConfig,
   verifierTrainerConfig,
-} from '../../../activities/training/trainerConfig.ts';
-import type { ModelPositions } from '../../../activities/training/modelPositions.ts';
-import { loadSettings } from '../../../infra/settings.ts';
-import { trainerEnv } from '../../../dev/trainer.ts';
+} from '../../../../activities/training/trainerConfig.ts';
+import type { ModelPositions } from '../../../../activities/training/modelPositions.ts';
+import { loadSettings } from '../../../../infra/settings.ts';
+import { trainerEnv } from '../../../../dev/trainer.ts';
 
 interface Schema {
   type?: string;

@@ -1,6 +1,12 @@
 // The rollout activity driven directly, as a rollout worker runs it (runRollout under Temporal's activity
 // context, real Docker and Postgres), against a model endpoint named by URL; and what its trajectory holds.
-import type { AgentConfig, RolloutInput, RolloutSummary, SandboxConfig, TrajectoryMessage } from '../../../contracts/rollout.ts';
+import type {
+  AgentConfig,
+  RolloutInput,
+  RolloutSummary,
+  SandboxConfig,
+  TrajectoryMessage,
+} from '../../../contracts/rollout.ts';
 import { readFileSync } from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';

@@ -62,6 +62,8 @@ export interface TrajectoryMessage {
    * usage: the endpoint's token counts for the reply (assistant messages; absent when it reported none). model:
    * the `model` the endpoint reported in its reply (which checkpoint answered). sampled: the completion's token
    * ids and their log-probs as the sampler drew them (policy endpoints that return them; GRPO's pi_old).
+   * finishReason: the endpoint's `finish_reason` (`stop`, `tool_calls`, `length`, …); `length` means the reply was
+   * cut at max tokens, so the end-of-turn token the chat template adds is not the model's and is not trained on.
    */
   meta?: {
     turn?: number;
@@ -71,6 +73,7 @@ export interface TrajectoryMessage {
     usage?: { prompt: number; completion: number };
     model?: string;
     sampled?: SampledTokens;
+    finishReason?: string;
   };
 }
 

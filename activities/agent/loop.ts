@@ -172,8 +172,16 @@ function recordReply(e: Episode, reply: ModelReply, t0: number): ParsedReply {
   const assistant: TrajectoryMessage = {
     role: 'assistant',
     content: reply.content,
-    // model: which checkpoint the endpoint says answered; sampled: token ids and log-probs GRPO trains on.
-    meta: { turn: e.turn, ms: e.now() - t0, usage, model: reply.model, sampled: reply.sampled },
+    // model: which checkpoint the endpoint says answered; sampled: token ids and log-probs GRPO trains on;
+    // finishReason: `length` tells the trainer the turn was cut, so its template end token is no model output.
+    meta: {
+      turn: e.turn,
+      ms: e.now() - t0,
+      usage,
+      model: reply.model,
+      sampled: reply.sampled,
+      finishReason: reply.finishReason,
+    },
   };
   if (model.toolFormat === 'native' && nativeCalls.length) {
     assistant.tool_calls = nativeCalls.map((c) => asToolCallRecord(c, c.id!));

@@ -1,7 +1,8 @@
 // A GRPO batch row's conversation exactly as the policy endpoint received it: the trajectory through the same
 // toWireMessages the rollout sent (a text-format policy sees observations as <tool_response> user turns), the tool
 // specs a native-format policy got, and each assistant turn's sampled token ids and log-probs (meta.sampled), so
-// the trainer renders the rollout's prompt and trains on the sampler's tokens (docs/training.md, prompt parity).
+// the trainer renders the rollout's prompt and trains on the sampler's tokens (docs/training.md, prompt parity),
+// and its finish reason (meta.finishReason: a turn cut at `length` has no end token of the model's to train on).
 import type { ModelEndpoint } from '../../config/schema.ts';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
@@ -18,8 +19,11 @@ export function grpoConversation(
 ): GrpoConversation {
   const wire = toWireMessages(trajectory, toolFormat);
   const messages = wire.map((w, i): Record<string, unknown> => {
-    const sampled = trajectory[i]?.role === 'assistant' ? trajectory[i]?.meta?.sampled : undefined;
-    return sampled ? { ...w, meta: { sampled } } : { ...w };
+    const m = trajectory[i];
+    if (m?.role !== 'assistant') return { ...w };
+    const { sampled, finishReason } = m.meta ?? {};
+    const meta = { ...(sampled ? { sampled } : {}), ...(finishReason ? { finishReason } : {}) };
+    return Object.keys(meta).length ? { ...w, meta } : { ...w };
   });
   return toolFormat === 'native' ? { messages, tools: [...TOOL_SPECS] } : { messages };
 }

@@ -3,6 +3,7 @@
 // how many trajectories every rule removed.
 import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
 import type { BuildSftDatasetInput, FilterSummary } from '../../contracts/pipeline.ts';
+import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
 import { exploitRolloutIds } from '../agent/exploitCheck.ts';
@@ -33,7 +34,7 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
       const lines: { messages: unknown[]; tools?: readonly unknown[] }[] = [];
       for (const k of kept) {
         const path = byId.get(k.rolloutId)?.trajectoryPath;
-        const messages = path ? safeRead(path) : null;
+        const messages = path ? sftMessages(path) : null;
         // A row without its file cannot train anything; count it rather than fail a long run over one file.
         if (!messages?.length) unreadable++;
         else {
@@ -71,9 +72,17 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
   };
 }
 
-function safeRead(path: string): unknown[] | null {
+/**
+ * A trajectory file's messages as trainer rows take them (null when unreadable): per-turn extras left out, except
+ * on a reply cut at max tokens, which keeps `meta: { finishReason: 'length' }` so the trainer leaves the end-of-turn
+ * token the chat template adds out of the loss (the teacher never produced it; docs/training.md). Exports rebuild
+ * each message from known fields (export/sftFormats.ts), so the marker does not reach other tools' loaders.
+ */
+export function sftMessages(path: string): TrajectoryMessage[] | null {
   try {
-    return readTrajectory(path).map(({ meta: _meta, ...m }) => m);
+    return readTrajectory(path).map(({ meta, ...m }) =>
+      m.role === 'assistant' && meta?.finishReason === 'length' ? { ...m, meta: { finishReason: 'length' } } : m,
+    );
   } catch {
     return null;
   }

@@ -73,16 +73,33 @@ def check_messages(messages, where: str) -> list[dict]:
     return out
 
 
+def cut_at_length(message: dict) -> bool:
+    """The reply was cut at max tokens (the endpoint's finish_reason "length", recorded as meta.finishReason)."""
+    meta = message.get("meta")
+    return isinstance(meta, dict) and meta.get("finishReason") == "length"
+
+
+def closing_tokens(ids: list[int], special: set[int]) -> int:
+    """How many of a turn's last tokens are special: the end-of-turn token(s) the chat template closes it with."""
+    n = 0
+    while n < len(ids) and ids[len(ids) - 1 - n] in special:
+        n += 1
+    return n
+
+
 def encode_chat(tokenizer, messages: list[dict], max_seq_len: int | None, tools: list | None = None) -> Example:
     text, turns = assistant_spans(tokenizer, messages, tools)
-    spans = [(start, end) for _, start, end in turns]
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     ids, offsets = enc["input_ids"], enc["offset_mapping"]
     labels = [IGNORE] * len(ids)
-    for k, (start, _end) in enumerate(offsets):
+    special = set(tokenizer.all_special_ids)
+    for i, s, e in turns:
         # A token belongs to the turn it starts in; turn boundaries sit on special tokens and newlines,
         # which byte-level BPE never merges across.
-        if any(s <= start < e for s, e in spans):
+        inside = [k for k, (start, _end) in enumerate(offsets) if s <= start < e]
+        # A turn cut at max tokens ends where the model stopped: the template's end token is not its output.
+        drop = closing_tokens([ids[k] for k in inside], special) if cut_at_length(messages[i]) else 0
+        for k in inside[: len(inside) - drop]:
             labels[k] = ids[k]
     truncated = max_seq_len is not None and len(ids) > max_seq_len
     if truncated:

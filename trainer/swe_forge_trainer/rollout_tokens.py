@@ -4,7 +4,9 @@
 `encode_rollout` builds a trajectory's sequence from the rendering, with every assistant turn replaced by the
 token ids the policy sampled (`meta.sampled.tokenIds`), so training never re-tokenises what the model wrote; the
 sampler's log-probs ride along as pi_old candidates. A turn whose re-rendered text tokenises differently from
-what was sampled is a *mismatch* (counted: later turns saw the re-rendered text in their prompt).
+what was sampled is a *mismatch* (counted: later turns saw the re-rendered text in their prompt). A turn without
+sampled ids is trained on its re-tokenised text, less the end-of-turn token when it was cut at max tokens
+(`meta.finishReason: "length"`): the model never produced it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .chat_render import assistant_spans
 from .config import ConfigError
-from .data import IGNORE, Example
+from .data import IGNORE, Example, closing_tokens, cut_at_length
 
 NAN = float("nan")
 
@@ -58,7 +60,10 @@ def encode_rollout(tokenizer, messages: list[dict], tools: list | None, max_seq_
         rendered = enc(full[start:end])
         sampled = sampled_of(messages[i], f"{where}.messages[{i}]")
         if sampled is None:
-            add(rendered, True)
+            # Re-tokenised text; a turn cut at max tokens keeps its template end token(s) out of the loss.
+            keep = len(rendered) - (closing_tokens(rendered, special) if cut_at_length(messages[i]) else 0)
+            add(rendered[:keep], True)
+            add(rendered[keep:], False)
         else:
             ids, lps = sampled
             ex.sampled_turns += 1

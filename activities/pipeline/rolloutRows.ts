@@ -1,4 +1,4 @@
-// Reading rollout rows (written by the rollout activity); their trajectory files are read by agent/trajectoryStore.ts.
+// Reading rollout rows (written by the rollout activity); their trajectory files are read by trajectory/store.ts.
 import type pg from 'pg';
 import type { RolloutStage } from '../../contracts/rollout.ts';
 

@@ -8,11 +8,12 @@ import { DEFAULT_VLLM_CMD, loadTrainingEnv } from '../../../../activities/traini
 import {
   countGpus,
   policyServerArgv,
+  trackingEnv,
   trainerArgv,
   withParentDeathSignal,
 } from '../../../../activities/training/launch.ts';
 import { stepOfCheckpoint, tinyModelDir } from '../../../../activities/training/paths.ts';
-import { runDir, runPaths as trainingPaths } from '../../../../infra/layout.ts';
+import { runDir, runPaths } from '../../../../infra/layout.ts';
 import {
   grpoTrainerConfig,
   perProcessBatch,
@@ -177,10 +178,10 @@ describe('trainer config translation', () => {
 
 describe('training paths', () => {
   it('derives every out dir from the run id', () => {
-    expect(trainingPaths.sft('/a', 'r1')).toBe('/a/runs/r1/sft');
-    expect(trainingPaths.rlIteration('/a', 'r1', 3)).toBe('/a/runs/r1/rl/iter-3');
-    expect(trainingPaths.verifier('/a', 'r1')).toBe('/a/runs/r1/verifier');
-    expect(trainingPaths.onnx('/a', 'r1')).toBe('/a/runs/r1/verifier/onnx');
+    expect(runPaths.sft('/a', 'r1')).toBe('/a/runs/r1/sft');
+    expect(runPaths.rlIteration('/a', 'r1', 3)).toBe('/a/runs/r1/rl/iter-3');
+    expect(runPaths.verifier('/a', 'r1')).toBe('/a/runs/r1/verifier');
+    expect(runPaths.onnx('/a', 'r1')).toBe('/a/runs/r1/verifier/onnx');
     expect(() => runDir('/a', '../etc')).toThrow(/runId/);
   });
 
@@ -231,6 +232,18 @@ describe('launch', () => {
     expect(policyServerArgv(`x --chat-template "a b" {port}`, { checkpoint: 'c', name: 'n', port: 1 })).toEqual([
       'x', '--chat-template', 'a b', '1',
     ]); // prettier-ignore
+  });
+
+  it('gives the trainer the artifacts root (one MLflow store per deployment) and which job it runs', () => {
+    expect(trackingEnv('/art', { runId: 'r1', stage: 'rl', job: 'rl/iter-3', iteration: 3 })).toEqual({
+      SWE_FORGE_ARTIFACTS_DIR: '/art',
+      SWE_FORGE_RUN_ID: 'r1',
+      SWE_FORGE_STAGE: 'rl',
+      SWE_FORGE_JOB: 'rl/iter-3',
+      SWE_FORGE_ITERATION: '3',
+    });
+    expect(trackingEnv('/art', { runId: 'r1', stage: 'sft', job: 'sft' })).not.toHaveProperty('SWE_FORGE_ITERATION');
+    expect(trackingEnv('/art')).toEqual({ SWE_FORGE_ARTIFACTS_DIR: '/art' }); // export-onnx, tiny models
   });
 
   it('counts GPUs from nvidia-smi -L', () => {

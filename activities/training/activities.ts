@@ -41,7 +41,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
   /** Runs a checkpointing job (its configDir is its out dir); records every checkpoint and returns the final one. */
   async function trainAndRecord(
     job: Omit<TrainerJob, 'onCheckpoint' | 'onProgress'>,
-    where: { runId: string; stage: string; stageKey: string; curve?: string },
+    where: { runId: string; stage: string; stageKey: string; curve?: string; iteration?: number },
   ): Promise<{ ref?: CheckpointRef; done: Record<string, unknown> }> {
     // The loss curve: every progress event, written with each checkpoint and at the end (idempotent per step).
     let points: TrainMetricPoint[] = [];
@@ -56,11 +56,13 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
     };
     const record = async (step: number, path: string, metrics: Record<string, unknown>) => {
       await flushCurve();
-      const { curve: _curve, ...row } = where;
+      const { curve: _curve, iteration: _iteration, ...row } = where;
       return recordCheckpoint(pool, { ...row, step, path, metrics: numericMetrics(metrics) });
     };
+    const tracking = { runId: where.runId, stage: where.stage, job: where.stageKey, iteration: where.iteration };
     const done = await runTrainer(deps, {
       ...job,
+      tracking,
       onProgress,
       onCheckpoint: async (s, p, m) => void (await record(s, p, m)),
     });
@@ -132,7 +134,7 @@ export function createTrainingActivities(deps: TrainingActivityDeps) {
       const stageKey = `rl/iter-${i.iteration}`;
       const r = await trainAndRecord(
         { command: 'grpo-step', config, configDir: outDir, what, training: i.training },
-        { runId: i.runId, stage: 'rl', stageKey },
+        { runId: i.runId, stage: 'rl', stageKey, iteration: i.iteration },
       );
       const metrics = numericMetrics(r.done.metrics);
       if (metrics.skipped) {

@@ -59,6 +59,32 @@ export function trainerEnv(repoRoot: string, base: NodeJS.ProcessEnv = process.e
   };
 }
 
+/** Which pipeline job a trainer command is, for its experiment tracking (trainer/swe_forge_trainer/tracking.py). */
+export interface TrainerTracking {
+  runId: string;
+  /** The checkpoints table's stage: sft, sweWorld, rl. */
+  stage: string;
+  /** The job within the run: sft, sft/round-2, rl/iter-3, swe-world-sft, verifier. */
+  job: string;
+  iteration?: number;
+}
+
+/**
+ * What the trainer's tracking reads: the artifacts root, so MLflow's default store is one per deployment
+ * (`sqlite:///<artifacts>/mlflow.db`, not one per out dir), and which run, stage, job and iteration this is.
+ * MLFLOW_TRACKING_URI and SWE_FORGE_TRACKING_DIR, when the worker has them, still win (they pass through).
+ */
+export function trackingEnv(artifactsDir: string, t?: TrainerTracking): Record<string, string> {
+  if (!t) return { SWE_FORGE_ARTIFACTS_DIR: artifactsDir };
+  return {
+    SWE_FORGE_ARTIFACTS_DIR: artifactsDir,
+    SWE_FORGE_RUN_ID: t.runId,
+    SWE_FORGE_STAGE: t.stage,
+    SWE_FORGE_JOB: t.job,
+    ...(t.iteration !== undefined ? { SWE_FORGE_ITERATION: String(t.iteration) } : {}),
+  };
+}
+
 /**
  * The vLLM (or SGLang, or anything) command line from its template. Split first, fill in after, so a checkpoint
  * path with spaces stays one argument. Quotes in the template group words: `--chat-template "a b"`.

@@ -8,7 +8,8 @@ import type { TrainingEnv } from './env.ts';
 import { classifyExit } from './failures.ts';
 import type { TrainingConfig } from '../../config/trainingSchema.ts';
 import { startOnHosts } from './hostsLauncher.ts';
-import { isDistributed, trainerArgv, trainerEnv, withParentDeathSignal, type TrainerCommand } from './launch.ts';
+import { isDistributed, trackingEnv, trainerArgv, trainerEnv, withParentDeathSignal } from './launch.ts';
+import type { TrainerCommand, TrainerTracking } from './launch.ts';
 import { startProcess, type ChildRegistry, type ProcessEvent, type ProcessHandle } from './processes.ts';
 import { cancelEarlierJob, submitToSlurm } from './slurmLauncher.ts';
 import type { TrainerConfig } from './trainerConfig.ts';
@@ -45,6 +46,8 @@ export interface TrainerJob {
   onProgress?: (e: ProcessEvent & { step: number }) => void;
   /** The run's cluster: `launcher` says whether the job runs here, on `hosts`, or as a Slurm job. */
   training?: TrainingConfig;
+  /** Which pipeline job this is (a run's SFT, RL iteration, verifier): tagged in the trainer's tracking. */
+  tracking?: TrainerTracking;
 }
 
 function writeConfigAtomically(dir: string, command: string, config: TrainerConfig): string {
@@ -137,7 +140,7 @@ async function startJob(
   onSubmitted: (slurmJobId: string) => void,
 ): Promise<ProcessHandle> {
   const launcher = job.training && isDistributed(job.command) ? job.training.launcher : 'local';
-  const env = trainerEnv(deps.settings.repoRoot);
+  const env = { ...trainerEnv(deps.settings.repoRoot), ...trackingEnv(deps.settings.artifactsDir, job.tracking) };
   const { pythonBin, repoRoot } = deps.settings;
   const multi = () => ({
     pythonBin,

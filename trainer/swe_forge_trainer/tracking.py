@@ -5,14 +5,21 @@ tracking code of its own. Each backend also gets the command's config: MLflow as
 
     SWE_FORGE_TRACKING       comma list of tensorboard, mlflow, wandb (default tensorboard; "none" turns it off)
     SWE_FORGE_TRACKING_DIR   TensorBoard log folder (default <out_dir>/tensorboard), and where mlflow.db goes
+    SWE_FORGE_ARTIFACTS_DIR  set by the gpu worker: the deployment's artifacts root, where mlflow.db goes otherwise
+    SWE_FORGE_RUN_ID, SWE_FORGE_STAGE, SWE_FORGE_JOB, SWE_FORGE_ITERATION   set by the gpu worker: which pipeline
+                             run, stage (sft, sweWorld, rl), job (sft/round-2, rl/iter-3, verifier) and RL iteration
     MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_NAME, WANDB_PROJECT, WANDB_MODE   read by those libraries
 
 MLflow 3 keeps runs in a database (its default is sqlite:///mlflow.db in the working directory; the file store
 ./mlruns is refused unless MLFLOW_ALLOW_FILE_STORE=true). Without MLFLOW_TRACKING_URI the trainer uses that default
-store at a known place, sqlite:///<SWE_FORGE_TRACKING_DIR or out_dir>/mlflow.db, with artifacts (config.json) in
-mlartifacts/ beside it; MlflowClient(tracking_uri=...) reads it (`mlflow ui` too, with the full mlflow). The
-sqlite store needs sqlalchemy and alembic (trainer/requirements.txt installs them with mlflow-skinny); a store
-MLflow cannot open fails the command with exit 2 and says how to fix it.
+store at a known place, one per deployment: sqlite:///<dir>/mlflow.db with dir the first of SWE_FORGE_TRACKING_DIR,
+SWE_FORGE_ARTIFACTS_DIR (the worker's artifacts root) and out_dir (a command started by hand), with artifacts
+(config.json) in mlartifacts/ beside it; MlflowClient(tracking_uri=...) reads it (`mlflow ui` too, with the full
+mlflow). So a pipeline run's SFT, every RL iteration and the verifier land in one store, in one experiment
+(MLFLOW_EXPERIMENT_NAME, else the run id, else swe-forge), one MLflow run per trainer command named
+<run id>/<job or command> and tagged swe_forge.run_id / stage / job / iteration / command. The sqlite store needs
+sqlalchemy and alembic (trainer/requirements.txt installs them with mlflow-skinny); a store MLflow cannot open fails
+the command with exit 2 and says how to fix it.
 wandb is imported only when named and is not installed by default (pip install wandb).
 Scalars are keyed <command>/<metric>; `progress` events log at their step, the `done` metrics at the final step
 (for grpo: the policy step of the checkpoint it wrote, so RL iterations line up one after another).
@@ -73,6 +80,26 @@ def _tensorboard_sink(command: str, out_dir: str | None, params: dict):
     return (lambda m, s: [writer.add_scalar(k, v, s) for k, v in m.items()], writer.close)
 
 
+def _pipeline_tags(command: str) -> dict[str, str]:
+    """Which pipeline run, stage, job and RL iteration this command trains (the gpu worker sets them)."""
+    tags = {"swe_forge.command": command}
+    for key, var in (("run_id", "RUN_ID"), ("stage", "STAGE"), ("job", "JOB"), ("iteration", "ITERATION")):
+        if os.environ.get(f"SWE_FORGE_{var}"):
+            tags[f"swe_forge.{key}"] = os.environ[f"SWE_FORGE_{var}"]
+    return tags
+
+
+def _experiment(mlflow, name: str, root: str, given: bool) -> None:
+    if not given and mlflow.get_experiment_by_name(name) is None:
+        # Next to the default store, not ./mlruns in whatever folder the trainer was started from.
+        try:
+            mlflow.create_experiment(name, artifact_location=Path(root, "mlartifacts").as_uri())
+        except Exception:  # another command of the deployment created it first: use theirs
+            if mlflow.get_experiment_by_name(name) is None:
+                raise
+    mlflow.set_experiment(name)
+
+
 def _mlflow_sink(mlflow, command: str, log_root: str, run_name: str, params: dict):
     given = os.environ.get("MLFLOW_TRACKING_URI")
     root = os.path.abspath(log_root)
@@ -88,18 +115,15 @@ def _mlflow_sink(mlflow, command: str, log_root: str, run_name: str, params: dic
             )
     mlflow.set_tracking_uri(uri)
     try:
-        name = os.environ.get("MLFLOW_EXPERIMENT_NAME", "swe-forge")
-        if not given and mlflow.get_experiment_by_name(name) is None:
-            # Next to the default store, not ./mlruns in whatever folder the trainer was started from.
-            mlflow.create_experiment(name, artifact_location=Path(root, "mlartifacts").as_uri())
-        mlflow.set_experiment(name)
-        mlflow.start_run(run_name=run_name, tags={"swe_forge.command": command})
+        name = os.environ.get("MLFLOW_EXPERIMENT_NAME") or os.environ.get("SWE_FORGE_RUN_ID") or "swe-forge"
+        _experiment(mlflow, name, root, bool(given))
+        mlflow.start_run(run_name=run_name, tags=_pipeline_tags(command))
     except Exception as err:  # noqa: BLE001 - translated: the store is the user's to fix
         hint = (
             "MLflow 3 refuses the file store: set MLFLOW_TRACKING_URI=sqlite:///<dir>/mlflow.db (or unset it for "
             f"sqlite:///{root}/mlflow.db), or MLFLOW_ALLOW_FILE_STORE=true to keep the file store"
             if "file" in type(err).__name__.lower() or "filesystem tracking backend" in str(err)
-            else "check MLFLOW_TRACKING_URI (unset: sqlite:///<out_dir>/mlflow.db)"
+            else "check MLFLOW_TRACKING_URI (unset: sqlite:///<artifacts or out_dir>/mlflow.db)"
         )
         raise ConfigError(f"MLflow {mlflow.__version__} cannot use tracking URI {uri}: {hint}") from err
     mlflow.log_params(_flat(params))
@@ -129,7 +153,8 @@ class Tracker:
                 if name == "tensorboard":
                     self.sinks.append(_tensorboard_sink(command, out_dir, params))
                 elif name == "mlflow":
-                    log_root = os.environ.get("SWE_FORGE_TRACKING_DIR") or out_dir or "."
+                    env = os.environ.get
+                    log_root = env("SWE_FORGE_TRACKING_DIR") or env("SWE_FORGE_ARTIFACTS_DIR") or out_dir or "."
                     self.sinks.append(_mlflow_sink(libs["mlflow"], command, log_root, run_name, params))
                 elif name == "wandb":
                     project = os.environ.get("WANDB_PROJECT", "swe-forge")
@@ -191,8 +216,9 @@ def start(command: str, cfg) -> None:
     if not out_dir and not os.environ.get("SWE_FORGE_TRACKING_DIR"):
         return
     run_name = os.environ.get("SWE_FORGE_RUN_ID") or os.path.basename(os.path.normpath(out_dir or command))
+    job = os.environ.get("SWE_FORGE_JOB") or command
     params = _plain(dataclasses.asdict(cfg) if dataclasses.is_dataclass(cfg) else {})
-    tracker = Tracker(command, out_dir, names, f"{run_name}/{command}", params)
+    tracker = Tracker(command, out_dir, names, f"{run_name}/{job}", params)
     _active.append(tracker)
     events.add_listener(tracker)
 

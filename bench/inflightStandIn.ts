@@ -32,6 +32,25 @@ export const emptyStats = (): FleetStats => ({
   scheduleToStartMs: [],
 });
 
+/** What a stand-in rollout returns: an unresolved one-turn episode, no trajectory (nothing ran). */
+export function standInSummary(i: Pick<RolloutInput, 'taskId' | 'sample'>): RolloutSummary {
+  return {
+    rolloutId: 0,
+    taskId: i.taskId,
+    sample: i.sample,
+    exitReason: 'submitted',
+    forced: false,
+    outcome: 'unresolved',
+    reward: 0,
+    masked: false,
+    turns: 1,
+    tokens: 1,
+    historyAttempts: 0,
+    loopCount: 0,
+    trajectoryPath: '',
+  };
+}
+
 export function sleepStandIn(stats: () => FleetStats, o: { sleepMs: number; total: () => number }) {
   return async function runRollout(i: RolloutInput): Promise<RolloutSummary> {
     const ctx = Context.current();
@@ -55,21 +74,7 @@ export function sleepStandIn(stats: () => FleetStats, o: { sleepMs: number; tota
       s.finished++;
       s.firstDoneAt ??= Date.now();
     }
-    return {
-      rolloutId: 0,
-      taskId: i.taskId,
-      sample: i.sample,
-      exitReason: 'submitted',
-      forced: false,
-      outcome: 'unresolved',
-      reward: 0,
-      masked: false,
-      turns: 1,
-      tokens: 1,
-      historyAttempts: 0,
-      loopCount: 0,
-      trajectoryPath: '',
-    };
+    return standInSummary(i);
   };
 }
 

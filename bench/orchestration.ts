@@ -10,6 +10,7 @@ import { createPipelineActivities } from '../activities/pipeline/index.ts';
 import { TASK_QUEUES } from '../core/constants.ts';
 import { loadSettings } from '../infra/settings.ts';
 import { startTestStack } from '../dev/stack.ts';
+import { standInSummary } from './inflightStandIn.ts';
 import { workflowBundle } from '../workers/run.ts';
 
 const TARGET_PER_MIN = 1000;
@@ -17,21 +18,7 @@ const SAMPLES = 10;
 
 /** The stand-in rollout: returns at once, so all that is measured is scheduling, dispatch and bookkeeping. */
 async function noopRollout(i: RolloutInput): Promise<RolloutSummary> {
-  return {
-    rolloutId: 0,
-    taskId: i.taskId,
-    sample: i.sample,
-    exitReason: 'submitted',
-    forced: false,
-    outcome: 'unresolved',
-    reward: 0,
-    masked: false,
-    turns: 1,
-    tokens: 1,
-    historyAttempts: 0,
-    loopCount: 0,
-    trajectoryPath: '',
-  };
+  return standInSummary(i);
 }
 
 async function direct(inputs: RolloutInput[], window: number): Promise<number> {

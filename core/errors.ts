@@ -46,9 +46,12 @@ export const FAILURE_TYPES = {
   TrainerBadInput: 'permanent',
   TrainerKilled: 'retry',
   TrainerFailed: 'retry',
-  // Workflow failures: a stage with nothing to work on, or a stage that failed.
+  // Workflow failures: a stage with nothing to work on, a fan-out whose rollouts failed (all of them, or more than
+  // sandbox.maxFailedShare), or a stage that failed.
   EmptyPool: 'permanent',
   EmptyDataset: 'permanent',
+  FanOutFailed: 'permanent',
+  FailureThreshold: 'permanent',
   StageFailed: 'permanent',
 } as const satisfies Record<string, 'retry' | 'permanent'>;
 

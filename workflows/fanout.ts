@@ -3,13 +3,13 @@
 // rollouts each, so no single history grows without bound.
 import type { RolloutTally } from '../contracts/pipeline.ts';
 import type { AgentConfig, RolloutStage, SandboxConfig } from '../contracts/rollout.ts';
-import { ApplicationFailure, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { StageName } from '../config/schema.ts';
 import type { ModelEndpoint } from '../config/schema.ts';
 import { chunk, hashSeed } from '../core/sampling.ts';
 import { rolloutActivities } from './activities.ts';
 import type { Control } from './control.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage, failure } from './errors.ts';
 // A cycle (the partition workflow runs this module's runWindowed), safe because both are used only in functions.
 import { rolloutBatchWorkflow } from './rolloutBatch.ts';
 
@@ -99,11 +99,7 @@ export async function runWindowed(spec: RolloutBatchSpec, control: Control): Pro
       const item = spec.items[next++];
       if (!item) return;
       const m = spec.models[item.model ?? 0];
-      if (!m)
-        throw ApplicationFailure.nonRetryable(
-          `fan-out item ${item.taskId}/${item.sample}: no model #${item.model}`,
-          'InputError',
-        );
+      if (!m) throw failure('InputError', `fan-out item ${item.taskId}/${item.sample}: no model #${item.model}`);
       try {
         // The summary names the rollout in the UI's event history (the input alone is a JSON blob there).
         const summary = `${spec.stage} rollout ${item.taskId} #${item.sample} (${m.model.name})`;
@@ -178,18 +174,15 @@ export async function fanOutRollouts(spec: RolloutBatchSpec, control: Control, l
     tally = results.reduce(addTally, emptyTally(0));
   }
   if (tally.total > 0 && tally.failed === tally.total) {
-    throw ApplicationFailure.nonRetryable(
-      `all ${tally.total} ${spec.stage} rollouts failed; first: ${tally.errors[0] ?? '?'}`,
-      'FanOutFailed',
-    );
+    throw failure('FanOutFailed', `all ${tally.total} ${spec.stage} rollouts failed; first: ${tally.errors[0] ?? '?'}`);
   }
   // Runs started before the setting existed keep their old rule (only all-failed fails): replays stay the same.
   const share = spec.sandbox.maxFailedShare ?? 1;
   if (tally.total > 0 && tally.failed / tally.total > share) {
-    throw ApplicationFailure.nonRetryable(
+    throw failure(
+      'FailureThreshold',
       `${tally.failed} of ${tally.total} ${spec.stage} rollouts failed (${pct(tally.failed / tally.total)}, over ` +
         `sandbox.maxFailedShare ${pct(share)}; masked ones do not count); first: ${tally.errors[0] ?? '?'}`,
-      'FailureThreshold',
     );
   }
   return tally;

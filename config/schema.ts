@@ -183,17 +183,42 @@ export const RlSchema = z
         "Optimizer steps per epoch: the batch's groups split this many ways; from the 2nd step on rho moves off 1 " +
           'and clip-higher acts. 1 (the default) leaves the clip inactive.',
       ),
+    mode: z
+      .enum(['sync', 'async'])
+      .default('sync')
+      .describe(
+        "sync: an iteration's rollouts, then its step (the papers' loop). async: the rollouts of the next " +
+          'iterations run while a step trains, on weights at most maxStaleness versions behind (docs/training.md).',
+      ),
+    maxStaleness: positiveInt()
+      .max(8)
+      .default(1)
+      .describe(
+        'async: how many policy versions behind the weights being trained a sample may be (k); a member sampled ' +
+          'further behind (per turn, as the engine reported) never enters a batch.',
+      ),
+    staleSamples: z
+      .enum(['drop', 'rerun'])
+      .default('drop')
+      .describe(
+        'async: a member older than maxStaleness is dropped from the batch (masked, counted) or re-run under the ' +
+          'current weights before the step (the old row is kept in rollout_retired).',
+      ),
     oldLogprobs: z
       .enum(['sampler', 'recomputed'])
-      .default('sampler')
-      .describe('pi_old of the ratio: the log-probs the serving engine sampled with, or recomputed by the trainer.'),
+      .optional()
+      .describe(
+        'pi_old of the ratio: the log-probs the serving engine sampled with, or recomputed by the trainer. Default: ' +
+          'sampler in sync mode, recomputed in async mode (with tisCap 2).',
+      ),
     tisCap: z
       .number()
       .min(0)
-      .default(0)
+      .optional()
       .describe(
         'Truncated importance sampling (Yao et al.): weight tokens by min(pi_trainer_old / pi_sampler, tisCap); 0 = ' +
-          'off. Needs oldLogprobs: recomputed (the ratio against the trainer, the weight against the sampler).',
+          'off. Needs oldLogprobs: recomputed (the ratio against the trainer, the weight against the sampler). ' +
+          'Default: 0 in sync mode, 2 in async mode.',
       ),
     stepWithoutSignal: z
       .boolean()
@@ -235,6 +260,16 @@ export const RlSchema = z
       ),
   })
   .strict()
+  // Async samples come from older weights than the step trains: pi_old is recomputed by the trainer and the
+  // sampler/trainer gap is corrected by truncated IS, unless the config says otherwise.
+  .transform((rl) => {
+    const async = rl.mode === 'async';
+    return {
+      ...rl,
+      oldLogprobs: rl.oldLogprobs ?? (async && rl.tisCap !== 0 ? 'recomputed' : 'sampler'),
+      tisCap: rl.tisCap ?? (async && rl.oldLogprobs !== 'sampler' ? 2 : 0),
+    };
+  })
   .superRefine((rl, ctx) => {
     // With pi_old from the sampler the ratio already corrects for sampler/trainer mismatch (untruncated); the TIS
     // weight would correct a second time. Yao et al.'s TIS takes the ratio against the trainer's recomputed pi_old.

@@ -4,3 +4,4 @@ export type * from './rollout.ts';
 export type * from './gpu.ts';
 export type * from './scoring.ts';
 export type * from './pipeline.ts';
+export type * from './rl.ts';

@@ -7,6 +7,15 @@ import type { SftRule } from '../core/filter.ts';
 import type { CheckpointRef } from './gpu.ts';
 import type { RolloutStage } from './rollout.ts';
 import type { HeldOutReport } from './scoring.ts';
+import type {
+  GrpoBatchInput,
+  GrpoBatchRef,
+  IterationInput,
+  RetireRolloutsInput,
+  RlIterationExtra,
+  RlIterationMetrics,
+  RlResumePoint,
+} from './rl.ts';
 
 export interface TtsScorer {
   source: 'run' | 'external';
@@ -140,31 +149,6 @@ export interface RolloutTally {
   errors: string[];
 }
 
-export interface RlResumePoint {
-  /** The next iteration to run (from 1). */
-  nextIteration: number;
-  checkpoint: CheckpointRef | null;
-}
-
-export interface RlIterationMetrics {
-  iteration: number;
-  rollouts: number;
-  meanReward: number | null;
-  resolvedRate: number | null;
-  masked: number;
-  meanTurns: number | null;
-}
-
-export interface GrpoBatchRef {
-  batchPath: string;
-  rows: number;
-  groups: number;
-  contributingGroups: number;
-  zeroVarianceGroups: number;
-  masked: number;
-  activeMembers: number;
-}
-
 export interface EvaluationInput {
   evaluationId: string;
   runId: string;
@@ -205,20 +189,6 @@ export interface BuildSftDatasetInput {
   samples?: { from: number; to: number };
   /** The dataset's name: `sft` (the filter's), `sft-round-2`... (an RFT round's). */
   name?: string;
-}
-
-export interface IterationInput {
-  runId: string;
-  iteration: number;
-  groupSize: number;
-}
-
-export interface GrpoBatchInput extends IterationInput {
-  /**
-   * models.policy.toolFormat: the batch renders each conversation as that policy was sent it. Absent in histories
-   * from before the workflow passed it: then read from the run's stored config.
-   */
-  toolFormat?: ModelEndpoint['toolFormat'];
 }
 
 export interface MaskRolloutsInput {
@@ -266,12 +236,14 @@ export interface PipelineActivities {
   buildSftDataset(input: BuildSftDatasetInput): Promise<FilterSummary>;
   buildGrpoBatch(input: GrpoBatchInput): Promise<GrpoBatchRef>;
   recordRlIteration(
-    input: IterationInput & { checkpointId: string | null; extra?: Record<string, number> },
+    input: IterationInput & { checkpointId: string | null; extra?: RlIterationExtra },
   ): Promise<RlIterationMetrics>;
   rlResumePoint(input: { runId: string }): Promise<RlResumePoint>;
   quarantinedTasks(input: { runId: string }): Promise<string[]>;
   maskRollouts(input: MaskRolloutsInput): Promise<{ masked: number }>;
   rolloutKeys(input: RolloutQuery): Promise<string[]>;
+  /** Moves rollout rows to rollout_retired (kept, with the reason) so their keys run again. */
+  retireRollouts(input: RetireRolloutsInput): Promise<{ retired: number }>;
   rolloutStats(input: RolloutQuery & { ids?: boolean }): Promise<RolloutTally>;
   recordCheckpoint(input: { runId: string; stage: CheckpointStage; ref: CheckpointRef }): Promise<StoredCheckpoint>;
   /**

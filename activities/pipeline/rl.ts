@@ -8,28 +8,46 @@ import type {
   GrpoBatchRef,
   IterationInput,
   RlIterationMetrics,
+  RetireRolloutsInput,
+  RlIterationExtra,
   RlResumePoint,
-} from '../../contracts/pipeline.ts';
+} from '../../contracts/rl.ts';
 import { createCheckpointActivities } from './checkpoints.ts';
 import { writeJsonl } from './jsonl.ts';
 import { iterationProvenance } from './rlIterations.ts';
 import { readTrajectory } from '../trajectory/store.ts';
 import { grpoConversation, type GrpoConversation } from './grpoRows.ts';
 import { fetchRollouts } from './rolloutRows.ts';
+import {
+  answeringCheckpoints,
+  memberStaleness,
+  policyVersions,
+  stalenessHistogram,
+  versionOf,
+  type MemberStaleness,
+} from './staleness.ts';
 import { runPaths } from '../../infra/layout.ts';
 import { validateConfig } from './runs.ts';
 
 const iterName = (i: number) => `iter-${String(i).padStart(4, '0')}`;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
 
-function tryRead(path: string | null, toolFormat: 'native' | 'text'): GrpoConversation | null {
+function tryRead(
+  path: string | null,
+  toolFormat: 'native' | 'text',
+): (GrpoConversation & { answered: string[] }) | null {
   if (!path) return null;
   try {
     const m = readTrajectory(path);
-    return m.length ? grpoConversation(m, toolFormat) : null;
+    return m.length ? { ...grpoConversation(m, toolFormat), answered: answeringCheckpoints(m) } : null;
   } catch {
     return null;
   }
+}
+
+function sourceOf(xs: MemberStaleness[]): GrpoBatchRef['stalenessSource'] {
+  const s = new Set(xs.map((x) => x.source).filter((x) => x !== null));
+  return s.size === 0 ? null : s.size > 1 ? 'mixed' : [...s][0]!;
 }
 
 export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
@@ -48,10 +66,22 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       const toolFormat = input.toolFormat ?? (await storedToolFormat(input.runId));
       // Read first: a member whose trajectory is gone is masked before advantages are computed, so G stays honest.
       const messages = rows.map((r) => (r.masked ? null : tryRead(r.trajectoryPath, toolFormat)));
+      // Staleness against the weights the step trains from, per member, from the checkpoints that answered it.
+      const versions = input.trainedFrom ? await policyVersions(pool, input.runId) : null;
+      const trainedFromVersion = versions && input.trainedFrom ? versionOf(versions, input.trainedFrom) : 0;
+      const launchVersion = versions && input.launchedWith ? versionOf(versions, input.launchedWith) : undefined;
+      const staleness = rows.map((_, i): MemberStaleness => {
+        const m = messages[i];
+        if (!versions || !m) return { staleness: null, source: null };
+        return memberStaleness(m.answered, versions, trainedFromVersion, launchVersion);
+      });
+      const tooOld = staleness.map(
+        (x) => input.maxStaleness !== undefined && x.staleness !== null && x.staleness > input.maxStaleness,
+      );
       const members = rows.map((r, i) => ({
         group: r.taskId,
         reward: r.reward,
-        masked: r.masked || messages[i] === null,
+        masked: r.masked || messages[i] === null || tooOld[i]!,
       }));
       const { advantages, stats } = batchAdvantages(members);
       const lines = rows.map((r, i) => ({
@@ -62,10 +92,14 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
         group: r.taskId,
         rolloutId: r.id,
         reward: r.reward,
+        ...(staleness[i]!.staleness !== null ? { staleness: staleness[i]!.staleness } : {}),
+        ...(tooOld[i] ? { maskReason: 'stale' } : {}),
       }));
       const batchPath = runPaths.dataset(deps.settings.artifactsDir, input.runId, `grpo-${iterName(input.iteration)}`);
       await writeJsonl(batchPath, lines);
-      const datasetStats = { ...stats, rows: rows.length };
+      const histogram = stalenessHistogram(staleness.map((x, i) => (rows[i]!.masked ? null : x.staleness)));
+      const staleMembers = rows.filter((_, i) => tooOld[i]).map((r) => ({ taskId: r.taskId, sample: r.sample }));
+      const datasetStats = { ...stats, rows: rows.length, staleness: histogram, stale: staleMembers.length };
       await pool.query(
         `insert into datasets (id, run_id, kind, path, rows, stats) values ($1, $2, 'grpo', $3, $4, $5)
          on conflict (id) do update set path = excluded.path, rows = excluded.rows, stats = excluded.stats, created_at = now()`,
@@ -79,11 +113,37 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
         zeroVarianceGroups: stats.zeroVarianceGroups,
         masked: stats.maskedMembers,
         activeMembers: stats.activeMembers,
+        ...(versions
+          ? { staleness: histogram, stale: staleMembers.length, staleMembers, stalenessSource: sourceOf(staleness) }
+          : {}),
       };
     },
 
+    async retireRollouts(input: RetireRolloutsInput): Promise<{ retired: number }> {
+      if (!input.keys.length) return { retired: 0 };
+      const tasks = input.keys.map((k) => k.taskId);
+      const samples = input.keys.map((k) => k.sample);
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const where = `run_id = $1 and stage = $2 and (task_id, sample) in (select * from unnest($3::text[], $4::int[]))`;
+        const moved = await client.query(
+          `insert into rollout_retired select *, now(), $5 from rollouts where ${where}`,
+          [input.runId, input.stage, tasks, samples, input.reason],
+        );
+        await client.query(`delete from rollouts where ${where}`, [input.runId, input.stage, tasks, samples]);
+        await client.query('commit');
+        return { retired: moved.rowCount ?? 0 };
+      } catch (err) {
+        await client.query('rollback');
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+
     async recordRlIteration(
-      input: IterationInput & { checkpointId: string | null; extra?: Record<string, number> },
+      input: IterationInput & { checkpointId: string | null; extra?: RlIterationExtra },
     ): Promise<RlIterationMetrics> {
       const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
       const live = rows.filter((r) => !r.masked);

@@ -1,7 +1,8 @@
 // GRPO with real execution. Each iteration: a seeded batch of tasks from the mixed pool, G rollouts each with the
 // current policy, leave-one-out advantages over unmasked members, one training step, a new checkpoint. The loop
 // continues-as-new every `continueAsNewEvery` iterations or when Temporal suggests it, carrying only ids.
-import type { RlIterationMetrics, RlSummary } from '../../contracts/pipeline.ts';
+import type { RlSummary } from '../../contracts/pipeline.ts';
+import type { RlIterationMetrics } from '../../contracts/rl.ts';
 import {
   allHandlersFinished,
   condition,
@@ -16,6 +17,7 @@ import { controlled, type Control } from '../control.ts';
 import { SA } from '../definitions.ts';
 import { failure } from '../errors.ts';
 import { baseWeights, type PolicyWeights } from '../policy.ts';
+import { asyncLoop, type CarriedRollouts } from './rlAsync.ts';
 import { runIteration, type IterationContext } from './rlIteration.ts';
 
 export interface RlInput {
@@ -27,6 +29,8 @@ export interface RlInput {
   checkpoint?: PolicyWeights | null;
   /** Tasks the canaries quarantined in earlier executions (absent: read from the store, or none). */
   quarantined?: string[];
+  /** Async mode: the iteration whose rollouts the previous execution finished, to be trained first. */
+  asyncCarried?: CarriedRollouts;
 }
 
 export async function rlWorkflow(input: RlInput): Promise<RlSummary> {
@@ -76,6 +80,16 @@ async function rlStage(input: RlInput, control: Control): Promise<RlSummary> {
     });
 
   let last: RlIterationMetrics | null = null;
+  if (rl.mode === 'async') {
+    const report = (done: number, rlIteration: number, w: PolicyWeights) => {
+      weights = w;
+      progress(done, rlIteration);
+    };
+    progress(it - 1, it);
+    const start = { it, weights, quarantined, ...(input.asyncCarried ? { carried: input.asyncCarried } : {}) };
+    ({ weights, last } = await asyncLoop(ctx, start, report));
+    it = rl.iterations + 1;
+  }
   for (let ranHere = 0; it <= rl.iterations;) {
     await control.waitIfPaused();
     upsertSearchAttributes([{ key: SA.rlIteration, value: it }]);

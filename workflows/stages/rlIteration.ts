@@ -3,7 +3,7 @@
 // resume point and continue-as-new are in rl.ts. Deterministic: the steps call activities in the order the
 // recorded histories hold.
 import type { CheckpointRef } from '../../contracts/gpu.ts';
-import type { GrpoBatchRef, RlIterationMetrics } from '../../contracts/pipeline.ts';
+import type { GrpoBatchRef, RlIterationExtra, RlIterationMetrics } from '../../contracts/rl.ts';
 import { patched } from '@temporalio/workflow';
 import type { RunConfig } from '../../config/schema.ts';
 import { hashSeed, rlSampleIndex, rlSampleRange, sampleTasks } from '../../core/sampling.ts';
@@ -52,6 +52,7 @@ async function rolloutsWithCanaries(
   iteration: number,
   batch: string[],
   s: IterationState,
+  timing: { served: number },
 ): Promise<Set<string>> {
   const { runId, config } = c;
   const G = config.stages.rl.groupSize;
@@ -61,8 +62,9 @@ async function rolloutsWithCanaries(
     ? runCanaries(runId, config, iteration, canaryTasks(config.stages.rl.canaries, config.seed, iteration, batch))
     : null;
   canary?.catch(() => undefined); // awaited below; handled here too in case the rollouts throw first
-  await withPolicy(runId, config.models.policy, s.weights, `rl-${iteration}`, (p) =>
-    stageRollouts(
+  await withPolicy(runId, config.models.policy, s.weights, `rl-${iteration}`, (p) => {
+    timing.served = Date.now();
+    return stageRollouts(
       {
         runId,
         config,
@@ -74,8 +76,8 @@ async function rolloutsWithCanaries(
         samples: rlSampleRange(iteration, G),
       },
       c.control,
-    ),
-  );
+    );
+  });
   const checked = await canary;
   if (!checked) return s.quarantined;
   await maskFlaky(runId, iteration, G, checked.flipped);
@@ -110,25 +112,71 @@ async function grpoStep(c: IterationContext, iteration: number, weights: PolicyW
   return { checkpointId: stored.checkpointId, path: stored.path };
 }
 
-export async function runIteration(
+/** What the rollouts of an iteration took: serving the policy (a swap) and the fan-out. */
+export interface RolloutPhase {
+  quarantined: Set<string>;
+  swapMs: number;
+  rolloutMs: number;
+  /** The checkpoint the rollouts were launched with (what the workflow served, not what answered). */
+  launchedWith: string;
+}
+
+/** The iteration's batch sampled, its images prepared, and its G rollouts per task run (canaries beside them). */
+export async function rolloutPhase(
   c: IterationContext,
   iteration: number,
   s: IterationState,
-): Promise<IterationOutcome> {
-  const { runId, config, control } = c;
-  const rl = config.stages.rl;
+): Promise<RolloutPhase> {
   const { batch, next } = sampleBatch(c, iteration, s.quarantined);
-  await prepareImages(runId, config.sandbox.diskBudgetGb, batch, next, c.pool);
-  const quarantined = await rolloutsWithCanaries(c, iteration, batch, s);
-  await control.waitIfPaused();
-  const b = await pipeline.buildGrpoBatch({
-    runId,
-    iteration,
-    groupSize: rl.groupSize,
-    toolFormat: config.models.policy.toolFormat,
-  });
+  await prepareImages(c.runId, c.config.sandbox.diskBudgetGb, batch, next, c.pool);
+  const t0 = Date.now(); // workflow time: the history's, so replay reads the same figures
+  const timing = { served: t0 };
+  const quarantined = await rolloutsWithCanaries(c, iteration, batch, s, timing);
+  const end = Date.now();
+  return { quarantined, swapMs: timing.served - t0, rolloutMs: end - timing.served, launchedWith: s.weights.checkpointId };
+}
+
+/** Where the step's batch comes from and how stale its members may be (async mode). */
+export interface TrainOptions {
+  launch: Omit<RolloutPhase, 'quarantined'>;
+  maxStaleness?: number;
+  /** Extra figures for the iteration's row (mode, iteration time, bound). */
+  extra?: (trainMs: number) => RlIterationExtra;
+  /** staleSamples: rerun: re-runs the members the batch left out as stale, before any step; the batch is rebuilt. */
+  rerunStale?: (keys: { taskId: string; sample: number }[]) => Promise<void>;
+}
+
+/** The GRPO batch built from the iteration's rollouts, a step when it has a signal, and the iteration recorded. */
+export async function trainPhase(
+  c: IterationContext,
+  iteration: number,
+  weights0: PolicyWeights,
+  o: TrainOptions,
+): Promise<{ weights: PolicyWeights; metrics: RlIterationMetrics; batch: GrpoBatchRef }> {
+  const { runId, config } = c;
+  const rl = config.stages.rl;
+  const t0 = Date.now();
+  const build = () =>
+    pipeline.buildGrpoBatch({
+      runId,
+      iteration,
+      groupSize: rl.groupSize,
+      toolFormat: config.models.policy.toolFormat,
+      trainedFrom: weights0.checkpointId,
+      launchedWith: o.launch.launchedWith,
+      ...(o.maxStaleness !== undefined ? { maxStaleness: o.maxStaleness } : {}),
+    });
+  let b = await build();
+  const stale = b.staleMembers ?? [];
+  let rerun = 0;
+  if (o.rerunStale && stale.length) {
+    await o.rerunStale(stale);
+    rerun = stale.length;
+    b = await build();
+  }
   const signal = hasSignal(b, rl);
-  const weights = signal ? await grpoStep(c, iteration, s.weights, b) : s.weights;
+  const weights = signal ? await grpoStep(c, iteration, weights0, b) : weights0;
+  const trainMs = Date.now() - t0;
   const metrics = await pipeline.recordRlIteration({
     runId,
     iteration,
@@ -139,7 +187,32 @@ export async function runIteration(
       contributingGroups: b.contributingGroups,
       zeroVarianceGroups: b.zeroVarianceGroups,
       stepSkipped: signal ? 0 : 1,
+      ...(b.staleness ? { staleness: b.staleness, staleDropped: b.stale ?? 0, staleRerun: rerun } : {}),
+      swapMs: o.launch.swapMs,
+      rolloutMs: o.launch.rolloutMs,
+      trainMs,
+      ...o.extra?.(trainMs),
     },
   });
-  return { weights, quarantined, metrics };
+  return { weights, metrics, batch: b };
+}
+
+/** One synchronous iteration: its rollouts, then its step (the papers' loop). */
+export async function runIteration(
+  c: IterationContext,
+  iteration: number,
+  s: IterationState,
+): Promise<IterationOutcome> {
+  const t0 = Date.now();
+  const launch = await rolloutPhase(c, iteration, s);
+  await c.control.waitIfPaused();
+  const out = await trainPhase(c, iteration, s.weights, {
+    launch,
+    extra: (trainMs) => ({
+      mode: 'sync',
+      iterationMs: Date.now() - t0,
+      boundMs: Math.max(launch.rolloutMs, trainMs + launch.swapMs),
+    }),
+  });
+  return { weights: out.weights, quarantined: launch.quarantined, metrics: out.metrics };
 }

@@ -99,9 +99,12 @@ describe('schema documentation', () => {
       let described = !!s.description;
       // unwrap defaults / optionals / prefaults, collecting descriptions on the way
       for (;;) {
-        const def = (s as unknown as { def: { type: string; innerType?: z.ZodType } }).def;
+        const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } }).def;
         if (def.innerType && ['default', 'optional', 'prefault', 'nullable'].includes(def.type)) {
           s = def.innerType;
+          described ||= !!s.description;
+        } else if (def.type === 'pipe' && def.in) {
+          s = def.in; // a transform after the object (stages.rl's mode-dependent defaults): its fields are the input's
           described ||= !!s.description;
         } else break;
       }

@@ -75,6 +75,12 @@ export async function startPipelineEnv(o: PipelineEnvOptions = {}): Promise<Pipe
     get flaky() {
       return behaviour.flaky;
     },
+    get trainGate() {
+      return behaviour.trainGate;
+    },
+    get answeredBy() {
+      return behaviour.answeredBy;
+    },
   });
   const settings = loadSettings({ SWE_FORGE_DATA: stack.dir, SWE_FORGE_ARTIFACTS: artifactsDir });
   const address = stack.temporal!.address;

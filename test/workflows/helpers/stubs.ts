@@ -38,6 +38,13 @@ export interface StubOptions {
   failWhen?: (name: string, input: unknown) => boolean;
   /** Tasks whose canary flips (the stub canary writes the quarantine row the real one writes). */
   flaky?: (taskId: string) => boolean;
+  /** Awaited inside each grpoStep before it returns (tests hold a training step open with it). */
+  trainGate?: (input: { iteration: number }) => Promise<void>;
+  /**
+   * The checkpoint the stub engine says answered (each assistant turn's meta.model); default: the model name the
+   * rollout was sent to, which for a served trainer policy is the checkpoint id. Tests fake a sampler that lags.
+   */
+  answeredBy?: (input: RolloutInput) => string;
 }
 
 export function createStubs(o: StubOptions) {
@@ -81,7 +88,11 @@ export function createStubs(o: StubOptions) {
     const messages = [
       { role: 'system', content: 'You are a software engineer.' },
       { role: 'user', content: `Fix ${input.taskId}` },
-      { role: 'assistant', content: `patch for ${input.taskId} #${input.sample}`, meta: { turn: 1 } },
+      {
+        role: 'assistant',
+        content: `patch for ${input.taskId} #${input.sample}`,
+        meta: { turn: 1, model: o.answeredBy?.(input) ?? input.model.name },
+      },
     ];
     writeFileSync(path, messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
     const reward = masked ? null : resolved ? 1 : 0;
@@ -143,6 +154,7 @@ export function createStubs(o: StubOptions) {
     },
     async grpoStep(i) {
       record('grpoStep', i);
+      if (o.trainGate) await o.trainGate(i);
       return ckpt(i.runId, `rl/iter-${i.iteration}`, i.outDir, i.iteration);
     },
     async trainVerifier(i) {

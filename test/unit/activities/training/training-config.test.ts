@@ -140,6 +140,15 @@ describe('trainer config translation', () => {
     });
   });
 
+  it('turns truncated IS on by default in async mode only, and an explicit setting wins', () => {
+    expect(RlSchema.parse({})).toMatchObject({ mode: 'sync', oldLogprobs: 'sampler', tisCap: 0 });
+    expect(RlSchema.parse({ mode: 'async' })).toMatchObject({ oldLogprobs: 'recomputed', tisCap: 2, maxStaleness: 1 });
+    expect(RlSchema.parse({ mode: 'async', tisCap: 0 })).toMatchObject({ oldLogprobs: 'sampler', tisCap: 0 });
+    expect(RlSchema.parse({ mode: 'async', oldLogprobs: 'sampler' })).toMatchObject({ tisCap: 0 });
+    expect(RlSchema.parse({ mode: 'async', tisCap: 5 })).toMatchObject({ oldLogprobs: 'recomputed', tisCap: 5 });
+    expect(() => RlSchema.parse({ mode: 'async', maxStaleness: 0 })).toThrow();
+  });
+
   it('refuses truncated IS on top of a ratio that is already against the sampler', async () => {
     expect(() => RlSchema.parse({ tisCap: 2 })).toThrow(
       /oldLogprobs: sampler corrects the sampler\/trainer mismatch twice/,

@@ -17,7 +17,7 @@ const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(HIST
 describe('replay of saved histories', () => {
   // rl-zero-advantage.json was recorded at 8733edc, before the rl-skip-zero-advantage patch: its iteration 2 has
   // every group's rewards equal and still ran a GRPO step, which current code replays only through the marker.
-  it('covers the pipeline, every stage, a partition, both RL executions and an evaluation', () => {
+  it('covers the pipeline, every stage, a partition, both RL executions (sync and async) and an evaluation', () => {
     expect(Object.keys(manifest).sort()).toEqual(
       [
         'difficulty.json',
@@ -29,6 +29,8 @@ describe('replay of saved histories', () => {
         'report.json',
         'rl-1.json',
         'rl-2.json',
+        'rl-async-1.json',
+        'rl-async-2.json',
         'rl-zero-advantage.json',
         'rollout-batch.json',
         'sft.json',
@@ -38,6 +40,13 @@ describe('replay of saved histories', () => {
     );
     const rl1 = load('rl-1.json');
     expect(rl1.events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
+    // The async history overlaps: iteration 1's grpoStep is scheduled before iteration 2's rollouts finish.
+    const scheduled = (load('rl-async-1.json').events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((n): n is string => !!n);
+    const step = scheduled.indexOf('grpoStep');
+    expect(step).toBeGreaterThan(0);
+    expect(scheduled.slice(step).filter((n) => n === 'runRollout').length).toBeGreaterThan(0);
   });
 
   it('replays every history against the current workflows without a determinism violation', async () => {

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RolloutInput } from '../../contracts/rollout.ts';
 import { rlOnlyConfig, startPipelineEnv, type PipelineEnv } from './helpers/env.ts';
-import { eventually, runPipeline, startPipeline } from './helpers/run.ts';
+import { stageWorkflowId } from '../../core/constants.ts';
+import { eventually, listIds, runPipeline, startPipeline } from './helpers/run.ts';
 
 let env: PipelineEnv;
 beforeAll(async () => {
@@ -138,5 +139,26 @@ describe('async RL', () => {
       expect(r.task_id).toBe(lagging);
       expect(r.retired_reason).toMatch(/^stale: sampled more than 1 versions behind async-rerun\/rl\/iter-2\/step-2/);
     }
+  });
+
+  it('continues as new between iterations: the finished rollouts are carried, none run twice, steps stay in order', async () => {
+    const run = 'async-can';
+    env.behaviour.outcome = mixed;
+    const { result } = await runPipeline(env, run, asyncRl({ iterations: 4, continueAsNewEvery: 2 }));
+    expect(result.stages.rl).toMatchObject({ iterations: 4, checkpointId: `${run}/rl/iter-4/step-4` });
+    const steps = env.stubs
+      .named('grpoStep')
+      .map((c) => c.input as { runId: string; iteration: number; model: string })
+      .filter((s) => s.runId === run);
+    expect(steps.map((s) => s.iteration)).toEqual([1, 2, 3, 4]);
+    for (const i of [1, 2, 3]) expect(steps[i]!.model).toMatch(new RegExp(`rl/iter-${i}/checkpoints/step-${i}$`));
+    for (const i of [1, 2, 3, 4]) expect(rolloutsOf(run, i), `iteration ${i}`).toHaveLength(2 * G);
+    const executions = await eventually('the RL executions in visibility', async () => {
+      const ids = await listIds(env, `WorkflowId = "${stageWorkflowId(run, 'rl')}"`);
+      return ids.length >= 2 ? ids : undefined;
+    });
+    expect(executions.length).toBeGreaterThanOrEqual(2);
+    const rows = await iterationRows(run);
+    expect(rows.map((r) => r.metrics.staleness)).toEqual([{ '0': 4 }, { '1': 4 }, { '1': 4 }, { '1': 4 }]);
   });
 });

@@ -1,7 +1,9 @@
 // Records the histories the replay test replays: a full pipeline (and each kind of child), a partitioned fan-out,
 // the RL loop across continue-as-new, and a scheduled evaluation, all against stub activities.
 // Run after a deliberate workflow change, and commit the result:  node --import tsx test/workflows/histories/record.ts
-import { writeFileSync } from 'node:fs';
+// `... record.ts rl-async` records only the async RL histories and keeps every other file (and the older histories
+// the replay test needs, such as rl-zero-advantage.json from before its patch) as committed.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -25,9 +27,40 @@ async function save(
   manifest[file] = workflowId;
 }
 
+/** Async RL (stages.rl.mode: async, k = 1) across one continue-as-new: both executions. */
+async function recordAsync(env: PipelineEnv, manifest: Record<string, string>) {
+  env.behaviour.outcome = (_task, sample) => (sample % 2 === 0 ? 'resolved' : 'unresolved');
+  const c = rlOnlyConfig(env, {
+    iterations: 3,
+    batchTasks: 2,
+    groupSize: 2,
+    continueAsNewEvery: 2,
+    canaries: { sample: 0 },
+    mode: 'async',
+    maxStaleness: 1,
+  });
+  await runPipeline(env, 'replay-async', c);
+  env.behaviour.outcome = undefined;
+  const rl = stageWorkflowId('replay-async', 'rl');
+  const runs: string[] = [];
+  for await (const w of env.client.workflow.list({ query: `WorkflowId = "${rl}"` })) runs.push(w.runId);
+  for (const [i, runId] of runs.reverse().entries()) await save(env, manifest, `rl-async-${i + 1}.json`, rl, runId);
+}
+
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const env = await startPipelineEnv({ prefix: 'record' });
+  if (process.argv[2] === 'rl-async') {
+    const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as Record<string, string>;
+    try {
+      await recordAsync(env, manifest);
+      writeFileSync(join(DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      console.log(`recorded the async RL histories in ${DIR}`);
+    } finally {
+      await env.stop();
+    }
+    return;
+  }
   const manifest: Record<string, string> = {};
   try {
     await runPipeline(env, 'replay-1');
@@ -64,6 +97,7 @@ async function main() {
       args: [{ config: testConfig(env), samples: 2 }],
     });
     await save(env, manifest, 'evaluation.json', 'nightly-eval-2026-01-01T02:00:00Z');
+    await recordAsync(env, manifest);
     writeFileSync(join(DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     console.log(`recorded ${Object.keys(manifest).length} histories in ${DIR}`);
   } finally {

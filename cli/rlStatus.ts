@@ -36,13 +36,25 @@ export async function rlStatus(runId: string): Promise<RlStatus> {
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`);
+
+/** "12.3s (bound 8.1s) stale 0:4 1:4": the iteration's time against its best possible, and its staleness. */
+function pace(it: RlIterationView): string {
+  const stale = it.staleness
+    ? ` stale ${Object.entries(it.staleness)
+        .map(([k, n]) => `${k}:${n}`)
+        .join(' ')}`
+    : '';
+  return `${it.mode ?? ''} ${secs(it.iterationMs)} (bound ${secs(it.boundMs)}, swap ${secs(it.swapMs)})${stale}`.trim();
+}
 
 /** The plain-text `status` lines for the same data: one per RL iteration (served -> produced, reward, resolved). */
 export function rlStatusLines(rl: RlStatus): string[] {
   const out = rl.iterations.map((it) => {
     const produced = it.stepSkipped ? `${it.producedCheckpoint ?? '-'} (step skipped)` : (it.producedCheckpoint ?? '-');
     const reward = it.meanReward === null ? '-' : it.meanReward.toFixed(3);
-    return `rl iteration ${it.iteration}: served ${it.servedCheckpoint ?? '-'} -> produced ${produced}  reward ${reward}  resolved ${pct(it.resolvedRate)}`;
+    const line = `rl iteration ${it.iteration}: served ${it.servedCheckpoint ?? '-'} -> produced ${produced}  reward ${reward}  resolved ${pct(it.resolvedRate)}`;
+    return it.iterationMs === null ? line : `${line}  ${pace(it)}`;
   });
   if (rl.offPolicy && out.length) out.unshift('rl: off-policy (stages.rl.offPolicy): rollouts from a fixed endpoint');
   return out;

@@ -36,7 +36,32 @@ export interface RlIterationView {
   /** k3 KL(pi_old || pi) over the update, and the policy entropy when a trainer logs it. */
   approxKl: number | null;
   entropy: number | null;
+  /** Share of sampled tokens whose truncated-IS weight pi_trainer_old / pi_sampler hit tisCap. */
+  tisTruncated: number | null;
+  /** sync or async (stages.rl.mode); null on rows from before it was recorded. */
+  mode: string | null;
+  /** Batch members per staleness in policy versions ("0", "1", ...), from the checkpoints the engine named. */
+  staleness: Record<string, number> | null;
+  /** Members left out (drop) or re-run (rerun) for being more than maxStaleness versions behind. */
+  staleDropped: number | null;
+  staleRerun: number | null;
+  /** Serving the policy for the rollouts (a restart today), the rollouts, the batch + step + record. */
+  swapMs: number | null;
+  rolloutMs: number | null;
+  trainMs: number | null;
+  /** Wall time of the iteration (async: since the previous iteration was recorded) and its best possible time,
+   * max(rolloutMs, trainMs + swapMs). */
+  iterationMs: number | null;
+  boundMs: number | null;
 }
+
+const histogram = (v: unknown): Record<string, number> | null =>
+  v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, n]) => typeof n === 'number')) as Record<
+        string,
+        number
+      >
+    : null;
 
 export async function iterationProvenance(
   pool: pg.Pool,
@@ -101,6 +126,16 @@ export async function readRlIterations(pool: pg.Pool, runId: string): Promise<Rl
       zeroVarianceGroups: num(m.zeroVarianceGroups),
       approxKl: num(g.approx_kl),
       entropy: num(g.entropy),
+      tisTruncated: num(g.tis_truncated_fraction),
+      mode: typeof m.mode === 'string' ? m.mode : null,
+      staleness: histogram(m.staleness),
+      staleDropped: num(m.staleDropped),
+      staleRerun: num(m.staleRerun),
+      swapMs: num(m.swapMs),
+      rolloutMs: num(m.rolloutMs),
+      trainMs: num(m.trainMs),
+      iterationMs: num(m.iterationMs),
+      boundMs: num(m.boundMs),
     };
   });
 }

@@ -3,6 +3,7 @@
 // says was sampled by weights older than that never enters a batch (dropped, or re-run with its old row kept).
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rlStatus, rlStatusLines } from '../../cli/rlStatus.ts';
 import type { RolloutInput } from '../../contracts/rollout.ts';
 import { rlOnlyConfig, startPipelineEnv, type PipelineEnv } from './helpers/env.ts';
 import { stageWorkflowId } from '../../core/constants.ts';
@@ -88,6 +89,24 @@ describe('async RL', () => {
       expect(r.metrics).toMatchObject({ mode: 'async', maxStaleness: 1, staleDropped: 0 });
       for (const k of ['iterationMs', 'boundMs', 'swapMs', 'rolloutMs', 'trainMs'])
         expect(typeof r.metrics[k], `${k} of iteration ${r.iteration}`).toBe('number');
+    }
+    // Step 1 was held open past 1.5 s, so iteration 1 took at least that long; its bound counts the step too.
+    expect(rows[0]!.metrics.iterationMs as number).toBeGreaterThanOrEqual(1500);
+    expect(rows[0]!.metrics.boundMs as number).toBeGreaterThanOrEqual(1500);
+    // What `swe-forge status RUN --json` prints under rl.iterations, and its plain lines.
+    const saved = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = env.stack.pg!.url;
+    try {
+      const st = await rlStatus(run);
+      expect(st.iterations.map((i) => i.staleness)).toEqual([{ '0': 4 }, { '1': 4 }, { '1': 4 }]);
+      for (const i of st.iterations) {
+        expect(i.mode).toBe('async');
+        for (const k of ['swapMs', 'iterationMs', 'boundMs'] as const) expect(i[k]).toBeTypeOf('number');
+      }
+      expect(rlStatusLines(st)[1]).toMatch(/ async \d+\.\ds \(bound \d+\.\ds, swap \d+\.\ds\) stale 1:4$/);
+    } finally {
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
     }
   });
 

@@ -21,7 +21,7 @@ import torch
 
 from . import checkpoints, data, distributed, events, lm_loss
 from .config import ConfigError, Device, device_param, existing_file, model_dir, non_negative, param, positive
-from .grpo_loss import ClipStats, clipped_objective, normaliser, pi_old, sampler_kl, tis_weight
+from .grpo_loss import ClipStats, clipped_objective, normaliser, pi_old, sampler_kl, tis_truncated, tis_weight
 from .rollout_tokens import encode_rollout
 from .runtime import STOP, Terminated, init_runtime, load_tokenizer, seed_everything
 
@@ -191,10 +191,10 @@ def build_plan(cfg: GrpoStepConfig, rt, tokenizer, used: list[dict]) -> tuple[Pl
     return plan, counts
 
 
-def set_pi_old(cfg: GrpoStepConfig, rt, model, plan: Plan) -> tuple[float, float]:
+def set_pi_old(cfg: GrpoStepConfig, rt, model, plan: Plan) -> tuple[float, float, float]:
     """Stores pi_old and the truncated-IS weight in every micro-batch, from the input weights (no grad); returns the
-    sampler/trainer KL summed over every rank's tokens, and that token count."""
-    kl_sum = kl_tokens = 0.0
+    sampler/trainer KL summed over every rank's tokens, that token count, and how many of them the TIS cap cut."""
+    kl_sum = kl_tokens = cut = 0.0
     with torch.no_grad(), rt.autocast():
         for _, micro in plan:
             for b in micro:
@@ -203,7 +203,8 @@ def set_pi_old(cfg: GrpoStepConfig, rt, model, plan: Plan) -> tuple[float, float
                 b["weight"] = tis_weight(lp.detach(), b["sampler"], cfg.tis_cap)
                 s, n = sampler_kl(lp.detach(), b["sampler"], mask)
                 kl_sum, kl_tokens = kl_sum + s, kl_tokens + n
-    return rt.all_reduce_sum(kl_sum), rt.all_reduce_sum(kl_tokens)
+                cut += tis_truncated(lp.detach(), b["sampler"], mask, cfg.tis_cap)[0]
+    return rt.all_reduce_sum(kl_sum), rt.all_reduce_sum(kl_tokens), rt.all_reduce_sum(cut)
 
 
 def update(
@@ -285,7 +286,7 @@ def run(cfg: GrpoStepConfig) -> None:
     model, tokenizer, optimizer = load_policy(cfg, rt, resume_opt)
     plan, counts = build_plan(cfg, rt, tokenizer, used)
     model.train()  # Qwen has no dropout, so train mode keeps log-probs deterministic and allows grad checkpointing
-    kl_sum, kl_tokens = set_pi_old(cfg, rt, model, plan)
+    kl_sum, kl_tokens, tis_cut = set_pi_old(cfg, rt, model, plan)
     total, losses, norms = train_epochs(cfg, rt, model, optimizer, plan)
     metrics = {
         **total.summary(),
@@ -293,6 +294,8 @@ def run(cfg: GrpoStepConfig) -> None:
         "loss_last_epoch": losses[-1],
         "sampler_kl": kl_sum / max(kl_tokens, 1.0),
         "sampler_tokens": int(kl_tokens),
+        # Share of the sampled tokens whose truncated-IS weight hit tis_cap (0 with TIS off).
+        "tis_truncated_fraction": tis_cut / max(kl_tokens, 1.0),
         "grad_norm": sum(norms) / len(norms),
         "grad_norm_max": max(norms),
         "updates": len(norms),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import torch
 
 
@@ -80,6 +82,15 @@ class ClipStats:
             "ratio_max": self.ratio_max if self.tokens else 1.0,
             "approx_kl": self.kl_sum / n,
         }
+
+
+def tis_truncated(recomputed: torch.Tensor, sampler: torch.Tensor, mask, cap: float) -> tuple[float, float]:
+    """(tokens whose weight pi_trainer / pi_sampler exceeded the cap, sampled tokens) over the loss mask."""
+    have = (~torch.isnan(sampler)) & mask.bool()
+    if cap <= 0 or not have.any():
+        return 0.0, float(have.sum().item())
+    log_r = (recomputed - torch.nan_to_num(sampler, nan=0.0))[have]
+    return float((log_r > math.log(cap)).sum().item()), float(have.sum().item())
 
 
 def sampler_kl(recomputed: torch.Tensor, sampler: torch.Tensor, mask) -> tuple[float, float]:

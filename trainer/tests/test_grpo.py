@@ -62,6 +62,11 @@ def test_pi_old_and_truncated_importance_weights_by_hand():
     assert grpo_loss.tis_weight(recomputed, sampler, 0.0) is None
     w = grpo_loss.tis_weight(recomputed, torch.tensor([[-3.0, nan, nan]]), 2.0)
     assert w[0, 0].item() == 2.0  # e^2 truncated at the cap
+    # Truncated tokens: e^2 > 2 is cut (1 of 1 sampled); e^0.5 and e^-1 are not (0 of 2); with TIS off none are.
+    assert grpo_loss.tis_truncated(recomputed, torch.tensor([[-3.0, nan, nan]]), torch.ones(1, 3), 2.0) == (1.0, 1.0)
+    assert grpo_loss.tis_truncated(recomputed, sampler, torch.ones(1, 3), 2.0) == (0.0, 2.0)
+    assert grpo_loss.tis_truncated(recomputed, sampler, torch.ones(1, 3), 1.5) == (1.0, 2.0)
+    assert grpo_loss.tis_truncated(recomputed, sampler, torch.ones(1, 3), 0.0) == (0.0, 2.0)
     # KL(sampler || trainer), k3 over the two sampled tokens: (e^x - 1) - x with x = 0.5 and -1.
     total, n = grpo_loss.sampler_kl(recomputed, sampler, torch.ones(1, 3))
     assert n == 2 and abs(total - ((1.6487213 - 1 - 0.5) + (0.3678794 - 1 + 1))) < 1e-5
@@ -182,7 +187,12 @@ def test_sampler_logprobs_are_pi_old_and_change_the_loss(tiny_model, tmp_path, c
     # Recomputed pi_old with truncated importance sampling: each token weighted by min(e^0.5, 2) = 1.6487.
     cfg = grpo_config(tiny_model, batch, tmp_path / "t", old_logprobs="recomputed", tis_cap=2.0)
     m = run_inprocess(grpo, "grpo-step", cfg, capfd)[-1]["metrics"]
-    assert abs(m["loss"] - (-rho * (n0 - n2) / denom)) < 1e-5
+    assert abs(m["loss"] - (-rho * (n0 - n2) / denom)) < 1e-5 and m["tis_truncated_fraction"] == 0
+
+    # A cap below e^0.5: every sampled token's weight is cut to the cap, and the metric says all of them were.
+    cfg = grpo_config(tiny_model, batch, tmp_path / "c", old_logprobs="recomputed", tis_cap=1.5)
+    m = run_inprocess(grpo, "grpo-step", cfg, capfd)[-1]["metrics"]
+    assert abs(m["loss"] - (-1.5 * (n0 - n2) / denom)) < 1e-5 and m["tis_truncated_fraction"] == 1
 
 
 def test_trains_on_the_sampled_ids_and_counts_a_mismatch(tiny_model, tmp_path, capfd):

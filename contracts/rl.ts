@@ -58,6 +58,11 @@ export interface GrpoBatchInput extends IterationInput {
   maxStaleness?: number;
   /** The checkpoint the workflow launched the rollouts with: the staleness of members no engine reply names. */
   launchedWith?: string;
+  /**
+   * Whether the engine's reply names are checkpoint ids (a trainer policy served from its checkpoints). A fixed
+   * endpoint (scripted, openai) names itself: its members' staleness is the launch version's.
+   */
+  repliesNameCheckpoints?: boolean;
 }
 
 export interface RetireRolloutsInput {

@@ -73,7 +73,8 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       const staleness = rows.map((_, i): MemberStaleness => {
         const m = messages[i];
         if (!versions || !m) return { staleness: null, source: null };
-        return memberStaleness(m.answered, versions, trainedFromVersion, launchVersion);
+        const answered = input.repliesNameCheckpoints === false ? [] : m.answered;
+        return memberStaleness(answered, versions, trainedFromVersion, launchVersion);
       });
       const tooOld = staleness.map(
         (x) => input.maxStaleness !== undefined && x.staleness !== null && x.staleness > input.maxStaleness,

@@ -22,7 +22,8 @@ afterEach(() => {
 
 const G = 2;
 /** Every group has a signal (even samples resolve), so every iteration steps and the version moves each time. */
-const mixed = (_task: string, sample: number): 'resolved' | 'unresolved' => (sample % 2 === 0 ? 'resolved' : 'unresolved');
+const mixed = (_task: string, sample: number): 'resolved' | 'unresolved' =>
+  sample % 2 === 0 ? 'resolved' : 'unresolved';
 const asyncRl = (over: Record<string, unknown> = {}) =>
   rlOnlyConfig(env, {
     iterations: 3,
@@ -179,5 +180,18 @@ describe('async RL', () => {
     expect(executions.length).toBeGreaterThanOrEqual(2);
     const rows = await iterationRows(run);
     expect(rows.map((r) => r.metrics.staleness)).toEqual([{ '0': 4 }, { '1': 4 }, { '1': 4 }, { '1': 4 }]);
+  });
+
+  it("counts a fixed endpoint's members from the launch version: its reply names are not checkpoints", async () => {
+    const run = 'async-fixed';
+    env.behaviour.outcome = mixed;
+    const c = asyncRl({ offPolicy: true }) as { models: Record<string, unknown> };
+    c.models.policy = { name: 'fixed-endpoint', kind: 'scripted', toolFormat: 'native' };
+    await runPipeline(env, run, c as ReturnType<typeof asyncRl>);
+    // Every reply names "fixed-endpoint"; read as a checkpoint it would be version 0, 2 behind step 3's weights,
+    // and iteration 3's whole batch would be dropped.
+    const rows = await iterationRows(run);
+    expect(rows.map((r) => r.metrics.staleness)).toEqual([{ '0': 2 * G }, { '1': 2 * G }, { '1': 2 * G }]);
+    expect(rows.map((r) => r.metrics.staleDropped)).toEqual([0, 0, 0]);
   });
 });

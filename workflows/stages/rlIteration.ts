@@ -164,6 +164,7 @@ export async function trainPhase(
       toolFormat: config.models.policy.toolFormat,
       trainedFrom: weights0.checkpointId,
       launchedWith: o.launch.launchedWith,
+      repliesNameCheckpoints: config.models.policy.kind === 'trainer',
       ...(o.maxStaleness !== undefined ? { maxStaleness: o.maxStaleness } : {}),
     });
   let b = await build();

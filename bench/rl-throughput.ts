@@ -10,7 +10,7 @@
 // the bound of iteration time max(rollouts, train + swap). Target: async / sync <= 0.60 with the stand-in trainer
 // and the steady-state async iteration within 15 % of its bound. Last line: one JSON object.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { heartbeat } from '@temporalio/activity';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -199,7 +199,7 @@ function tinyModel(dir: string): string {
   const cfgFile = join(dir, 'tiny.json');
   writeFileSync(
     cfgFile,
-    JSON.stringify({ out_dir: out, corpus_files: [join('tasks', 'mini', 'tasks.jsonl')], seed: 0 }),
+    JSON.stringify({ out_dir: out, corpus_files: [resolve('tasks', 'mini', 'tasks.jsonl')], seed: 0 }),
   );
   execFileSync(loadSettings().pythonBin, ['-m', 'swe_forge_trainer', 'make-tiny-model', '--config', cfgFile], {
     cwd: join(import.meta.dirname, '..', 'trainer'),

@@ -220,6 +220,19 @@ export const RlSchema = z
           'off. Needs oldLogprobs: recomputed (the ratio against the trainer, the weight against the sampler). ' +
           'Default: 0 in sync mode, 2 in async mode.',
       ),
+    dynamicSampling: z
+      .boolean()
+      .default(false)
+      .describe(
+        "DAPO's dynamic sampling: a group whose rewards all agree is left out of the batch and fresh tasks' groups " +
+          'are drawn (same iteration, same policy) until batchTasks groups have a signal or maxExtraGroups were drawn.',
+      ),
+    maxExtraGroups: z
+      .number()
+      .int()
+      .min(0)
+      .default(8)
+      .describe('dynamicSampling: at most this many extra groups drawn per iteration.'),
     stepWithoutSignal: z
       .boolean()
       .default(false)

@@ -80,6 +80,15 @@ export const TrainingSchema = z
       .describe(
         'On CPU workers: bf16 autocast for matmuls, fp32 master weights and optimizer (for CPUs with AVX512-BF16 or AMX).',
       ),
+    heartbeatTimeoutSec: z
+      .number()
+      .int()
+      .min(10)
+      .default(300)
+      .describe(
+        'Heartbeat timeout of a training activity: how long a dead gpu worker (kill -9, a lost host) holds its job ' +
+          'before Temporal retries it elsewhere. The worker beats every SWE_FORGE_HEARTBEAT_S (default 10) from a timer.',
+      ),
     logitChunk: positiveInt()
       .default(4096)
       .describe('Tokens per chunk when computing logits and the loss (the full logits never exist at once).'),

@@ -12,6 +12,7 @@ import type {
   GrpoBatchRef,
   IterationInput,
   RetireRolloutsInput,
+  RlGroupSignal,
   RlIterationExtra,
   RlIterationMetrics,
   RlResumePoint,
@@ -244,6 +245,8 @@ export interface PipelineActivities {
   rolloutKeys(input: RolloutQuery): Promise<string[]>;
   /** Moves rollout rows to rollout_retired (kept, with the reason) so their keys run again. */
   retireRollouts(input: RetireRolloutsInput): Promise<{ retired: number }>;
+  /** The iteration's groups with a learning signal and those whose rewards all agree (dynamic sampling). */
+  rlGroupSignal(input: IterationInput): Promise<RlGroupSignal>;
   rolloutStats(input: RolloutQuery & { ids?: boolean }): Promise<RolloutTally>;
   recordCheckpoint(input: { runId: string; stage: CheckpointStage; ref: CheckpointRef }): Promise<StoredCheckpoint>;
   /**

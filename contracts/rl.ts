@@ -38,6 +38,8 @@ export interface GrpoBatchRef {
   staleMembers?: { taskId: string; sample: number }[];
   /** Where the staleness came from: the engine's per-turn replies, or the workflow's launch version (fixed endpoints). */
   stalenessSource?: 'engine' | 'schedule' | 'mixed' | null;
+  /** Groups masked out as zero-variance (dropZeroVariance). */
+  droppedGroups?: number;
 }
 
 export interface IterationInput {
@@ -63,6 +65,8 @@ export interface GrpoBatchInput extends IterationInput {
    * endpoint (scripted, openai) names itself: its members' staleness is the launch version's.
    */
   repliesNameCheckpoints?: boolean;
+  /** Dynamic sampling: groups whose rewards all agree are masked out of the batch (maskReason zero_variance). */
+  dropZeroVariance?: boolean;
 }
 
 export interface RetireRolloutsInput {
@@ -70,4 +74,10 @@ export interface RetireRolloutsInput {
   stage: RolloutStage;
   keys: { taskId: string; sample: number }[];
   reason: string;
+}
+
+/** Per iteration, which groups (tasks) have a learning signal and which have rewards that all agree. */
+export interface RlGroupSignal {
+  signal: string[];
+  zeroVariance: string[];
 }

@@ -69,3 +69,19 @@ export function batchAdvantages(members: readonly GroupMember[]): {
   }
   return { advantages, stats };
 }
+
+/**
+ * The groups of a batch with >= 2 unmasked members whose rewards all agree (every leave-one-out advantage 0), and
+ * those with a learning signal: what DAPO's dynamic sampling replaces and what it keeps.
+ */
+export function groupSignal(members: readonly GroupMember[]): { signal: string[]; zeroVariance: string[] } {
+  const groups = new Map<string, (number | null)[]>();
+  for (const m of members) groups.set(m.group, [...(groups.get(m.group) ?? []), m.masked ? null : m.reward]);
+  const out = { signal: [] as string[], zeroVariance: [] as string[] };
+  for (const [g, rewards] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    const adv = leaveOneOutAdvantages(rewards);
+    if (!adv.some((a) => a !== null)) continue;
+    (adv.every((a) => a === null || a === 0) ? out.zeroVariance : out.signal).push(g);
+  }
+  return out;
+}

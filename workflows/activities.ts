@@ -42,16 +42,22 @@ export function rolloutActivities(cfg: Pick<RunConfig, 'agent' | 'sandbox'>) {
   });
 }
 
-/** Training owns a trainer process: long timeouts, heartbeats with the last checkpoint, killed on cancellation. */
-export const training = proxyActivities<
-  Pick<GpuActivities, 'makeTinyModel' | 'trainSft' | 'grpoStep' | 'trainVerifier' | 'exportOnnx'>
->({
-  taskQueue: TASK_QUEUES.gpu,
-  startToCloseTimeout: '24 hours',
-  heartbeatTimeout: '5 minutes',
-  retry: { maximumAttempts: 3, initialInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+/**
+ * Training owns a trainer process: long timeouts, heartbeats with the last checkpoint, killed on cancellation. The
+ * heartbeat timeout (training.heartbeatTimeoutSec, 5 minutes by default) is how long a dead gpu worker's job waits.
+ */
+// Configs in histories from before `training` existed have none: they keep the 5 minutes they ran with.
+export function trainingActivities(cfg: { training?: { heartbeatTimeoutSec?: number } }) {
+  return proxyActivities<
+    Pick<GpuActivities, 'makeTinyModel' | 'trainSft' | 'grpoStep' | 'trainVerifier' | 'exportOnnx'>
+  >({
+    taskQueue: TASK_QUEUES.gpu,
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: `${cfg.training?.heartbeatTimeoutSec ?? 300}s`,
+    retry: { maximumAttempts: 3, initialInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+}
 
 export const policyServers = proxyActivities<Pick<GpuActivities, 'ensurePolicyServer' | 'stopPolicyServer'>>({
   taskQueue: TASK_QUEUES.gpu,

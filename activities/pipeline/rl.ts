@@ -1,6 +1,6 @@
 // The RL loop's bookkeeping: the GRPO batch of an iteration (rewards from rollout rows, leave-one-out advantages),
 // per-iteration metrics, and where a resumed loop picks up (last completed iteration and its checkpoint).
-import { batchAdvantages } from '../../core/advantage.ts';
+import { batchAdvantages, groupSignal } from '../../core/advantage.ts';
 import { rlSampleRange } from '../../core/sampling.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type {
@@ -9,6 +9,7 @@ import type {
   IterationInput,
   RlIterationMetrics,
   RetireRolloutsInput,
+  RlGroupSignal,
   RlIterationExtra,
   RlResumePoint,
 } from '../../contracts/rl.ts';
@@ -79,11 +80,14 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       const tooOld = staleness.map(
         (x) => input.maxStaleness !== undefined && x.staleness !== null && x.staleness > input.maxStaleness,
       );
-      const members = rows.map((r, i) => ({
+      const live = rows.map((r, i) => ({
         group: r.taskId,
         reward: r.reward,
         masked: r.masked || messages[i] === null || tooOld[i]!,
       }));
+      // Dynamic sampling: a group whose rewards all agree has no gradient and would only dilute the normaliser.
+      const dropped = new Set(input.dropZeroVariance ? groupSignal(live).zeroVariance : []);
+      const members = live.map((m) => (dropped.has(m.group) ? { ...m, masked: true } : m));
       const { advantages, stats } = batchAdvantages(members);
       const lines = rows.map((r, i) => ({
         messages: messages[i]?.messages ?? [],
@@ -94,7 +98,7 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
         rolloutId: r.id,
         reward: r.reward,
         ...(staleness[i]!.staleness !== null ? { staleness: staleness[i]!.staleness } : {}),
-        ...(tooOld[i] ? { maskReason: 'stale' } : {}),
+        ...(tooOld[i] ? { maskReason: 'stale' } : dropped.has(r.taskId) ? { maskReason: 'zero_variance' } : {}),
       }));
       const batchPath = runPaths.dataset(deps.settings.artifactsDir, input.runId, `grpo-${iterName(input.iteration)}`);
       await writeJsonl(batchPath, lines);
@@ -114,10 +118,16 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
         zeroVarianceGroups: stats.zeroVarianceGroups,
         masked: stats.maskedMembers,
         activeMembers: stats.activeMembers,
+        ...(input.dropZeroVariance ? { droppedGroups: dropped.size } : {}),
         ...(versions
           ? { staleness: histogram, stale: staleMembers.length, staleMembers, stalenessSource: sourceOf(staleness) }
           : {}),
       };
+    },
+
+    async rlGroupSignal(input: IterationInput): Promise<RlGroupSignal> {
+      const rows = await fetchRollouts(pool, input.runId, ['rl'], rlSampleRange(input.iteration, input.groupSize));
+      return groupSignal(rows.map((r) => ({ group: r.taskId, reward: r.reward, masked: r.masked })));
     },
 
     async retireRollouts(input: RetireRolloutsInput): Promise<{ retired: number }> {

@@ -53,14 +53,16 @@ export interface RlIterationView {
    * max(rolloutMs, trainMs + swapMs). */
   iterationMs: number | null;
   boundMs: number | null;
+  /** Dynamic sampling: extra groups drawn, and zero-variance groups left out of the batch. */
+  extraGroups: number | null;
+  droppedGroups: number | null;
 }
 
 const histogram = (v: unknown): Record<string, number> | null =>
   v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, n]) => typeof n === 'number')) as Record<
-        string,
-        number
-      >
+    ? (Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).filter(([, n]) => typeof n === 'number'),
+      ) as Record<string, number>)
     : null;
 
 export async function iterationProvenance(
@@ -136,6 +138,8 @@ export async function readRlIterations(pool: pg.Pool, runId: string): Promise<Rl
       trainMs: num(m.trainMs),
       iterationMs: num(m.iterationMs),
       boundMs: num(m.boundMs),
+      extraGroups: num(m.extraGroups),
+      droppedGroups: num(m.droppedGroups),
     };
   });
 }

@@ -18,7 +18,8 @@ export async function policyVersions(pool: pg.Pool, runId: string): Promise<Map<
   );
   const versions = new Map<string, number>();
   for (const r of rows)
-    if (r.checkpoint_id && !r.skipped && !versions.has(r.checkpoint_id)) versions.set(r.checkpoint_id, versions.size + 1);
+    if (r.checkpoint_id && !r.skipped && !versions.has(r.checkpoint_id))
+      versions.set(r.checkpoint_id, versions.size + 1);
   return versions;
 }
 

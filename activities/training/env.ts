@@ -32,6 +32,16 @@ const TrainingEnvSchema = z.object({
       'Weight type of the GGUF the CPU engine serves: f16 decodes ~1.7x faster on CPU (measured); f32 gives the ' +
         "trainer's log-probs to 1e-3.",
     ),
+  SWE_FORGE_INPLACE_SWAP: z
+    .enum(['0', '1'])
+    .default('1')
+    .describe(
+      '1: a CPU (llama.cpp) policy server given a checkpoint that is its base plus LoRA adapters (training.lora) ' +
+        'swaps the adapters in without a restart; 0: always restart from the new checkpoint.',
+    ),
+  SWE_FORGE_MAX_ADAPTERS: intFromEnv(1)
+    .default(8)
+    .describe('In-place swaps stack at most this many adapters on the loaded base; past it the server restarts.'),
   SWE_FORGE_SERVE_HOST: z.string().min(1).default('127.0.0.1').describe('Address the trainer `serve` binds.'),
   SWE_FORGE_ADVERTISE_HOST: z
     .string()
@@ -63,6 +73,8 @@ export interface TrainingEnv {
   readyTimeoutMs: number;
   killGraceMs: number;
   heartbeatMs: number;
+  inPlaceSwap: boolean;
+  maxAdapters: number;
 }
 
 export function loadTrainingEnv(env: NodeJS.ProcessEnv = process.env): TrainingEnv {
@@ -83,5 +95,7 @@ export function loadTrainingEnv(env: NodeJS.ProcessEnv = process.env): TrainingE
     readyTimeoutMs: e.SWE_FORGE_SERVER_READY_TIMEOUT_S * 1000,
     killGraceMs: e.SWE_FORGE_KILL_GRACE_S * 1000,
     heartbeatMs: e.SWE_FORGE_HEARTBEAT_S * 1000,
+    inPlaceSwap: e.SWE_FORGE_INPLACE_SWAP === '1',
+    maxAdapters: e.SWE_FORGE_MAX_ADAPTERS,
   };
 }

@@ -10,6 +10,7 @@ import { Context, log } from '@temporalio/activity';
 import type { PolicyServerInput, PolicyServerRef } from '../../contracts/gpu.ts';
 import { freePort } from '../../infra/net.ts';
 import { resolveModel } from './baseModels.ts';
+import { loraChain } from './loraChain.ts';
 import { classifyExit } from './failures.ts';
 import { policyServerArgv, trainerArgv, trainerEnv, withParentDeathSignal, type TrainerCommand } from './launch.ts';
 import { startProcess, type ProcessHandle } from './processes.ts';
@@ -17,7 +18,10 @@ import type { RunnerDeps } from './runner.ts';
 import { serveTrainerConfig } from './trainerConfig.ts';
 
 interface Served {
+  /** The checkpoint answering now; `base` is the one the process loaded (they differ after an in-place swap). */
   checkpoint: string;
+  base: string;
+  engine: 'llama' | 'trainer' | 'vllm';
   /** The name the engine serves (and echoes in each completion's `model`). */
   model: string;
   handle: ProcessHandle;
@@ -102,6 +106,8 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
     url.hostname = advertised;
     return {
       checkpoint: i.checkpoint,
+      base: i.checkpoint,
+      engine: command === 'serve-llama' ? 'llama' : 'trainer',
       model: config.model_name as string,
       handle,
       baseUrl: url.toString().replace(/\/$/, ''),
@@ -135,7 +141,42 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
       }
     })();
     const baseUrl = await untilReady(`vLLM ${i.servedName}`, handle, ready);
-    return { checkpoint: i.checkpoint, model: name, handle, baseUrl };
+    return { checkpoint: i.checkpoint, base: i.checkpoint, engine: 'vllm', model: name, handle, baseUrl };
+  }
+
+  /**
+   * The new checkpoint into the running CPU engine without a restart, when it is the engine's base plus LoRA
+   * adapters (loraChain): the engine converts each adapter (KBs to MBs) and applies them to the loaded weights.
+   * False when that path does not apply or the engine refused (the caller restarts).
+   */
+  async function swapInPlace(current: Served, i: PolicyServerInput): Promise<boolean> {
+    if (!env.inPlaceSwap || current.engine !== 'llama' || !current.handle.isRunning()) return false;
+    const adapters = loraChain(current.base, i.checkpoint, env.maxAdapters);
+    if (!adapters) return false;
+    const started = Date.now();
+    const name = i.modelName ?? i.servedName;
+    try {
+      const res = await fetch(`${current.baseUrl}/swe-forge/adapters`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ model_name: name, adapters }),
+      });
+      const body = (await res.json()) as { model?: string; error?: { message?: string } };
+      if (!res.ok || body.model !== name) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+      Object.assign(current, { checkpoint: i.checkpoint, model: body.model });
+      log.info(`policy server ${i.servedName} ready`, {
+        swap: 'in-place',
+        swapMs: Date.now() - started,
+        adapters: adapters.length,
+        baseUrl: current.baseUrl,
+        pid: current.handle.pid,
+        checkpoint: i.checkpoint,
+      });
+      return true;
+    } catch (err) {
+      log.warn(`policy server ${i.servedName}: in-place swap refused, restarting`, { error: String(err) });
+      return false;
+    }
   }
 
   async function stop(name: string): Promise<void> {
@@ -154,6 +195,8 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
         if (current && current.checkpoint === i.checkpoint && current.handle.isRunning()) {
           return { baseUrl: current.baseUrl, pid: current.handle.pid, model: current.model };
         }
+        if (current && (await swapInPlace(current, i)))
+          return { baseUrl: current.baseUrl, pid: current.handle.pid, model: current.model };
         const swapStarted = Date.now(); // weight swap = old server down + new one answering (docs/training.md)
         await stop(i.servedName);
         const useVllm = env.policyServer === 'vllm' || (env.policyServer === 'auto' && (await deps.gpus()) > 0);
@@ -162,6 +205,7 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
           : startTrainerServe(i, env.policyServer === 'trainer' ? 'serve' : 'serve-llama'));
         servers.set(i.servedName, served);
         log.info(`policy server ${i.servedName} ready`, {
+          swap: 'restart',
           swapMs: Date.now() - swapStarted,
           baseUrl: served.baseUrl,
           pid: served.handle.pid,

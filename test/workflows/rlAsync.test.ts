@@ -91,6 +91,18 @@ describe('async RL', () => {
       for (const k of ['iterationMs', 'boundMs', 'swapMs', 'rolloutMs', 'trainMs'])
         expect(typeof r.metrics[k], `${k} of iteration ${r.iteration}`).toBe('number');
     }
+    // One policy server for the stage, asked for each new checkpoint (swapped in place where the engine can), and
+    // stopped once at the end, not a server per batch.
+    const ensured = env.stubs
+      .named('ensurePolicyServer')
+      .map((c) => c.input as { servedName: string; modelName: string })
+      .filter((i) => i.servedName.startsWith(`${run}-`));
+    expect(new Set(ensured.map((i) => i.servedName))).toEqual(new Set([`${run}-rl`]));
+    expect(ensured.map((i) => i.modelName)).toEqual(['base', 'base', `${run}/rl/iter-1/step-1`]);
+    const stopped = env.stubs
+      .named('stopPolicyServer')
+      .filter((c) => (c.input as { servedName: string }).servedName.startsWith(`${run}-`));
+    expect(stopped).toHaveLength(1);
     // Step 1 was held open past 1.5 s, so iteration 1 took at least that long; its bound counts the step too.
     expect(rows[0]!.metrics.iterationMs as number).toBeGreaterThanOrEqual(1500);
     expect(rows[0]!.metrics.boundMs as number).toBeGreaterThanOrEqual(1500);

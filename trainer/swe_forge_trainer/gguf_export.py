@@ -175,6 +175,74 @@ def export(model: str, out_file: str, dtype: str = "f32") -> str:
     return out_file
 
 
+def export_lora(adapter_dir: str, base_model: str, out_file: str) -> str:
+    """A peft LoRA adapter (`<checkpoint>/adapter`) → a llama.cpp LoRA GGUF for the base it was trained on.
+
+    Each adapted projection W gets `<gguf name>.lora_a` (r × in) and `.lora_b` (out × r); llama.cpp adds
+    scale · alpha / r · B·A to W at inference, as peft does. Llama's Q and K rows are reordered as in export(), so
+    only B (the output side) moves. Tensors stay f32 (small next to the base).
+    """
+    import gguf
+    import torch
+    from safetensors.torch import load_file
+
+    hf = _read_json(os.path.join(base_model, "config.json"))
+    model_type = hf.get("model_type")
+    if model_type not in ARCHES:
+        raise ConfigError(f"LoRA export: architecture {model_type!r} is not supported (llama, qwen2)")
+    acfg = _read_json(os.path.join(adapter_dir, "adapter_config.json"))
+    weights = os.path.join(adapter_dir, "adapter_model.safetensors")
+    if not os.path.isfile(weights):
+        raise ConfigError(f"LoRA export: no adapter_model.safetensors in {adapter_dir}")
+    arch = getattr(gguf.MODEL_ARCH, ARCHES[model_type])
+    n_layer, n_head = hf["num_hidden_layers"], hf["num_attention_heads"]
+    n_kv = hf.get("num_key_value_heads") or n_head
+    names = gguf.get_tensor_name_map(arch, n_layer)
+    pairs: dict[str, dict[str, torch.Tensor]] = {}
+    for key, tensor in load_file(weights).items():
+        base = key.removeprefix("base_model.model.")
+        for kind in ("lora_A", "lora_B"):
+            marker = f".{kind}."
+            if marker in base:
+                pairs.setdefault(base.split(marker)[0] + ".weight", {})[kind] = tensor
+                break
+        else:
+            raise ConfigError(f"LoRA export: tensor {key} of {adapter_dir} is not a LoRA A/B matrix")
+    tmp = out_file + ".tmp"
+    writer = gguf.GGUFWriter(tmp, gguf.MODEL_ARCH_NAMES[arch])
+    writer.add_string("general.type", "adapter")
+    writer.add_string("adapter.type", "lora")
+    writer.add_float32("adapter.lora.alpha", float(acfg.get("lora_alpha") or acfg.get("r") or 1))
+    for name, ab in sorted(pairs.items()):
+        if set(ab) != {"lora_A", "lora_B"}:
+            raise ConfigError(f"LoRA export: {name} has {sorted(ab)} only in {adapter_dir}")
+        a = ab["lora_A"].to(torch.float32).numpy()
+        b = ab["lora_B"].to(torch.float32).numpy()
+        if model_type == "llama" and name.endswith("self_attn.q_proj.weight"):
+            b = _interleave_rotary(b, n_head)
+        elif model_type == "llama" and name.endswith("self_attn.k_proj.weight"):
+            b = _interleave_rotary(b, n_kv)
+        gname = names.get_name(name, try_suffixes=(".weight",))
+        if gname is None:
+            raise ConfigError(f"LoRA export: {name} has no GGUF name for {model_type}")
+        writer.add_tensor(f"{gname}.lora_a", np.ascontiguousarray(a))
+        writer.add_tensor(f"{gname}.lora_b", np.ascontiguousarray(b))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    os.replace(tmp, out_file)
+    return out_file
+
+
+def ensure_lora(adapter_dir: str, base_model: str) -> str:
+    """The adapter's GGUF, written next to it once."""
+    out = os.path.join(adapter_dir, "adapter-f32.gguf")
+    if not os.path.isfile(out):
+        export_lora(adapter_dir, base_model, out)
+    return out
+
+
 def ensure(model: str, dtype: str = "f32") -> str:
     """The checkpoint's GGUF, written next to its weights once (checkpoints are immutable once renamed)."""
     out = gguf_path(model, dtype)

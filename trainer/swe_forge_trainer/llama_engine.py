@@ -66,6 +66,7 @@ class LlamaEngine:
         )
         self.n_vocab = self.llm.n_vocab()
         self.cache = PrefixCache(cache_bytes) if cache_bytes > 0 else None
+        self._adapters: dict[str, int] = {}  # GGUF file -> llama_adapter_lora handle (freed with the model)
 
     def _save(self) -> None:
         if self.cache is None or self.llm.n_tokens == 0:
@@ -120,6 +121,28 @@ class LlamaEngine:
                 break
         self._save()
         return out, reused
+
+    def set_adapters(self, files: list[str]) -> None:
+        """Applies exactly these LoRA GGUFs (scale 1 each) to the loaded model, in place: the base weights stay
+        loaded; adapters already initialised are reused. The KV cells and the prefix cache hold states computed
+        by the old weights, so both are dropped."""
+        adapters = []
+        for f in files:
+            if f not in self._adapters:
+                handle = self.lib.llama_adapter_lora_init(self.llm.model, f.encode())
+                if not handle:
+                    raise RuntimeError(f"llama.cpp could not load the LoRA adapter {f}")
+                self._adapters[f] = handle
+            adapters.append(self._adapters[f])
+        arr = (ctypes.POINTER(ctypes.c_void_p) * max(1, len(adapters)))(*adapters)
+        scales = (ctypes.c_float * max(1, len(adapters)))(*([1.0] * len(adapters)))
+        rc = self.lib.llama_set_adapters_lora(self.llm._ctx.ctx, arr, len(adapters), scales)
+        if rc != 0:
+            raise RuntimeError(f"llama_set_adapters_lora failed ({rc})")
+        self.llm.reset()
+        self.lib.llama_memory_clear(self.lib.llama_get_memory(self.llm._ctx.ctx), True)
+        if self.cache is not None:
+            self.cache.states.clear()
 
     def close(self) -> None:
         self.llm.close()  # now, not in the interpreter's shutdown, when llama.cpp's library may be gone already

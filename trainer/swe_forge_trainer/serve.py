@@ -133,12 +133,16 @@ def make_handler(engine: Engine):
                 self._error(404, f"no route {self.path}")
 
         def do_POST(self) -> None:  # noqa: N802
-            if self.path.split("?")[0].rstrip("/") != "/v1/chat/completions":
+            route = self.path.split("?")[0].rstrip("/")
+            swap = route == "/v1/swe-forge/adapters" and hasattr(engine, "swap_adapters")
+            if route != "/v1/chat/completions" and not swap:
                 return self._error(404, f"no route {self.path}")
             try:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 if not isinstance(body, dict):
                     raise ConfigError("request body must be a JSON object")
+                if swap:
+                    return self._send(200, engine.swap_adapters(body))
                 if body.get("stream"):
                     raise ConfigError("stream=true is not supported by this server")
                 self._send(200, engine.complete(body))

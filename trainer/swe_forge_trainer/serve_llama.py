@@ -6,6 +6,7 @@ and every completion echoes it in `model`, so a rollout can ask the engine which
 `logprobs: true` a completion carries `choices[0].logprobs.content[] {token, logprob}`; `choices[0].token_ids` always
 holds the sampled ids. `usage.prompt_tokens_details.cached_tokens` says how much of the prompt the prefix cache
 saved. Tool calls stay `<tool_call>{...}</tool_call>` text in `content` (`toolFormat: text`).
+`POST /v1/swe-forge/adapters` swaps LoRA adapters onto the loaded base in place (a new checkpoint without a restart).
 """
 
 from __future__ import annotations
@@ -77,6 +78,30 @@ class Engine:
         self.lock = threading.Lock()  # one sequence at a time: one llama.cpp context
         self.requests = 0
         self.stats = {"prompt_tokens": 0, "cached_tokens": 0, "completion_tokens": 0}
+
+    def swap_adapters(self, body: dict) -> dict:
+        """`POST /v1/swe-forge/adapters {model_name, adapters: [peft adapter dirs, oldest first]}`: serves the
+        loaded base plus exactly these LoRA adapters under `model_name`, without a restart. Each adapter was trained
+        on the previous one merged into the base (the RL chain), so their deltas add up: base + A1 + ... + An is
+        the newest checkpoint. Answers once the next completion would come from the new weights."""
+        name = body.get("model_name")
+        dirs = body.get("adapters")
+        if not isinstance(name, str) or not name:
+            raise ConfigError("field 'model_name' must be a non-empty string")
+        if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
+            raise ConfigError("field 'adapters' must be a list of adapter directories")
+        for d in dirs:
+            if not os.path.isfile(os.path.join(d, "adapter_config.json")):
+                raise ConfigError(f"field 'adapters': {d} has no adapter_config.json")
+        t0 = time.monotonic()
+        files = [gguf_export.ensure_lora(d, self.cfg.model) for d in dirs]
+        convert_s = time.monotonic() - t0
+        with self.lock:  # no completion runs across the swap
+            self.engine.set_adapters(files)
+            self.name = name
+        log.info("serving %s: base %s + %d LoRA adapter(s), swapped in place", name, self.cfg.model, len(files))
+        return {"model": name, "adapters": len(files), "convert_s": round(convert_s, 3),
+                "swap_s": round(time.monotonic() - t0, 3)}  # fmt: skip
 
     def complete(self, body: dict) -> dict:
         messages = data.check_messages(body.get("messages"), "request")

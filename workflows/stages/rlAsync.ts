@@ -7,7 +7,14 @@
 // member further behind than k is dropped or re-run. Deterministic: the streams are promises on workflow state;
 // continue-as-new waits for the running step, then carries the iteration whose rollouts are done (ids only).
 import type { RlIterationMetrics } from '../../contracts/rl.ts';
-import { allHandlersFinished, condition, continueAsNew, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { pipeline } from '../activities.ts';
 import { SA } from '../definitions.ts';
 import type { PolicyWeights } from '../policy.ts';
@@ -15,7 +22,7 @@ import type { RlInput, rlWorkflow } from './rl.ts';
 import { rlSampleRange } from '../../core/sampling.ts';
 import { rolloutPhase, trainPhase, type IterationContext, type RolloutPhase } from './rlIteration.ts';
 import { stageRollouts } from './rollouts.ts';
-import { withPolicy } from '../policy.ts';
+import { releasePolicy, withPolicy } from '../policy.ts';
 
 /** The iteration whose rollouts finished before a continue-as-new, carried so the next execution trains it first. */
 export interface CarriedRollouts {
@@ -81,7 +88,12 @@ export async function asyncLoop(
     const now = Date.now();
     const iterationMs = now - lastRecordedAt; // from the previous step's record: the pace of the pipeline
     lastRecordedAt = now;
-    return { mode: 'async', maxStaleness: k, iterationMs, boundMs: Math.max(launch.rolloutMs, trainMs + launch.swapMs) };
+    return {
+      mode: 'async',
+      maxStaleness: k,
+      iterationMs,
+      boundMs: Math.max(launch.rolloutMs, trainMs + launch.swapMs),
+    };
   };
   /** Step j, after step j-1 (the chain is sequential, so `weights` is W after j-1 when it begins). */
   const train = (j: number, launch: Omit<RolloutPhase, 'quarantined'>) => {
@@ -106,36 +118,51 @@ export async function asyncLoop(
     });
   };
 
-  let r = start.it;
-  if (start.carried) {
-    train(start.carried.iteration, start.carried.launch);
-    r = start.carried.iteration + 1;
+  // One policy server for the stage: a new checkpoint goes into it (in place where the engine can) instead of a
+  // server per batch. It stays up across continue-as-new (the next execution asks for it by the same name).
+  c.kept = { label: 'rl' };
+  try {
+    return await streams();
+  } catch (err) {
+    if (!isContinueAsNew(err) && c.kept.last) await releasePolicy(c.kept.last);
+    throw err;
   }
-  for (let ranHere = 0; r <= rl.iterations; r++) {
-    await c.control.waitIfPaused();
-    const it = r;
-    await condition(() => trainError !== null || it - 1 - trainedThrough <= k);
-    if (trainError) throw (trainError as { error: unknown }).error;
-    const launch = await rolloutPhase(c, it, { weights, quarantined });
-    quarantined = launch.quarantined;
-    const { quarantined: _q, ...carried } = launch;
-    ranHere++;
-    if (it < rl.iterations && (ranHere >= rl.continueAsNewEvery || workflowInfo().continueAsNewSuggested)) {
-      // Wait for the running step (the chain), then hand this iteration's finished rollouts to the next execution.
-      await chain;
-      if (trainError) throw (trainError as { error: unknown }).error;
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof rlWorkflow>({
-        runId: c.runId,
-        fromIteration: it,
-        checkpoint: weights,
-        quarantined: [...quarantined].sort(),
-        asyncCarried: { iteration: it, launch: carried },
-      } satisfies RlInput);
+
+  async function streams(): Promise<AsyncEnd> {
+    let r = start.it;
+    if (start.carried) {
+      train(start.carried.iteration, start.carried.launch);
+      r = start.carried.iteration + 1;
     }
-    train(it, carried);
+    for (let ranHere = 0; r <= rl.iterations; r++) {
+      await c.control.waitIfPaused();
+      const it = r;
+      await condition(() => trainError !== null || it - 1 - trainedThrough <= k);
+      if (trainError) throw (trainError as { error: unknown }).error;
+      const launch = await rolloutPhase(c, it, { weights, quarantined });
+      quarantined = launch.quarantined;
+      const { quarantined: _q, ...carried } = launch;
+      ranHere++;
+      if (it < rl.iterations && (ranHere >= rl.continueAsNewEvery || workflowInfo().continueAsNewSuggested)) {
+        // Wait for the running step (the chain), then hand this iteration's finished rollouts to the next execution.
+        await chain;
+        if (trainError) throw (trainError as { error: unknown }).error;
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof rlWorkflow>({
+          runId: c.runId,
+          fromIteration: it,
+          checkpoint: weights,
+          quarantined: [...quarantined].sort(),
+          asyncCarried: { iteration: it, launch: carried },
+        } satisfies RlInput);
+      }
+      train(it, carried);
+    }
+    await chain;
+    if (trainError) throw (trainError as { error: unknown }).error;
+    if (c.kept?.last) await releasePolicy(c.kept.last);
+    return { weights, last };
   }
-  await chain;
-  if (trainError) throw (trainError as { error: unknown }).error;
-  return { weights, last };
 }
+
+const isContinueAsNew = (err: unknown) => err instanceof ContinueAsNew;

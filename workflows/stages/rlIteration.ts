@@ -7,12 +7,13 @@ import type { GrpoBatchRef, RlIterationExtra, RlIterationMetrics } from '../../c
 import { patched } from '@temporalio/workflow';
 import type { RunConfig } from '../../config/schema.ts';
 import { hashSeed, rlSampleIndex, rlSampleRange, sampleTasks } from '../../core/sampling.ts';
-import { pipeline, training } from '../activities.ts';
+import { pipeline, trainingActivities } from '../activities.ts';
 import type { Control } from '../control.ts';
 import { failure } from '../errors.ts';
-import { withPolicy, type PolicyWeights } from '../policy.ts';
+import { servePolicy, withPolicy, type PolicyWeights, type ServedPolicy } from '../policy.ts';
 import { canaryTasks, maskFlaky, runCanaries } from './canaries.ts';
 import { prepareImages } from './diskBudget.ts';
+import { drawExtraGroups } from './dynamicSampling.ts';
 import { range, stageRollouts } from './rollouts.ts';
 
 export interface IterationContext {
@@ -23,6 +24,11 @@ export interface IterationContext {
   /** Whether this history runs canaries (patch marker rl-canaries, read once per execution). */
   canaries: boolean;
   control: Control;
+  /**
+   * Async mode: one policy server for the whole stage (its label), kept between batches so a new checkpoint can
+   * go into it in place; `last` is what it serves now (released when the stage ends). Absent: one per batch.
+   */
+  kept?: { label: string; last?: ServedPolicy };
 }
 
 export interface IterationState {
@@ -52,7 +58,7 @@ async function rolloutsWithCanaries(
   iteration: number,
   batch: string[],
   s: IterationState,
-  timing: { served: number },
+  timing: { served: number; extraGroups: number },
 ): Promise<Set<string>> {
   const { runId, config } = c;
   const G = config.stages.rl.groupSize;
@@ -62,9 +68,15 @@ async function rolloutsWithCanaries(
     ? runCanaries(runId, config, iteration, canaryTasks(config.stages.rl.canaries, config.seed, iteration, batch))
     : null;
   canary?.catch(() => undefined); // awaited below; handled here too in case the rollouts throw first
-  await withPolicy(runId, config.models.policy, s.weights, `rl-${iteration}`, (p) => {
+  const serve = async <T>(fn: (p: ServedPolicy) => Promise<T>): Promise<T> => {
+    const kept = c.kept;
+    if (!kept) return withPolicy(runId, config.models.policy, s.weights, `rl-${iteration}`, fn);
+    kept.last = await servePolicy(runId, config.models.policy, s.weights, kept.label);
+    return fn(kept.last);
+  };
+  await serve(async (p) => {
     timing.served = Date.now();
-    return stageRollouts(
+    await stageRollouts(
       {
         runId,
         config,
@@ -77,6 +89,8 @@ async function rolloutsWithCanaries(
       },
       c.control,
     );
+    if (config.stages.rl.dynamicSampling)
+      timing.extraGroups = await drawExtraGroups(c, iteration, batch, s.quarantined, p);
   });
   const checked = await canary;
   if (!checked) return s.quarantined;
@@ -99,7 +113,7 @@ function hasSignal(b: GrpoBatchRef, rl: RunConfig['stages']['rl']): boolean {
 
 /** One GRPO step from `weights` on the batch; the new checkpoint is recorded and becomes the policy. */
 async function grpoStep(c: IterationContext, iteration: number, weights: PolicyWeights, b: GrpoBatchRef) {
-  const ref: CheckpointRef = await training.grpoStep({
+  const ref: CheckpointRef = await trainingActivities(c.config).grpoStep({
     runId: c.runId,
     iteration,
     model: weights.path,
@@ -119,21 +133,25 @@ export interface RolloutPhase {
   rolloutMs: number;
   /** The checkpoint the rollouts were launched with (what the workflow served, not what answered). */
   launchedWith: string;
+  /** Dynamic sampling: extra groups drawn to replace zero-variance ones. */
+  extraGroups?: number;
 }
 
 /** The iteration's batch sampled, its images prepared, and its G rollouts per task run (canaries beside them). */
-export async function rolloutPhase(
-  c: IterationContext,
-  iteration: number,
-  s: IterationState,
-): Promise<RolloutPhase> {
+export async function rolloutPhase(c: IterationContext, iteration: number, s: IterationState): Promise<RolloutPhase> {
   const { batch, next } = sampleBatch(c, iteration, s.quarantined);
   await prepareImages(c.runId, c.config.sandbox.diskBudgetGb, batch, next, c.pool);
   const t0 = Date.now(); // workflow time: the history's, so replay reads the same figures
-  const timing = { served: t0 };
+  const timing = { served: t0, extraGroups: 0 };
   const quarantined = await rolloutsWithCanaries(c, iteration, batch, s, timing);
   const end = Date.now();
-  return { quarantined, swapMs: timing.served - t0, rolloutMs: end - timing.served, launchedWith: s.weights.checkpointId };
+  return {
+    quarantined,
+    swapMs: timing.served - t0,
+    rolloutMs: end - timing.served,
+    launchedWith: s.weights.checkpointId,
+    ...(c.config.stages.rl.dynamicSampling ? { extraGroups: timing.extraGroups } : {}),
+  };
 }
 
 /** Where the step's batch comes from and how stale its members may be (async mode). */
@@ -165,6 +183,7 @@ export async function trainPhase(
       trainedFrom: weights0.checkpointId,
       launchedWith: o.launch.launchedWith,
       repliesNameCheckpoints: config.models.policy.kind === 'trainer',
+      ...(rl.dynamicSampling ? { dropZeroVariance: true } : {}),
       ...(o.maxStaleness !== undefined ? { maxStaleness: o.maxStaleness } : {}),
     });
   let b = await build();
@@ -189,6 +208,7 @@ export async function trainPhase(
       zeroVarianceGroups: b.zeroVarianceGroups,
       stepSkipped: signal ? 0 : 1,
       ...(b.staleness ? { staleness: b.staleness, staleDropped: b.stale ?? 0, staleRerun: rerun } : {}),
+      ...(rl.dynamicSampling ? { extraGroups: o.launch.extraGroups ?? 0, droppedGroups: b.droppedGroups ?? 0 } : {}),
       swapMs: o.launch.swapMs,
       rolloutMs: o.launch.rolloutMs,
       trainMs,

@@ -1,6 +1,6 @@
 // Long-horizon SFT on the filtered trajectories; without models.baseModelDir the trainer first makes a tiny model.
 import type { SftSummary, StageInput, StoredCheckpoint } from '../../contracts/pipeline.ts';
-import { pipeline, training } from '../activities.ts';
+import { pipeline, trainingActivities } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
 import { withPolicy } from '../policy.ts';
@@ -32,8 +32,8 @@ async function sftStage({ runId, config }: StageInput, control: Control): Promis
   // Empty out dirs: the gpu worker derives them from ids (it may not share this worker's paths).
   const baseModel =
     config.models.baseModelDir ??
-    (await training.makeTinyModel({ outDir: '', corpusFiles: [data.path], seed: config.seed })).path;
-  const ref = await training.trainSft({
+    (await trainingActivities(config).makeTinyModel({ outDir: '', corpusFiles: [data.path], seed: config.seed })).path;
+  const ref = await trainingActivities(config).trainSft({
     runId,
     stage: 'sft',
     baseModel,
@@ -85,7 +85,7 @@ async function rejectionRound(
     control.report({ kind: 'stage', stage: 'sft', note: `round ${round}: no resolved trajectory, checkpoint kept` });
     return from;
   }
-  const ref = await training.trainSft({
+  const ref = await trainingActivities(config).trainSft({
     runId,
     stage: 'sft',
     round,

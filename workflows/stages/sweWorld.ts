@@ -5,7 +5,7 @@
 import type { CheckpointRef } from '../../contracts/gpu.ts';
 import type { StageInput, SweWorldSummary } from '../../contracts/pipeline.ts';
 import { patched } from '@temporalio/workflow';
-import { pipeline, scoring, training } from '../activities.ts';
+import { pipeline, scoring, trainingActivities } from '../activities.ts';
 import { controlled, type Control } from '../control.ts';
 import { failure } from '../errors.ts';
 
@@ -33,7 +33,7 @@ async function sweWorldStage(input: StageInput, control: Control): Promise<SweWo
     throw failure('EmptyDataset', `sweWorld: no ${sw.kind} training pairs: the run recorded no graded executions`);
   const baseModel = await baseModelOf(input);
   // Empty out dirs: the gpu worker derives them from the run id (it may not share this worker's paths).
-  const ref = await training.trainVerifier({
+  const ref = await trainingActivities(config).trainVerifier({
     runId,
     kind: sw.kind,
     baseModel,
@@ -45,7 +45,7 @@ async function sweWorldStage(input: StageInput, control: Control): Promise<SweWo
   const stored = await pipeline.recordCheckpoint({ runId, stage: 'sweWorld', ref });
   const onnxDir =
     config.stages.tts.backend === 'onnx' && sw.kind === 'orm'
-      ? (await training.exportOnnx({ model: stored.path, outDir: '', runId })).onnxDir
+      ? (await trainingActivities(config).exportOnnx({ model: stored.path, outDir: '', runId })).onnxDir
       : null;
   control.report({ kind: 'stage', stage: 'sweWorld', done: 1, total: 1 });
   return { datasetId: ds.datasetId, rows: ds.rows, checkpointId: stored.checkpointId, path: stored.path, onnxDir };
@@ -64,7 +64,7 @@ async function trainAndMeasure(input: StageInput, kind: 'orm' | 'swe_world', bas
       ? { reasoner: config.models.teachers[0] }
       : {}),
   });
-  const ref: CheckpointRef = await training.trainVerifier({
+  const ref: CheckpointRef = await trainingActivities(config).trainVerifier({
     runId,
     kind,
     baseModel,
@@ -77,7 +77,7 @@ async function trainAndMeasure(input: StageInput, kind: 'orm' | 'swe_world', bas
   const stored = await pipeline.recordCheckpoint({ runId, stage: 'sweWorld', ref });
   // Relative dirs resolve under the gpu worker's artifacts dir; the default one is the primary verifier's.
   const outDir = name ? `runs/${runId}/verifier-${name}/onnx` : '';
-  const { onnxDir } = await training.exportOnnx({ model: stored.path, outDir, runId });
+  const { onnxDir } = await trainingActivities(config).exportOnnx({ model: stored.path, outDir, runId });
   const heldOut = data.heldOut.rolloutIds.length
     ? await scoring.measureVerifier({
         runId,

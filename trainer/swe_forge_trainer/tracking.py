@@ -37,6 +37,7 @@ from . import events
 from .config import ConfigError
 
 BACKENDS = ("tensorboard", "mlflow", "wandb")
+UNTRACKED = ("make-tiny-model", "prepare-base-model")
 _active: list[Tracker] = []
 
 
@@ -205,7 +206,9 @@ def backends() -> list[str]:
 
 def start(command: str, cfg) -> None:
     """Called once the command's config is valid; only rank 0 tracks (it is the one that emits)."""
-    if os.environ.get("RANK", "0") != "0" or command == "make-tiny-model":
+    # The model builders train nothing and replace their out_dir whole: event files written there would vanish
+    # under the writer (prepare-base-model crashed at exit on a fresh machine, its TensorBoard folder renamed away).
+    if os.environ.get("RANK", "0") != "0" or command in UNTRACKED:
         return
     names = backends()
     if not names:

@@ -148,3 +148,21 @@ def test_tracking_off_and_missing_backend(tiny_model, tmp_path, monkeypatch):
     code, events, _ = run_cli("sft", sft_config(tiny_model, tmp_path, tmp_path / "wb"))
     assert code == 2
     assert "wandb, which is not installed" in events[-1]["message"]
+
+
+def test_model_builders_are_not_tracked(tmp_path, monkeypatch):
+    # prepare-base-model and make-tiny-model replace their out_dir whole: a TensorBoard folder inside it would be
+    # renamed away under the writer (the conversion then failed at exit on a machine without the model cached).
+    from types import SimpleNamespace
+
+    from swe_forge_trainer import tracking
+
+    monkeypatch.delenv("SWE_FORGE_TRACKING", raising=False)
+    for command in ("prepare-base-model", "make-tiny-model"):
+        tracking.start(command, SimpleNamespace(out_dir=str(tmp_path / command)))
+        assert tracking._active == []
+    tracking.start("sft", SimpleNamespace(out_dir=str(tmp_path / "sft")))
+    try:
+        assert len(tracking._active) == 1
+    finally:
+        tracking.stop()

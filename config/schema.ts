@@ -204,6 +204,14 @@ export const RlSchema = z
         'async: a member older than maxStaleness is dropped from the batch (masked, counted) or re-run under the ' +
           'current weights before the step (the old row is kept in rollout_retired).',
       ),
+    partialRollouts: z
+      .boolean()
+      .default(false)
+      .describe(
+        'async: when a step finishes, the rollouts in flight go on from their current turn under the new weights ' +
+          '(swapped into the running engine; each turn records which checkpoint answered it) instead of finishing ' +
+          'on the old ones. Only where the engine can swap in place (LoRA on llama.cpp); elsewhere nothing changes.',
+      ),
     oldLogprobs: z
       .enum(['sampler', 'recomputed'])
       .optional()
@@ -284,6 +292,12 @@ export const RlSchema = z
     };
   })
   .superRefine((rl, ctx) => {
+    if (rl.partialRollouts && rl.mode !== 'async')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partialRollouts'],
+        message: 'partialRollouts needs stages.rl.mode: async (in sync mode no step runs while rollouts do)',
+      });
     // With pi_old from the sampler the ratio already corrects for sampler/trainer mismatch (untruncated); the TIS
     // weight would correct a second time. Yao et al.'s TIS takes the ratio against the trainer's recomputed pi_old.
     if (rl.tisCap > 0 && rl.oldLogprobs === 'sampler')

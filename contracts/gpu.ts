@@ -78,6 +78,11 @@ export interface PolicyServerInput {
   servedName: string;
   /** The model name the engine serves the checkpoint under: its checkpoint id (default servedName). */
   modelName?: string;
+  /**
+   * Only if the running server can take the checkpoint in place (partial rollouts: requests in flight must not
+   * lose their server); otherwise nothing changes and the ref says `swap: 'none'`.
+   */
+  inPlaceOnly?: boolean;
 }
 
 export interface PolicyServerRef {
@@ -85,6 +90,8 @@ export interface PolicyServerRef {
   pid: number;
   /** What the engine's GET /models lists: the name of the checkpoint it has loaded. */
   model?: string;
+  /** How the checkpoint got there: already served, swapped into the running engine, a (re)start, or not at all. */
+  swap?: 'same' | 'in-place' | 'restart' | 'none';
 }
 
 /** The gpu queue (TASK_QUEUES.gpu). */

@@ -192,11 +192,18 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
       return oneAtATime(i.servedName, async () => {
         i = { ...i, checkpoint: await resolveModel(deps, i.checkpoint, (p) => p) };
         const current = servers.get(i.servedName);
-        if (current && current.checkpoint === i.checkpoint && current.handle.isRunning()) {
-          return { baseUrl: current.baseUrl, pid: current.handle.pid, model: current.model };
+        const ref = (s: Served, swap: PolicyServerRef['swap']) => ({
+          baseUrl: s.baseUrl,
+          pid: s.handle.pid,
+          model: s.model,
+          swap,
+        });
+        if (current && current.checkpoint === i.checkpoint && current.handle.isRunning()) return ref(current, 'same');
+        if (current && (await swapInPlace(current, i))) return ref(current, 'in-place');
+        if (i.inPlaceOnly) {
+          if (!current?.handle.isRunning()) throw new Error(`policy server ${i.servedName} is not running`);
+          return ref(current, 'none');
         }
-        if (current && (await swapInPlace(current, i)))
-          return { baseUrl: current.baseUrl, pid: current.handle.pid, model: current.model };
         const swapStarted = Date.now(); // weight swap = old server down + new one answering (docs/training.md)
         await stop(i.servedName);
         const useVllm = env.policyServer === 'vllm' || (env.policyServer === 'auto' && (await deps.gpus()) > 0);
@@ -211,7 +218,7 @@ export function createPolicyServerActivities(deps: RunnerDeps) {
           pid: served.handle.pid,
           checkpoint: i.checkpoint,
         });
-        return { baseUrl: served.baseUrl, pid: served.handle.pid, model: served.model };
+        return ref(served, 'restart');
       });
     },
 

@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.stop());
 afterEach(() => {
+  env.behaviour.gate = undefined;
   env.behaviour.trainGate = undefined;
   env.behaviour.answeredBy = undefined;
   env.behaviour.outcome = undefined;
@@ -205,5 +206,51 @@ describe('async RL', () => {
     const rows = await iterationRows(run);
     expect(rows.map((r) => r.metrics.staleness)).toEqual([{ '0': 2 * G }, { '1': 2 * G }, { '1': 2 * G }]);
     expect(rows.map((r) => r.metrics.staleDropped)).toEqual([0, 0, 0]);
+  });
+
+  it('partial rollouts: a rollout in flight when a step ends answers its later turns with the new weights', async () => {
+    const run = 'async-partial';
+    env.behaviour.outcome = mixed;
+    const swaps = () =>
+      env.stubs
+        .named('ensurePolicyServer')
+        .map((c) => c.input as { servedName: string; modelName: string; inPlaceOnly?: boolean })
+        .filter((i) => i.servedName === `${run}-rl`);
+    // The stub engine answers with whatever the stage's server was last given, as a real one does after a swap.
+    env.behaviour.answeredBy = (i) => (i.runId === run ? (swaps().at(-1)?.modelName ?? 'none') : i.model.name);
+    // Iteration 2's rollouts are held until step 1's weights reach the server (10 s at most: the feature missing).
+    env.behaviour.gate = async (i) => {
+      if (i.runId !== run || iterationOf(i.sample) !== 2) return;
+      for (const end = Date.now() + 10_000; Date.now() < end && !swaps().some((s) => s.inPlaceOnly);)
+        await new Promise((r) => setTimeout(r, 100));
+    };
+    await runPipeline(env, run, asyncRl({ iterations: 2, partialRollouts: true }));
+    const step1 = `${run}/rl/iter-1/step-1`;
+    expect(
+      swaps()
+        .filter((s) => s.inPlaceOnly)
+        .map((s) => s.modelName),
+    ).toEqual([step1]);
+    // Each of iteration 2's rollouts spans the update: its first turn by the base weights, its last by step 1's.
+    const { rows } = await env.stack.pool!.query<{ trajectory_path: string }>(
+      `select trajectory_path from rollouts where run_id = $1 and stage = 'rl' and sample >= $2`,
+      [run, G],
+    );
+    expect(rows).toHaveLength(2 * G);
+    for (const r of rows) {
+      const turns = readFileSync(r.trajectory_path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { role: string; meta?: { model?: string } })
+        .filter((m) => m.role === 'assistant');
+      expect(turns.map((t) => t.meta?.model)).toEqual(['base', step1]);
+    }
+    // Staleness counts the oldest turn: 1 behind the weights step 2 trains from, within k.
+    expect((await iterationRows(run))[1]!.metrics).toMatchObject({ staleness: { '1': 2 * G }, staleDropped: 0 });
+  });
+
+  it('refuses partial rollouts outside async mode, naming the field', async () => {
+    const { RlSchema } = await import('../../config/schema.ts');
+    expect(() => RlSchema.parse({ partialRollouts: true })).toThrow(/partialRollouts needs stages.rl.mode: async/);
   });
 });

@@ -15,7 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { pipeline } from '../activities.ts';
+import { pipeline, policyServers } from '../activities.ts';
 import { SA } from '../definitions.ts';
 import type { PolicyWeights } from '../policy.ts';
 import type { RlInput, rlWorkflow } from './rl.ts';
@@ -69,6 +69,23 @@ async function rerunStale(
   );
 }
 
+/**
+ * Partial rollouts: the new weights into the stage's running server at once, so the rollouts in flight answer their
+ * next turns with them (each turn's meta.model says which checkpoint answered, and its own sampler log-probs go
+ * with it). Only in place: a server that would have to restart keeps serving, and the rollouts finish as they began.
+ */
+async function swapMidBatch(c: IterationContext, weights: PolicyWeights): Promise<void> {
+  const served = c.kept?.last;
+  if (!served?.servedName || c.config.models.policy.kind !== 'trainer') return;
+  const ref = await policyServers.ensurePolicyServer({
+    checkpoint: weights.path,
+    servedName: served.servedName,
+    modelName: weights.checkpointId,
+    inPlaceOnly: true,
+  });
+  if (ref.swap === 'in-place' || ref.swap === 'same') c.kept!.swaps = (c.kept!.swaps ?? 0) + 1;
+}
+
 export async function asyncLoop(
   c: IterationContext,
   start: AsyncStart,
@@ -110,6 +127,7 @@ export async function asyncLoop(
         weights = out.weights;
         last = out.metrics;
         trainedThrough = j;
+        if (rl.partialRollouts && j < rl.iterations) await swapMidBatch(c, weights); // none run after the last
         upsertSearchAttributes([{ key: SA.rlIteration, value: j }]);
         report(j, j, weights);
       } catch (error) {

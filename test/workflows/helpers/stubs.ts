@@ -57,6 +57,9 @@ export function createStubs(o: StubOptions) {
 
   async function runRollout(input: RolloutInput): Promise<RolloutSummary> {
     record('runRollout', input);
+    // What the engine said answered the first turn (before the gate) and the last (after it): a partial rollout
+    // spans a weight update when they differ.
+    const early = o.answeredBy?.(input) ?? input.model.name;
     live.inFlight++;
     live.maxInFlight = Math.max(live.maxInFlight, live.inFlight);
     try {
@@ -71,13 +74,13 @@ export function createStubs(o: StubOptions) {
           clearInterval(beat);
         }
       }
-      return await writeRollout(input);
+      return await writeRollout(input, early);
     } finally {
       live.inFlight--;
     }
   }
 
-  async function writeRollout(input: RolloutInput): Promise<RolloutSummary> {
+  async function writeRollout(input: RolloutInput, early?: string): Promise<RolloutSummary> {
     const outcome = (o.outcome ?? defaultOutcome)(input.taskId, input.sample);
     const masked = outcome === 'masked';
     const resolved = outcome === 'resolved';
@@ -85,13 +88,22 @@ export function createStubs(o: StubOptions) {
     const dir = join(o.artifactsDir, 'runs', input.runId, 'trajectories', input.stage, input.taskId);
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `${input.sample}.jsonl`);
+    const late = o.answeredBy?.(input) ?? input.model.name;
+    const spans =
+      early !== undefined && early !== late
+        ? [
+            { role: 'assistant', content: 'looking', meta: { turn: 1, model: early } },
+            { role: 'user', content: 'observation' },
+          ]
+        : [];
     const messages = [
       { role: 'system', content: 'You are a software engineer.' },
       { role: 'user', content: `Fix ${input.taskId}` },
+      ...spans,
       {
         role: 'assistant',
         content: `patch for ${input.taskId} #${input.sample}`,
-        meta: { turn: 1, model: o.answeredBy?.(input) ?? input.model.name },
+        meta: { turn: spans.length ? 2 : 1, model: late },
       },
     ];
     writeFileSync(path, messages.map((m) => JSON.stringify(m)).join('\n') + '\n');

@@ -15,6 +15,7 @@ import { loadReliability, reliabilityMarkdown } from './reliability.ts';
 import { writeTrajectoryPage } from './trajectoryPage.ts';
 import { breakdownMarkdown, loadBreakdown } from './breakdown.ts';
 import { grpoMarkdown, grpoRows } from './grpo.ts';
+import { rlScheduleMarkdown } from './rlSchedule.ts';
 import { loadIndexRows, renderIndexHtml } from './trajectoryIndex.ts';
 
 export interface WriteReportOptions extends WriteReportInput {
@@ -84,6 +85,7 @@ export async function writeReport(
   const md = renderMarkdown({ data, curves, trajectories });
   const sections = [
     ...grpoMarkdown(grpo),
+    ...rlScheduleMarkdown(data.rlSteps),
     ...breakdownMarkdown(breakdown),
     '',
     `Every rollout, filterable by stage, outcome and task: [trajectory index](trajectories/index.html).`,

@@ -41,7 +41,10 @@ describe('ensurePolicyServer with a vLLM command', () => {
       expect(ref.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
       const models = (await (await fetch(`${ref.baseUrl}/models`)).json()) as { data: { id: string; root: string }[] };
       expect(models.data).toEqual([{ id: 'policy', object: 'model', root: checkpoint }]);
-      expect(await inActivity(() => s.ensurePolicyServer({ checkpoint, servedName: 'policy' }))).toEqual({ ...ref, swap: 'same' });
+      expect(await inActivity(() => s.ensurePolicyServer({ checkpoint, servedName: 'policy' }))).toEqual({
+        ...ref,
+        swap: 'same',
+      });
     } finally {
       await inActivity(() => s.stopPolicyServer({ servedName: 'policy' }));
     }

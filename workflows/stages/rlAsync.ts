@@ -8,6 +8,7 @@
 // continue-as-new waits for the running step, then carries the iteration whose rollouts are done (ids only).
 import type { RlIterationMetrics } from '../../contracts/rl.ts';
 import {
+  log,
   allHandlersFinished,
   condition,
   ContinueAsNew,
@@ -83,7 +84,9 @@ async function swapMidBatch(c: IterationContext, weights: PolicyWeights): Promis
     modelName: weights.checkpointId,
     inPlaceOnly: true,
   });
-  if (ref.swap === 'in-place' || ref.swap === 'same') c.kept!.swaps = (c.kept!.swaps ?? 0) + 1;
+  // 'none' where only a restart would do: the rollouts in flight finish on the weights they began with.
+  if (ref.swap === 'none')
+    log.info(`partial rollouts: ${served.servedName} cannot take ${weights.checkpointId} in place`);
 }
 
 export async function asyncLoop(

@@ -28,7 +28,7 @@ export interface IterationContext {
    * Async mode: one policy server for the whole stage (its label), kept between batches so a new checkpoint can
    * go into it in place; `last` is what it serves now (released when the stage ends). Absent: one per batch.
    */
-  kept?: { label: string; last?: ServedPolicy; swaps?: number };
+  kept?: { label: string; last?: ServedPolicy };
 }
 
 export interface IterationState {

@@ -9,9 +9,8 @@
 // iteration, trainer busy share, sandbox busy share (rollout slots holding a sandbox), the staleness histogram and
 // the bound of iteration time max(rollouts, train + swap). Target: async / sync <= 0.60 with the stand-in trainer
 // and the steady-state async iteration within 15 % of its bound. Last line: one JSON object.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { CheckpointRef, GrpoStepInput } from '../contracts/gpu.ts';
@@ -20,7 +19,7 @@ import { readRlIterations, type RlIterationView } from '../activities/pipeline/r
 import type { RunConfig } from '../config/schema.ts';
 import { faultConfig, outcomeWithin } from '../dev/faultRun.ts';
 import { startFaultStack, type FaultStack } from '../dev/faultStack.ts';
-import { loadSettings } from '../infra/settings.ts';
+import { tinyModelFor } from '../dev/tinyModel.ts';
 
 const TARGET = 0.6;
 const BOUND_SLACK = 0.15;
@@ -193,21 +192,6 @@ function print(label: string, f: ModeFigures) {
   );
 }
 
-/** A tiny random model (the demo student's shape) for the real-trainer line. */
-function tinyModel(dir: string): string {
-  const out = join(dir, 'tiny-model');
-  const cfgFile = join(dir, 'tiny.json');
-  writeFileSync(
-    cfgFile,
-    JSON.stringify({ out_dir: out, corpus_files: [resolve('tasks', 'mini', 'tasks.jsonl')], seed: 0 }),
-  );
-  execFileSync(loadSettings().pythonBin, ['-m', 'swe_forge_trainer', 'make-tiny-model', '--config', cfgFile], {
-    cwd: join(import.meta.dirname, '..', 'trainer'),
-    stdio: 'ignore',
-  });
-  return out;
-}
-
 export default async function rlThroughput(argv: string[]): Promise<void> {
   const a = parse(argv);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -245,7 +229,7 @@ export default async function rlThroughput(argv: string[]): Promise<void> {
     }
     if (a.trainer !== 'stand-in') {
       await stack.startWorker('gpu');
-      const base = tinyModel(stack.dir);
+      const base = await tinyModelFor(stack);
       console.log('trainer: the real tiny trainer (grpo-step on CPU, beside the rollouts on the same cores)');
       const sync = await runMode(
         stack,

@@ -16,17 +16,11 @@ import type {
 import { createCheckpointActivities } from './checkpoints.ts';
 import { writeJsonl } from './jsonl.ts';
 import { iterationProvenance } from './rlIterations.ts';
+import { answeringModels } from '../trajectory/answered.ts';
 import { readTrajectory } from '../trajectory/store.ts';
 import { grpoConversation, type GrpoConversation } from './grpoRows.ts';
 import { fetchRollouts } from './rolloutRows.ts';
-import {
-  answeringCheckpoints,
-  memberStaleness,
-  policyVersions,
-  stalenessHistogram,
-  versionOf,
-  type MemberStaleness,
-} from './staleness.ts';
+import { memberStaleness, policyVersions, stalenessHistogram, versionOf, type MemberStaleness } from './staleness.ts';
 import { runPaths } from '../../infra/layout.ts';
 import { validateConfig } from './runs.ts';
 
@@ -40,7 +34,7 @@ function tryRead(
   if (!path) return null;
   try {
     const m = readTrajectory(path);
-    return m.length ? { ...grpoConversation(m, toolFormat), answered: answeringCheckpoints(m) } : null;
+    return m.length ? { ...grpoConversation(m, toolFormat), answered: answeringModels(m) } : null;
   } catch {
     return null;
   }

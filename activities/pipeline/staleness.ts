@@ -4,7 +4,6 @@
 // each reply (meta.model on every assistant turn), never what the workflow assumed; a member with no such reply
 // (a fixed endpoint) falls back to the version the workflow launched its rollouts with, and says so.
 import type pg from 'pg';
-import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 
 /**
  * Checkpoint id -> its policy version: how many GRPO updates of the run led to it (1 for the first step's
@@ -25,16 +24,6 @@ export async function policyVersions(pool: pg.Pool, runId: string): Promise<Map<
 
 export const versionOf = (versions: ReadonlyMap<string, number>, checkpointId: string) =>
   versions.get(checkpointId) ?? 0;
-
-/** The checkpoints that answered a trajectory's turns, as the engine named them, in order, without repeats. */
-export function answeringCheckpoints(messages: readonly TrajectoryMessage[]): string[] {
-  const seen: string[] = [];
-  for (const m of messages) {
-    const name = m.role === 'assistant' ? m.meta?.model : undefined;
-    if (name && !seen.includes(name)) seen.push(name);
-  }
-  return seen;
-}
 
 export interface MemberStaleness {
   /** Versions behind the trained-from weights of the member's oldest turn; null: unknown (no reply, no launch). */

@@ -12,7 +12,7 @@ import { FLAKY, STEADY, writeFlakyTasks } from './lib/flakyTask.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
 import { faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
 import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
-import { tinyModelFor } from './lib/tinyModel.ts';
+import { tinyModelFor } from '../../dev/tinyModel.ts';
 
 const RUN = 'faults-canaries';
 const ITERATIONS = 3;

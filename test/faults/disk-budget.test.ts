@@ -11,7 +11,7 @@ import type { StageName } from '../../config/schema.ts';
 import { printFaultTable, scenario } from './lib/results.ts';
 import { faultConfig, outcome, rolloutRows } from '../../dev/faultRun.ts';
 import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
-import { tinyModelFor } from './lib/tinyModel.ts';
+import { tinyModelFor } from '../../dev/tinyModel.ts';
 import { writeTaskCopies } from './lib/taskCopies.ts';
 
 const FILE = 'disk-budget.test.ts';

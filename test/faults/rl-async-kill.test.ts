@@ -11,7 +11,7 @@ import { containersOfRun, duplicates, faultConfig, outcome, rolloutRows } from '
 import { startFaultStack, type FaultStack } from '../../dev/faultStack.ts';
 import { until } from '../../dev/wait.ts';
 import type { WorkerProcess } from '../../dev/workers.ts';
-import { tinyModelFor } from './lib/tinyModel.ts';
+import { tinyModelFor } from '../../dev/tinyModel.ts';
 
 const RUN = 'faults-rl-async';
 const ITERATIONS = 3;

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  answeringCheckpoints,
-  memberStaleness,
-  stalenessHistogram,
-} from '../../../../activities/pipeline/staleness.ts';
+import { memberStaleness, stalenessHistogram } from '../../../../activities/pipeline/staleness.ts';
+import { answeringModels } from '../../../../activities/trajectory/answered.ts';
 import type { TrajectoryMessage } from '../../../../contracts/rollout.ts';
 
 const versions = new Map([
@@ -20,7 +17,7 @@ describe('staleness of a GRPO member', () => {
       { role: 'assistant', content: 'b', meta: { model: 'r/rl/iter-1/step-1' } },
       { role: 'assistant', content: 'c', meta: { model: 'sft' } },
     ];
-    expect(answeringCheckpoints(m)).toEqual(['sft', 'r/rl/iter-1/step-1']);
+    expect(answeringModels(m)).toEqual(['sft', 'r/rl/iter-1/step-1']);
   });
 
   it('counts versions behind from the oldest turn; a checkpoint RL did not produce is version 0', () => {

@@ -1,9 +1,9 @@
 // The policy's starting weights for RL scenarios: the trainer's tiny model (built once, cached by content hash).
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createGpuTrainingActivities } from '../../../activities/training/index.ts';
-import { loadSettings } from '../../../infra/settings.ts';
-import type { FaultStack } from '../../../dev/faultStack.ts';
+import { createGpuTrainingActivities } from '../activities/training/index.ts';
+import { loadSettings } from '../infra/settings.ts';
+import type { FaultStack } from './faultStack.ts';
 
 export async function tinyModelFor(stack: FaultStack): Promise<string> {
   const gpu = createGpuTrainingActivities({ pool: stack.base.pool!, settings: loadSettings(stack.workerEnv) });

@@ -59,6 +59,19 @@ export const AgentSchema = z
         'A rollout that read future history, edited the graded tests or tried the network: zero scores it 0, mask ' +
           'drops it from training, flag only records it. Flagged rollouts never enter SFT data.',
       ),
+    tools: z
+      .object({
+        lsp: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Give the agent the lsp tool (jedi-language-server in the sandbox: definition, references, call ' +
+              'hierarchy, ...; docs/agent.md). Off: the model is never shown it.',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Optional tools beyond bash, file_editor, search and submit.'),
     systemPrompt: z.string().optional().describe('Override of the system prompt template.'),
     instancePrompt: z.string().optional().describe('Override of the task prompt template ({{problem_statement}}).'),
   })

@@ -74,6 +74,8 @@ export interface TrajectoryMessage {
     model?: string;
     sampled?: SampledTokens;
     finishReason?: string;
+    /** System message: the tools the rollout was given, when not the default four (toolSpecs.ts toolSpecsOf). */
+    tools?: string[];
   };
 }
 

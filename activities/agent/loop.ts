@@ -10,6 +10,7 @@ import type { AgentLimits, AgentResult, Environment, Model, ModelReply } from '.
 import { actionKey, LoopDetector } from './loops.ts';
 import { createToolbox } from './toolbox.ts';
 import type { LoopState } from './leaseStore.ts';
+import { TOOL_NAMES, toolsMeta, type ToolName } from '../trajectory/toolSpecs.ts';
 
 export interface RunAgentInput {
   model: Model;
@@ -17,6 +18,8 @@ export interface RunAgentInput {
   limits: AgentLimits;
   system: string;
   user: string;
+  /** The tools offered (toolNamesFor(agent)); recorded on the system message when not the default four. */
+  tools?: readonly ToolName[];
   signal?: AbortSignal;
   /**
    * Called at the start of every turn (the activity heartbeats here); turns before `turn` are complete then, and
@@ -33,8 +36,8 @@ export interface RunAgentInput {
 /** Rough count for endpoints that report no usage: about four characters per token. */
 export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
-export const NO_TOOL_CALL = (format: Model['toolFormat']) =>
-  'No tool call found in your reply. Call one of the tools (bash, file_editor, search, submit)' +
+export const NO_TOOL_CALL = (format: Model['toolFormat'], tools: readonly string[] = TOOL_NAMES) =>
+  `No tool call found in your reply. Call one of the tools (${tools.join(', ')})` +
   (format === 'text' ? ' as <tool_call>{"name": ..., "arguments": {...}}</tool_call>.' : '.');
 
 /** Native calls with an id each (some servers omit it; every call needs one its observation can answer). */
@@ -117,7 +120,7 @@ function startEpisode(i: RunAgentInput): Episode {
     i,
     messages: [],
     acc: { prompt: 0, completion: 0, context: 0, formatErrors: 0 },
-    toolbox: createToolbox(i.env, i.limits),
+    toolbox: createToolbox(i.env, { ...i.limits, tools: i.tools }),
     loops: new LoopDetector(i.limits.loopThreshold),
     now,
     deadline: now() + i.limits.wallTimeSec * 1000 - (i.resume?.elapsedMs ?? 0),
@@ -134,7 +137,8 @@ function startEpisode(i: RunAgentInput): Episode {
     e.toolbox.counters.historyAttempts = r.state.historyAttempts ?? 0;
     e.loops.loops = r.state.loopCount ?? 0;
   } else {
-    push(e, { role: 'system', content: i.system });
+    const meta = toolsMeta(i.tools ?? TOOL_NAMES);
+    push(e, { role: 'system', content: i.system, ...(meta.tools ? { meta } : {}) });
     push(e, { role: 'user', content: i.user });
   }
   return e;
@@ -241,7 +245,7 @@ export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
       e.acc.formatErrors++;
       push(e, {
         role: 'user',
-        content: NO_TOOL_CALL(i.model.toolFormat),
+        content: NO_TOOL_CALL(i.model.toolFormat, i.tools),
         meta: { turn: e.turn, error: 'no tool call' },
       });
       continue;

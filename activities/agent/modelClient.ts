@@ -13,7 +13,7 @@ import {
   type Model,
   type ModelReply,
 } from './protocols.ts';
-import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
+import { toolSpecsOf } from '../trajectory/toolSpecs.ts';
 import { SAMPLED_TOKENS_REQUEST, sampledTokens } from './sampledTokens.ts';
 import { toWireMessages } from '../trajectory/wire.ts';
 
@@ -93,7 +93,8 @@ export function createModelClient(o: ModelClientOptions): Model {
             ...(o.sampledTokens ? SAMPLED_TOKENS_REQUEST : {}),
             ...(native
               ? {
-                  tools: TOOL_SPECS as unknown as OpenAI.Chat.Completions.ChatCompletionTool[],
+                  // The tools this trajectory was given (its system message records them), as its rows render.
+                  tools: toolSpecsOf(messages) as unknown as OpenAI.Chat.Completions.ChatCompletionTool[],
                   tool_choice: 'auto' as const,
                 }
               : {}),

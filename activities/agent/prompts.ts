@@ -3,7 +3,7 @@
 // {{instance_id}} and, for the text tool format, {{tools}} (the tool schemas and the call format).
 import { formatTextToolCall } from '../../core/toolCalls.ts';
 import type { ToolFormat } from './protocols.ts';
-import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
+import { TOOL_NAMES, TOOL_SPECS, toolSpecsFor, type ToolName, type ToolSpec } from '../trajectory/toolSpecs.ts';
 
 export const DEFAULT_SYSTEM_PROMPT = `You are a software engineer fixing an issue in a repository checked out at {{workdir}}.
 Explore the code, reproduce the problem, make the smallest correct change to the non-test source files, check it,
@@ -18,8 +18,9 @@ export const DEFAULT_INSTANCE_PROMPT = `Repository: {{repo}} (checked out at {{w
 
 Fix the issue so that the repository's tests for it pass. Do not change the existing tests.`;
 
-export function textToolsBlock(): string {
-  const schemas = TOOL_SPECS.map((s) => JSON.stringify(s.function)).join('\n');
+/** The text format's tool block for these tools (default: the four every rollout has). */
+export function textToolsBlock(specs: readonly ToolSpec[] = TOOL_SPECS): string {
+  const schemas = specs.map((s) => JSON.stringify(s.function)).join('\n');
   const example = formatTextToolCall('bash', { command: 'ls' });
   return (
     '\n\n# Tools\n\nYou may call one or more tools. Their JSON schemas:\n<tools>\n' +
@@ -38,6 +39,8 @@ export interface PromptInput {
   systemPrompt?: string;
   instancePrompt?: string;
   toolFormat: ToolFormat;
+  /** The tools the rollout is given (default: the four). */
+  tools?: readonly ToolName[];
   task: { instance_id: string; repo: string; problem_statement: string };
   workdir: string;
 }
@@ -48,7 +51,7 @@ export function buildPrompts(p: PromptInput): { system: string; user: string } {
     repo: p.task.repo,
     instance_id: p.task.instance_id,
     workdir: p.workdir,
-    tools: p.toolFormat === 'text' ? textToolsBlock() : '',
+    tools: p.toolFormat === 'text' ? textToolsBlock(toolSpecsFor(p.tools ?? TOOL_NAMES)) : '',
   };
   let system = p.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
   // An override that forgets {{tools}} would leave a text-format model without the call format.

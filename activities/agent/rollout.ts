@@ -18,6 +18,7 @@ import type {
 import { REPO_DIR, type SandboxEnvironment } from './environment.ts';
 import { estimateTokens, runAgent } from './loop.ts';
 import { buildPrompts } from './prompts.ts';
+import { toolNamesFor } from '../trajectory/toolSpecs.ts';
 import { DiffUnavailableError, ModelUnavailableError, type AgentResult, type Model } from './protocols.ts';
 import { upsertRollout } from './rolloutStore.ts';
 import { answeredBy } from './provenance.ts';
@@ -98,7 +99,8 @@ async function containerPhase(
     beat.turn = got.resume?.turn ?? 0;
     beat.containerId = env.id;
     hooks.heartbeat?.(beat);
-    const prompts = buildPrompts({ ...input.agent, toolFormat: model.toolFormat, task, workdir: REPO_DIR });
+    const tools = toolNamesFor(input.agent);
+    const prompts = buildPrompts({ ...input.agent, tools, toolFormat: model.toolFormat, task, workdir: REPO_DIR });
     try {
       out.agent = await runAgent({
         model,
@@ -106,6 +108,7 @@ async function containerPhase(
         limits: input.agent,
         system: prompts.system,
         user: prompts.user,
+        tools,
         signal: hooks.signal,
         resume: got.resume,
         onTurn: (turn, state) => {

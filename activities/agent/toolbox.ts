@@ -1,12 +1,13 @@
-// Dispatching a parsed tool call to bash / file_editor / search / submit. Each action is one independent exec in
-// the rollout's container. Anything the model gets wrong (unknown tool, missing fields, a refused history
+// Dispatching a parsed tool call to bash / file_editor / search / lsp / submit. Each action is one independent exec
+// in the rollout's container. Anything the model gets wrong (unknown tool, missing fields, a refused history
 // command, a command too long for exec) is an observation; only InfraError from the Environment escapes.
 import { capText } from '../../core/outputCap.ts';
 import { checkHistoryAccess, refusalObservation } from '../../core/historyGuard.ts';
 import type { ToolCall } from '../../core/toolCalls.ts';
 import { createFileEditor, shellQuote, type ToolOutcome } from './fileEditorTool.ts';
 import type { Environment } from './protocols.ts';
-import { checkArguments, isToolName, TOOL_NAMES } from '../trajectory/toolSpecs.ts';
+import { createLspTool } from './lspTool.ts';
+import { checkArguments, isToolName, TOOL_NAMES, type ToolName } from '../trajectory/toolSpecs.ts';
 
 export type { ToolOutcome } from './fileEditorTool.ts';
 
@@ -17,6 +18,8 @@ const MAX_SEARCH_LINES = 100;
 export interface ToolboxOptions {
   commandTimeoutSec: number;
   outputCapBytes: number;
+  /** The tools this rollout was given (default: the four); a call to any other is an unknown tool. */
+  tools?: readonly ToolName[];
 }
 
 const fail = (error: string): ToolOutcome => ({ observation: `Error: ${error}`, error });
@@ -34,6 +37,8 @@ export function formatExecObservation(
 export function createToolbox(env: Environment, o: ToolboxOptions) {
   const execOpts = { timeoutSec: o.commandTimeoutSec, outputCapBytes: o.outputCapBytes };
   const fileEditor = createFileEditor(env, execOpts);
+  const lsp = createLspTool(env, execOpts);
+  const offered = o.tools ?? TOOL_NAMES;
   const counters = { historyAttempts: 0 };
 
   async function bash(args: Record<string, unknown>, timeoutSec: number): Promise<ToolOutcome> {
@@ -76,9 +81,9 @@ export function createToolbox(env: Environment, o: ToolboxOptions) {
 
   /** timeoutSec: the command timeout, lowered by the loop when less wall time than that is left. */
   async function run(call: ToolCall, timeoutSec = o.commandTimeoutSec): Promise<ToolOutcome> {
-    if (!isToolName(call.name)) {
+    if (!isToolName(call.name) || !offered.includes(call.name)) {
       return {
-        ...fail(`unknown tool ${JSON.stringify(call.name)}; the tools are ${TOOL_NAMES.join(', ')}`),
+        ...fail(`unknown tool ${JSON.stringify(call.name)}; the tools are ${offered.join(', ')}`),
         malformed: true,
       };
     }
@@ -88,6 +93,7 @@ export function createToolbox(env: Environment, o: ToolboxOptions) {
     if (call.name === 'bash') out = await bash(call.arguments, timeoutSec);
     else if (call.name === 'file_editor') out = await fileEditor(call.arguments);
     else if (call.name === 'search') out = await search(call.arguments);
+    else if (call.name === 'lsp') out = await lsp(call.arguments);
     else out = { observation: 'Submitted. The diff of the working tree is your answer.', submitted: true };
     // Tool output the editor or search produced in memory is capped like command output.
     return { ...out, observation: capText(out.observation, o.outputCapBytes).text };

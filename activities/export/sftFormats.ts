@@ -4,11 +4,11 @@
 //                 render them) + tools, the columns TRL's SFTTrainer passes to apply_chat_template
 //   llamafactory  LLaMA-Factory ShareGPT rows: conversations of human / gpt / function_call / observation turns,
 //                 system, and tools as a JSON string
-// A native-format trajectory carries the tool schemas its model was given (TOOL_SPECS); a text-format one has
+// A native-format trajectory carries the tool schemas its model was given (toolSpecsOf); a text-format one has
 // them in its system prompt already and its calls inside the assistant text, so it gets no `tools` column.
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { formatTextToolCall } from '../../core/toolCalls.ts';
-import { TOOL_SPECS, type ToolSpec } from '../trajectory/toolSpecs.ts';
+import { toolSpecsOf, type ToolSpec } from '../trajectory/toolSpecs.ts';
 
 export const SFT_FORMATS = ['openai', 'trl', 'llamafactory'] as const;
 export type SftFormat = (typeof SFT_FORMATS)[number];
@@ -21,7 +21,7 @@ export function toolFormatOf(messages: TrajectoryMessage[]): 'native' | 'text' {
 
 /** The tools a trajectory's model was offered, or undefined for the text format (they are in the prompt). */
 export function toolsOf(messages: TrajectoryMessage[]): ToolSpec[] | undefined {
-  return toolFormatOf(messages) === 'native' ? [...TOOL_SPECS] : undefined;
+  return toolFormatOf(messages) === 'native' ? toolSpecsOf(messages) : undefined;
 }
 
 function parseArgs(s: string): Record<string, unknown> | string {
@@ -100,7 +100,7 @@ function shareGpt(messages: TrajectoryMessage[]): Row {
   // A row must end on the model's turn (an even count), or the converter skips it as "Invalid message count": the
   // observation of the last call (the submitted patch, or the output at the turn limit) is not trained on anyway.
   while (turns.length && prompt(turns[turns.length - 1]!.from)) turns.pop();
-  const tools = text ? undefined : TOOL_SPECS.map((s) => s.function);
+  const tools = text ? undefined : toolSpecsOf(messages).map((s) => s.function);
   return { conversations: turns, system, ...(tools ? { tools: JSON.stringify(tools) } : {}) };
 }
 

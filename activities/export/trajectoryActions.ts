@@ -1,7 +1,9 @@
 // Our four tools as the other agents spell them. SWE-agent has the same editor (`str_replace_editor`) and its own
 // search tools; OpenHands has `execute_bash` and `str_replace_editor`; mini-swe-agent has only bash, so every call
-// becomes the shell command that does the same (an edit is a short Python script). Pure.
+// becomes the shell command that does the same (an edit is a short Python script; an lsp call is the helper's own
+// command line, which is what our tool runs). The others have no language-server tool: lsp keeps its name. Pure.
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
+import { LSP_CLIENT } from '../agent/lspTool.ts';
 
 export type ToolCall = NonNullable<TrajectoryMessage['tool_calls']>[number];
 export type Args = Record<string, unknown>;
@@ -28,6 +30,8 @@ export function asShell(c: ToolCall): string {
       return String(a.command ?? '');
     case 'submit':
       return SUBMIT_COMMAND;
+    case 'lsp':
+      return `python3 ${LSP_CLIENT} ${shq(JSON.stringify(a))}`;
     case 'search':
       return a.kind === 'filename'
         ? `find ${shq(path)} -name ${shq(a.search_term)}`

@@ -5,7 +5,7 @@
 // and its finish reason (meta.finishReason: a turn cut at `length` has no end token of the model's to train on).
 import type { ModelEndpoint } from '../../config/schema.ts';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
-import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
+import { toolSpecsOf } from '../trajectory/toolSpecs.ts';
 import { toWireMessages } from '../trajectory/wire.ts';
 
 export interface GrpoConversation {
@@ -25,5 +25,5 @@ export function grpoConversation(
     const meta = { ...(sampled ? { sampled } : {}), ...(finishReason ? { finishReason } : {}) };
     return Object.keys(meta).length ? { ...w, meta } : { ...w };
   });
-  return toolFormat === 'native' ? { messages, tools: [...TOOL_SPECS] } : { messages };
+  return toolFormat === 'native' ? { messages, tools: toolSpecsOf(trajectory) } : { messages };
 }

@@ -5,7 +5,7 @@ import { filterSftTrajectories, SFT_RULES } from '../../core/filter.ts';
 import type { BuildSftDatasetInput, FilterSummary } from '../../contracts/pipeline.ts';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { TOOL_SPECS } from '../trajectory/toolSpecs.ts';
+import { toolSpecsOf } from '../trajectory/toolSpecs.ts';
 import { exploitRolloutIds } from '../agent/exploitCheck.ts';
 import { createDifficultyActivities } from './difficulty.ts';
 import { writeJsonl } from './jsonl.ts';
@@ -40,7 +40,10 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
         else {
           const format = input.toolFormat ?? 'native';
           // A native-format student is served the tool schemas: the trainer renders them into the prompt too.
-          lines.push({ messages: forStudent(messages, format), ...(format === 'native' ? { tools: TOOL_SPECS } : {}) });
+          lines.push({
+            messages: forStudent(messages, format),
+            ...(format === 'native' ? { tools: toolSpecsOf(messages) } : {}),
+          });
         }
       }
       const name = input.name ?? 'sft';
@@ -80,8 +83,13 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
  */
 export function sftMessages(path: string): TrajectoryMessage[] | null {
   try {
+    // The system message keeps the tools the rollout was given (toolSpecsOf), so its row renders the same ones.
     return readTrajectory(path).map(({ meta, ...m }) =>
-      m.role === 'assistant' && meta?.finishReason === 'length' ? { ...m, meta: { finishReason: 'length' } } : m,
+      m.role === 'assistant' && meta?.finishReason === 'length'
+        ? { ...m, meta: { finishReason: 'length' } }
+        : m.role === 'system' && meta?.tools
+          ? { ...m, meta: { tools: meta.tools } }
+          : m,
     );
   } catch {
     return null;

@@ -5,10 +5,11 @@
 // template renders them as <tool_call> text and <tool_response> turns, which is what the text wire carries.
 import { textToolsBlock } from '../agent/prompts.ts';
 import type { ToolFormat } from '../agent/protocols.ts';
+import { toolSpecsOf } from '../trajectory/toolSpecs.ts';
 
 export function forStudent(messages: unknown[], format: ToolFormat): unknown[] {
   if (format !== 'text') return messages;
-  const block = textToolsBlock();
+  const block = textToolsBlock(toolSpecsOf(messages));
   let done = false;
   return messages.map((m) => {
     const msg = m as { role?: unknown; content?: unknown };

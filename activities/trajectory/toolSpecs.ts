@@ -1,8 +1,10 @@
-// The four tools (R2E-Gym / SWE-Master style) as OpenAI function schemas, and a checker that turns missing or
+// The tools (R2E-Gym / SWE-Master style) as OpenAI function schemas, and a checker that turns missing or
 // mistyped arguments into a message the model can act on. The text format documents the same schemas in the
-// system prompt (prompts.ts).
+// system prompt (prompts.ts). The default four are always offered; `lsp` only where agent.tools.lsp is on. A
+// trajectory records the tools it was given on its system message (meta.tools) so its training rows render the
+// same ones (toolSpecsOf); a trajectory without the record was given the default four.
 
-export type ToolName = 'bash' | 'file_editor' | 'search' | 'submit';
+export type ToolName = 'bash' | 'file_editor' | 'search' | 'lsp' | 'submit';
 
 interface JsonSchemaProp {
   type: 'string' | 'integer' | 'array';
@@ -30,7 +32,7 @@ const spec = (
   function: { name, description, parameters: { type: 'object', properties, required } },
 });
 
-export const TOOL_SPECS: readonly ToolSpec[] = [
+const ALL_TOOL_SPECS: readonly ToolSpec[] = [
   spec(
     'bash',
     'Run one bash command in the repository (cwd /testbed). Each call is a fresh shell: `cd` and variables do not ' +
@@ -70,6 +72,40 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
     ['search_term'],
   ),
   spec(
+    'lsp',
+    'Navigate Python code with a language server (jedi) over /testbed. Address a symbol by path, 1-indexed line and ' +
+      'its name on that line. definition / type_definition / hover / references: path, line, symbol; ' +
+      'call_hierarchy: path, line, symbol and direction (incoming: functions that use it; outgoing: the calls it ' +
+      'makes); document_symbols and diagnostics (syntax errors): path; workspace_symbols: query. Answers list ' +
+      'path:line: source.',
+    {
+      command: {
+        type: 'string',
+        enum: [
+          'definition',
+          'type_definition',
+          'hover',
+          'references',
+          'document_symbols',
+          'workspace_symbols',
+          'call_hierarchy',
+          'diagnostics',
+        ],
+        description: 'The operation.',
+      },
+      path: { type: 'string', description: 'The Python file, absolute or relative to /testbed.' },
+      line: { type: 'integer', description: 'The 1-indexed line the symbol is on.' },
+      symbol: { type: 'string', description: 'The name on that line (a dotted name points at its last part).' },
+      query: { type: 'string', description: 'workspace_symbols: the name, or part of it, to find.' },
+      direction: {
+        type: 'string',
+        enum: ['incoming', 'outgoing'],
+        description: 'call_hierarchy: incoming (default) or outgoing.',
+      },
+    },
+    ['command'],
+  ),
+  spec(
     'submit',
     'Submit your changes as the final answer: the diff of the working tree against the original commit is graded ' +
       'by the hidden tests. Call it once you have fixed the issue; it ends the episode.',
@@ -78,15 +114,43 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
   ),
 ];
 
+const OPTIONAL_TOOLS: readonly ToolName[] = ['lsp'];
+
+/** The default four, which every rollout is given and which a trajectory without meta.tools had. */
+export const TOOL_SPECS: readonly ToolSpec[] = ALL_TOOL_SPECS.filter((s) => !OPTIONAL_TOOLS.includes(s.function.name));
+
 export const TOOL_NAMES: readonly ToolName[] = TOOL_SPECS.map((s) => s.function.name);
 
 export function isToolName(name: string): name is ToolName {
-  return (TOOL_NAMES as readonly string[]).includes(name);
+  return ALL_TOOL_SPECS.some((s) => s.function.name === name);
+}
+
+/** The tools a rollout of this agent config is given, in their canonical order. */
+export function toolNamesFor(agent: { tools?: { lsp?: boolean } }): ToolName[] {
+  return ALL_TOOL_SPECS.map((s) => s.function.name).filter((n) => n !== 'lsp' || agent.tools?.lsp === true);
+}
+
+/** The schemas of these tools (names we do not know are skipped), in canonical order. */
+export function toolSpecsFor(names: readonly string[]): ToolSpec[] {
+  return ALL_TOOL_SPECS.filter((s) => names.includes(s.function.name));
+}
+
+/** The tools a trajectory was given: its system message's meta.tools, else the default four. */
+export function toolSpecsOf(messages: readonly unknown[]): ToolSpec[] {
+  const first = messages[0] as { role?: unknown; meta?: { tools?: unknown } } | undefined;
+  const tools = first?.role === 'system' ? first.meta?.tools : undefined;
+  return Array.isArray(tools) ? toolSpecsFor(tools.filter((t): t is string => typeof t === 'string')) : [...TOOL_SPECS];
+}
+
+/** What a trajectory's system message records: nothing for the default four, so such trajectories are as before. */
+export function toolsMeta(names: readonly ToolName[]): { tools?: ToolName[] } {
+  const plain = names.length === TOOL_NAMES.length && names.every((n, k) => n === TOOL_NAMES[k]);
+  return plain ? {} : { tools: [...names] };
 }
 
 /** Missing required fields, wrong types and enum violations, as one message; undefined when the call is fine. */
 export function checkArguments(name: ToolName, args: Record<string, unknown>): string | undefined {
-  const { properties, required } = TOOL_SPECS.find((s) => s.function.name === name)!.function.parameters;
+  const { properties, required } = ALL_TOOL_SPECS.find((s) => s.function.name === name)!.function.parameters;
   const problems: string[] = [];
   for (const field of required)
     if (args[field] === undefined || args[field] === null) problems.push(`missing required argument "${field}"`);

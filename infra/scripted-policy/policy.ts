@@ -97,7 +97,13 @@ export function chooseMode(u: number, v: number, p: number): ScriptedMode {
   return FAILURE_MODES[FAILURE_MODES.length - 1]![0];
 }
 
-export function planFor(task: ScriptedTask, seed: number, sample: number, root = '/testbed'): ScriptedPlan {
+export function planFor(
+  task: ScriptedTask,
+  seed: number,
+  sample: number,
+  root = '/testbed',
+  offered: { lsp?: boolean } = {},
+): ScriptedPlan {
   const rng = rngFor(seed, task.instance_id, sample);
   let mode = chooseMode(rng(), rng(), successProbability(task));
   const wrongKinds = mode === 'wrong_edit' ? wrongEditKinds(task) : [];
@@ -121,6 +127,16 @@ export function planFor(task: ScriptedTask, seed: number, sample: number, root =
   const views = changes
     .filter((f) => f.kind === 'modify')
     .map((f) => call(`Let me read ${f.path}.`, 'file_editor', { command: 'view', path: `${root}/${f.path}` }));
+  // With the lsp tool offered, the teacher lists the symbols of each file it is about to edit (no draw from the
+  // rng: the rest of the plan is the same as without the tool).
+  if (offered.lsp)
+    for (const f of changes.filter((c) => c.kind === 'modify' && c.path.endsWith('.py')))
+      views.push(
+        call(`Let me list the functions in ${f.path}.`, 'lsp', {
+          command: 'document_symbols',
+          path: `${root}/${f.path}`,
+        }),
+      );
   const edits = goldEditCalls(changes, root).map((c) => call('Now I will make the change.', c.name, c.arguments));
   const submit = call('The fix is in place; submitting.', 'submit', {});
   const steps = [...explore, ...views];

@@ -71,6 +71,17 @@ export function parseEpisodeHeader(value: string | string[] | undefined): Script
   return { task: v.task, seed: v.seed!, sample: v.sample! };
 }
 
+/** Whether the request offered the lsp tool: in its native `tools`, or in the text tool block of its system prompt. */
+export function offersLsp(
+  body: { messages?: { role?: string; content?: unknown }[]; tools?: unknown[] },
+  format: string,
+) {
+  if (format === 'native')
+    return (body.tools ?? []).some((t) => (t as { function?: { name?: unknown } }).function?.name === 'lsp');
+  const system = body.messages?.find((m) => m.role === 'system')?.content;
+  return typeof system === 'string' && system.includes('"name":"lsp"');
+}
+
 async function completion(req: IncomingMessage, getTask: StartScriptedPolicyOptions['getTask']): Promise<unknown> {
   const episode = parseEpisodeHeader(req.headers[SCRIPTED_HEADER]);
   let body: { model?: string; messages?: { role?: string; content?: unknown }[]; tools?: unknown[]; stream?: boolean };
@@ -86,7 +97,11 @@ async function completion(req: IncomingMessage, getTask: StartScriptedPolicyOpti
   if (!task) throw new HttpError(404, `the scripted policy server knows no task ${episode.task}`);
   const turn = body.messages.filter((m) => m.role === 'assistant').length;
   const format = Array.isArray(body.tools) && body.tools.length ? 'native' : 'text';
-  const message = renderStep(stepAt(planFor(task, episode.seed, episode.sample), turn), format, turn);
+  const message = renderStep(
+    stepAt(planFor(task, episode.seed, episode.sample, '/testbed', { lsp: offersLsp(body, format) }), turn),
+    format,
+    turn,
+  );
   const promptChars = body.messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
   const replyChars = (message.content ?? '').length + JSON.stringify(message.tool_calls ?? []).length;
   const usage = { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.ceil(replyChars / 4) };

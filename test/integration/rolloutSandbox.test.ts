@@ -1,33 +1,21 @@
 // The bash / file_editor tools in a real container: unbounded output is capped, a fork bomb hits the pid limit and
 // the timeout, and afterwards the same container still answers. The worker process is this test process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxEnvironment } from '../../activities/agent/environment.ts';
+import type { SandboxEnvironment } from '../../activities/agent/environment.ts';
 import { createToolbox } from '../../activities/agent/toolbox.ts';
-import type { ToolCall } from '../../core/toolCalls.ts';
 import { connectDocker } from '../../infra/docker.ts';
-import { BASE_IMAGE } from '../../infra/images/taskImage.ts';
 import { containersOfRun } from './rolloutFixture.ts';
+import { startToolSandbox, toolCall } from '../helpers/toolSandbox.ts';
 
 const RUN = 'it-sandbox-tools';
 let env: SandboxEnvironment;
 let toolbox: ReturnType<typeof createToolbox>;
-const call = (name: string, args: Record<string, unknown>): ToolCall => ({
-  id: 'x',
-  index: 0,
-  name,
-  arguments: args,
-  rawArguments: JSON.stringify(args),
-});
+const call = toolCall;
 const bash = (command: string, timeoutSec?: number) => toolbox.run(call('bash', { command }), timeoutSec);
 
 beforeAll(async () => {
   const docker = await connectDocker();
-  env = await SandboxEnvironment.start(docker, {
-    image: BASE_IMAGE,
-    sandbox: { memoryMb: 512, pidsLimit: 64, cpuShares: 256, network: false, testTimeoutSec: 60, infraMaxAttempts: 1 },
-    labels: { run: RUN, task: 'tools' },
-    baseCommit: 'HEAD',
-  });
+  env = await startToolSandbox(docker, RUN, 'tools');
   toolbox = createToolbox(env, { commandTimeoutSec: 20, outputCapBytes: 16384 });
   await env.exec(
     'mkdir -p /testbed && cd /testbed && git init -q && git -c user.email=a@b -c user.name=t commit -q --allow-empty -m base',

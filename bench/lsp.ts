@@ -11,7 +11,7 @@ import type { SandboxEnvironment } from '../activities/agent/environment.ts';
 import { createToolbox } from '../activities/agent/toolbox.ts';
 import { toolNamesFor } from '../activities/trajectory/toolSpecs.ts';
 import { connectDocker } from '../infra/docker.ts';
-import { startToolSandbox, toolCall } from '../test/helpers/toolSandbox.ts';
+import { startToolSandbox, toolCall } from '../dev/toolSandbox.ts';
 
 const TARGET = 3;
 const BUNDLES = 'tasks/mini/repos';

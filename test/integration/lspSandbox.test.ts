@@ -8,7 +8,7 @@ import { connectDocker } from '../../infra/docker.ts';
 import { toolNamesFor } from '../../activities/trajectory/toolSpecs.ts';
 import { writeLspRepo } from '../fixtures/lspRepo.ts';
 import { containersOfRun } from './rolloutFixture.ts';
-import { startToolSandbox, toolCall } from '../helpers/toolSandbox.ts';
+import { startToolSandbox, toolCall } from '../../dev/toolSandbox.ts';
 
 const RUN = 'it-sandbox-lsp';
 const SHAPES = '/testbed/pkg/shapes.py';

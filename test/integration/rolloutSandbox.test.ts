@@ -5,7 +5,7 @@ import type { SandboxEnvironment } from '../../activities/agent/environment.ts';
 import { createToolbox } from '../../activities/agent/toolbox.ts';
 import { connectDocker } from '../../infra/docker.ts';
 import { containersOfRun } from './rolloutFixture.ts';
-import { startToolSandbox, toolCall } from '../helpers/toolSandbox.ts';
+import { startToolSandbox, toolCall } from '../../dev/toolSandbox.ts';
 
 const RUN = 'it-sandbox-tools';
 let env: SandboxEnvironment;

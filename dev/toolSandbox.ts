@@ -1,9 +1,9 @@
 // For tests that drive the toolbox in a real container from the base image: a parsed tool call, and a small
 // sandbox with no network.
 import type Docker from 'dockerode';
-import { SandboxEnvironment } from '../../activities/agent/environment.ts';
-import type { ToolCall } from '../../core/toolCalls.ts';
-import { BASE_IMAGE } from '../../infra/images/taskImage.ts';
+import { SandboxEnvironment } from '../activities/agent/environment.ts';
+import type { ToolCall } from '../core/toolCalls.ts';
+import { BASE_IMAGE } from '../infra/images/taskImage.ts';
 
 export const toolCall = (name: string, args: Record<string, unknown>): ToolCall => ({
   id: 'x',

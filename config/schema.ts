@@ -59,6 +59,23 @@ export const AgentSchema = z
         'A rollout that read future history, edited the graded tests or tried the network: zero scores it 0, mask ' +
           'drops it from training, flag only records it. Flagged rollouts never enter SFT data.',
       ),
+    context: z
+      .object({
+        strategy: z
+          .enum(['none', 'truncate', 'summarize'])
+          .default('none')
+          .describe(
+            'none: the episode ends at contextTokens; truncate: older observations elided to a marker; summarize: ' +
+              'older turns replaced by a summary the policy writes (docs/agent.md, context management).',
+          ),
+        atTokens: positiveInt()
+          .optional()
+          .describe('Condense when the context reaches this (default 3/4 of contextTokens).'),
+        keepLastTurns: positiveInt().default(4).describe('The last turns kept as they are when condensing.'),
+      })
+      .strict()
+      .default({ strategy: 'none', keepLastTurns: 4 })
+      .describe('Context management for long horizons.'),
     tools: z
       .object({
         lsp: z
@@ -75,7 +92,17 @@ export const AgentSchema = z
     systemPrompt: z.string().optional().describe('Override of the system prompt template.'),
     instancePrompt: z.string().optional().describe('Override of the task prompt template ({{problem_statement}}).'),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    const at = a.context.atTokens;
+    if (at !== undefined && at >= a.contextTokens) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['context', 'atTokens'],
+        message: `must be below agent.contextTokens (${a.contextTokens}): condensing happens before the limit ends the run`,
+      });
+    }
+  });
 
 export const SandboxSchema = z
   .object({

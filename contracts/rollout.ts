@@ -1,6 +1,7 @@
 // The rollout queue's contract: what workflows send a rollout worker and what comes back, and the trajectory
 // message every stage stores and reads. Types only (contracts/ imports only core/ and config/schema.ts).
 // Payloads carry ids, paths and small summaries, never trajectories or tensors.
+import type { CondensationMeta } from '../core/context.ts';
 import type { ModelEndpoint, RunConfig } from '../config/schema.ts';
 
 export type AgentConfig = RunConfig['agent'];
@@ -76,7 +77,17 @@ export interface TrajectoryMessage {
     finishReason?: string;
     /** System message: the tools the rollout was given, when not the default four (toolSpecs.ts toolSpecsOf). */
     tools?: string[];
+    /** A condensation marker (core/context.ts): the context the model sees from here on. */
+    condensation?: CondensationMeta;
+    /** Part of a summarize condensation: the request for the summary, or the summary reply. */
+    condense?: 'request' | 'summary';
+    /** The summary reply came from this endpoint, not the policy (never trained as the policy's output). */
+    summarizer?: string;
+    /** lsp tool: whether the language server was started, found running or restarted for this call. */
+    lsp?: 'started' | 'found' | 'restarted';
   };
+  /** 0: not trained in this training sequence (OpenAI fine-tuning's per-message weight); see core/context.ts. */
+  weight?: 0;
 }
 
 export interface SampledTokens {

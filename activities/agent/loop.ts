@@ -11,6 +11,8 @@ import { actionKey, LoopDetector } from './loops.ts';
 import { createToolbox } from './toolbox.ts';
 import type { LoopState } from './leaseStore.ts';
 import { TOOL_NAMES, toolsMeta, type ToolName } from '../trajectory/toolSpecs.ts';
+import { condense } from './condense.ts';
+import { currentContext, markerIndices } from '../../core/context.ts';
 
 export interface RunAgentInput {
   model: Model;
@@ -72,7 +74,7 @@ const asToolCallRecord = (c: NativeToolCall, id: string) => ({
 });
 
 /** One episode's state: the messages, the counters a resume restores, and the clock. */
-interface Episode {
+export interface Episode {
   readonly i: RunAgentInput;
   readonly messages: TrajectoryMessage[];
   readonly acc: { prompt: number; completion: number; context: number; formatErrors: number };
@@ -81,15 +83,17 @@ interface Episode {
   readonly now: () => number;
   readonly deadline: number;
   turn: number;
+  /** The turn the last condensation ran after (at most one per turn). */
+  condensedAt?: number;
 }
 
-function push(e: Episode, m: TrajectoryMessage): void {
+export function push(e: Episode, m: TrajectoryMessage): void {
   e.messages.push(m);
   e.acc.context += estimateTokens(m.content);
   e.i.onMessage?.(m);
 }
 
-function finish(e: Episode, exitReason: AgentResult['exitReason'], error?: string): AgentResult {
+export function finish(e: Episode, exitReason: AgentResult['exitReason'], error?: string): AgentResult {
   return {
     exitReason,
     messages: e.messages,
@@ -100,6 +104,7 @@ function finish(e: Episode, exitReason: AgentResult['exitReason'], error?: strin
     historyAttempts: e.toolbox.counters.historyAttempts,
     loopCount: e.loops.loops,
     formatErrors: e.acc.formatErrors,
+    condensations: markerIndices(e.messages).length,
     error,
   };
 }
@@ -132,7 +137,8 @@ function startEpisode(i: RunAgentInput): Episode {
     e.turn = r.turn;
     e.acc.prompt = r.state.promptTokens ?? 0;
     e.acc.completion = r.state.completionTokens ?? 0;
-    e.acc.context = r.state.contextTokens ?? e.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    e.acc.context =
+      r.state.contextTokens ?? currentContext(e.messages).reduce((n, m) => n + estimateTokens(m.content), 0);
     e.acc.formatErrors = r.state.formatErrors ?? 0;
     e.toolbox.counters.historyAttempts = r.state.historyAttempts ?? 0;
     e.loops.loops = r.state.loopCount ?? 0;
@@ -152,10 +158,11 @@ function limitReached(e: Episode): AgentResult['exitReason'] | null {
 }
 
 /** The model's reply, or how the episode ends when the model cannot give one the agent could act on. */
-async function askModel(e: Episode): Promise<{ reply: ModelReply; t0: number } | AgentResult> {
+export async function askModel(e: Episode): Promise<{ reply: ModelReply; t0: number } | AgentResult> {
   const t0 = e.now();
+  const context = currentContext(e.messages);
   try {
-    return { reply: await e.i.model.query(e.messages, { signal: e.i.signal, timeoutMs: e.deadline - t0 }), t0 };
+    return { reply: await e.i.model.query(context, { signal: e.i.signal, timeoutMs: e.deadline - t0 }), t0 };
   } catch (err) {
     if (e.i.signal?.aborted) throw err;
     if (err instanceof ContextLengthError) return finish(e, 'context_limit');
@@ -165,17 +172,15 @@ async function askModel(e: Episode): Promise<{ reply: ModelReply; t0: number } |
   }
 }
 
-/** Appends the assistant turn (with what answered and what it sampled) and returns the calls it made. */
-function recordReply(e: Episode, reply: ModelReply, t0: number): ParsedReply {
-  const { model } = e.i;
-  const nativeCalls = withIds(reply, e.turn);
-  const parsed = parseReply(reply, nativeCalls, model.toolFormat, e.turn);
+/** Appends an assistant message (with what answered and what it sampled) and counts the endpoint's usage. */
+export function pushReply(e: Episode, reply: ModelReply, t0: number, extra: Partial<TrajectoryMessage> = {}): void {
   const usage = reply.usage
     ? { prompt: reply.usage.promptTokens, completion: reply.usage.completionTokens }
     : undefined;
   const assistant: TrajectoryMessage = {
     role: 'assistant',
     content: reply.content,
+    ...extra,
     // model: which checkpoint the endpoint says answered; sampled: token ids and log-probs GRPO trains on;
     // finishReason: `length` tells the trainer the turn was cut, so its template end token is no model output.
     meta: {
@@ -185,17 +190,24 @@ function recordReply(e: Episode, reply: ModelReply, t0: number): ParsedReply {
       model: reply.model,
       sampled: reply.sampled,
       finishReason: reply.finishReason,
+      ...extra.meta,
     },
   };
-  if (model.toolFormat === 'native' && nativeCalls.length) {
-    assistant.tool_calls = nativeCalls.map((c) => asToolCallRecord(c, c.id!));
-  }
   push(e, assistant);
   if (usage) {
     e.acc.prompt += usage.prompt;
     e.acc.completion += usage.completion;
     e.acc.context = usage.prompt + usage.completion;
   }
+}
+
+/** Appends the assistant turn and returns the calls it made. */
+function recordReply(e: Episode, reply: ModelReply, t0: number): ParsedReply {
+  const { model } = e.i;
+  const nativeCalls = withIds(reply, e.turn);
+  const parsed = parseReply(reply, nativeCalls, model.toolFormat, e.turn);
+  const calls = model.toolFormat === 'native' && nativeCalls.length;
+  pushReply(e, reply, t0, calls ? { tool_calls: nativeCalls.map((c) => asToolCallRecord(c, c.id!)) } : {});
   return parsed;
 }
 
@@ -234,6 +246,8 @@ async function runCalls(e: Episode, parsed: ParsedReply): Promise<boolean> {
 export async function runAgent(i: RunAgentInput): Promise<AgentResult> {
   const e = startEpisode(i);
   for (;;) {
+    const ended = await condense(e);
+    if (ended) return ended;
     const limit = limitReached(e);
     if (limit) return finish(e, limit);
     i.onTurn?.(e.turn + 1, loopState(e));

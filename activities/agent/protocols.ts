@@ -4,6 +4,7 @@
 import { SweForgeError } from '../../core/errors.ts';
 import type { ExitReason, SampledTokens, TrajectoryMessage } from '../../contracts/rollout.ts';
 import type { NativeToolCall } from '../../core/toolCalls.ts';
+import type { ContextStrategy } from '../../core/context.ts';
 
 export type ToolFormat = 'native' | 'text';
 
@@ -77,6 +78,8 @@ export interface AgentLimits {
   commandTimeoutSec: number;
   outputCapBytes: number;
   loopThreshold: number;
+  /** agent.context (core/context.ts); absent in inputs recorded before it existed: none. */
+  context?: { strategy: ContextStrategy; atTokens?: number; keepLastTurns: number };
 }
 
 export interface AgentResult {
@@ -90,6 +93,8 @@ export interface AgentResult {
   historyAttempts: number;
   loopCount: number;
   formatErrors: number;
+  /** Context condensations (agent.context) during the episode. */
+  condensations: number;
   /** Set for model_error: what the endpoint said. */
   error?: string;
 }

@@ -27,6 +27,8 @@ import { acquireSandbox, createLeaseKeeper, leftForRetry, type LeaseKeeper } fro
 import { applyExploitPolicy } from '../../core/exploits.ts';
 import { checkRolloutExploits, recordExploits } from './exploitCheck.ts';
 import { trajectoryPath, writeTrajectory } from '../trajectory/store.ts';
+import { toolUsage } from '../trajectory/toolUsage.ts';
+import { markerIndices } from '../../core/context.ts';
 import type Docker from 'dockerode';
 import type pg from 'pg';
 
@@ -249,6 +251,8 @@ export async function performRollout(
       evalMs,
       attempt: hooks.attempt,
       ...executionRecord(task, outcome, evaluated),
+      toolUsage: toolUsage(messages),
+      condensations: markerIndices(messages).length,
     });
     await recordExploits(deps.pool, input, exploits, exploitAction);
     await lease.finish();

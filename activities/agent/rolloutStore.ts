@@ -2,6 +2,7 @@
 // activity overwrites its own row instead of adding a second one.
 import type pg from 'pg';
 import type { TestRecord } from '../../core/testStatuses.ts';
+import type { ToolUsage } from '../trajectory/toolUsage.ts';
 import type { EvalOutcome, ExitReason, RolloutStage } from '../../contracts/rollout.ts';
 
 export interface RolloutRecord {
@@ -35,6 +36,10 @@ export interface RolloutRecord {
   /** Every listed test's status from the harness (migration 011); null when nothing was executed. */
   testStatuses?: TestRecord | null;
   logTail?: string | null;
+  /** Calls and errors per tool (migration 016). */
+  toolUsage?: ToolUsage;
+  /** Context condensations (agent.context). */
+  condensations?: number;
 }
 
 const COLUMNS = [
@@ -68,6 +73,8 @@ const COLUMNS = [
   'attempt',
   'test_statuses',
   'log_tail',
+  'tool_usage',
+  'condensations',
 ] as const;
 const KEY = new Set(['run_id', 'stage', 'task_id', 'sample']);
 
@@ -114,6 +121,8 @@ export async function upsertRollout(pool: pg.Pool, r: RolloutRecord): Promise<nu
     r.attempt,
     r.testStatuses ? JSON.stringify(r.testStatuses) : null,
     pgText(r.logTail),
+    r.toolUsage ? JSON.stringify(r.toolUsage) : null,
+    r.condensations ?? 0,
   ];
   const { rows } = await pool.query<{ id: string }>(UPSERT, values);
   return Number(rows[0]!.id);
@@ -144,6 +153,8 @@ export interface StoredRollout {
   attempt: number;
   test_statuses: TestRecord | null;
   log_tail: string | null;
+  tool_usage: ToolUsage | null;
+  condensations: number;
 }
 
 export async function getRollout(pool: pg.Pool, id: number): Promise<StoredRollout | undefined> {

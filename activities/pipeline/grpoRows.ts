@@ -7,6 +7,7 @@ import type { ModelEndpoint } from '../../config/schema.ts';
 import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 import { toolSpecsOf } from '../trajectory/toolSpecs.ts';
 import { toWireMessages } from '../trajectory/wire.ts';
+import { trainingSegments } from '../../core/context.ts';
 
 export interface GrpoConversation {
   messages: Record<string, unknown>[];
@@ -23,7 +24,16 @@ export function grpoConversation(
     if (m?.role !== 'assistant') return { ...w };
     const { sampled, finishReason } = m.meta ?? {};
     const meta = { ...(sampled ? { sampled } : {}), ...(finishReason ? { finishReason } : {}) };
-    return Object.keys(meta).length ? { ...w, meta } : { ...w };
+    // weight 0: a reply carried into a condensed context, trained in the sequence that produced it (core/context.ts).
+    return { ...w, ...(Object.keys(meta).length ? { meta } : {}), ...(m.weight === 0 ? { weight: 0 } : {}) };
   });
   return toolFormat === 'native' ? { messages, tools: toolSpecsOf(trajectory) } : { messages };
+}
+
+/** One conversation per context the policy answered in (a trajectory that never condensed is one). */
+export function grpoConversations(
+  trajectory: TrajectoryMessage[],
+  toolFormat: ModelEndpoint['toolFormat'],
+): GrpoConversation[] {
+  return trainingSegments(trajectory).map((seq) => grpoConversation(seq, toolFormat));
 }

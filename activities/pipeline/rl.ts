@@ -18,23 +18,25 @@ import { writeJsonl } from './jsonl.ts';
 import { iterationProvenance } from './rlIterations.ts';
 import { answeringModels } from '../trajectory/answered.ts';
 import { readTrajectory } from '../trajectory/store.ts';
-import { grpoConversation, type GrpoConversation } from './grpoRows.ts';
+import { grpoConversations, type GrpoConversation } from './grpoRows.ts';
 import { fetchRollouts } from './rolloutRows.ts';
 import { memberStaleness, policyVersions, stalenessHistogram, versionOf, type MemberStaleness } from './staleness.ts';
 import { runPaths } from '../../infra/layout.ts';
 import { validateConfig } from './runs.ts';
 
+const ROLLOUT_COLUMNS = `select column_name as c from information_schema.columns
+  where table_schema = current_schema() and table_name = 'rollouts' order by ordinal_position`;
 const iterName = (i: number) => `iter-${String(i).padStart(4, '0')}`;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
 
 function tryRead(
   path: string | null,
   toolFormat: 'native' | 'text',
-): (GrpoConversation & { answered: string[] }) | null {
+): { sequences: GrpoConversation[]; answered: string[] } | null {
   if (!path) return null;
   try {
     const m = readTrajectory(path);
-    return m.length ? { ...grpoConversation(m, toolFormat), answered: answeringModels(m) } : null;
+    return m.length ? { sequences: grpoConversations(m, toolFormat), answered: answeringModels(m) } : null;
   } catch {
     return null;
   }
@@ -83,22 +85,27 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       const dropped = new Set(input.dropZeroVariance ? groupSignal(live).zeroVariance : []);
       const members = live.map((m) => (dropped.has(m.group) ? { ...m, masked: true } : m));
       const { advantages, stats } = batchAdvantages(members);
-      const lines = rows.map((r, i) => ({
-        messages: messages[i]?.messages ?? [],
-        ...(messages[i]?.tools ? { tools: messages[i]!.tools } : {}),
-        advantage: advantages[i]!.advantage,
-        masked: advantages[i]!.masked,
-        group: r.taskId,
-        rolloutId: r.id,
-        reward: r.reward,
-        ...(staleness[i]!.staleness !== null ? { staleness: staleness[i]!.staleness } : {}),
-        ...(tooOld[i] ? { maskReason: 'stale' } : dropped.has(r.taskId) ? { maskReason: 'zero_variance' } : {}),
-      }));
+      // A condensed trajectory gives one line per context it answered in, all with the member's advantage; the
+      // loss is a token mean, so splitting a member changes no weight. rolloutId says which member a line is.
+      const lines = rows.flatMap((r, i) =>
+        (messages[i]?.sequences ?? [{ messages: [] }]).map((seq, segment) => ({
+          messages: seq.messages,
+          ...(seq.tools ? { tools: seq.tools } : {}),
+          ...(segment ? { segment } : {}),
+          advantage: advantages[i]!.advantage,
+          masked: advantages[i]!.masked,
+          group: r.taskId,
+          rolloutId: r.id,
+          reward: r.reward,
+          ...(staleness[i]!.staleness !== null ? { staleness: staleness[i]!.staleness } : {}),
+          ...(tooOld[i] ? { maskReason: 'stale' } : dropped.has(r.taskId) ? { maskReason: 'zero_variance' } : {}),
+        })),
+      );
       const batchPath = runPaths.dataset(deps.settings.artifactsDir, input.runId, `grpo-${iterName(input.iteration)}`);
       await writeJsonl(batchPath, lines);
       const histogram = stalenessHistogram(staleness.map((x, i) => (rows[i]!.masked ? null : x.staleness)));
       const staleMembers = rows.filter((_, i) => tooOld[i]).map((r) => ({ taskId: r.taskId, sample: r.sample }));
-      const datasetStats = { ...stats, rows: rows.length, staleness: histogram, stale: staleMembers.length };
+      const datasetStats = { ...stats, rows: rows.length, sequences: lines.length, staleness: histogram, stale: staleMembers.length };
       await pool.query(
         `insert into datasets (id, run_id, kind, path, rows, stats) values ($1, $2, 'grpo', $3, $4, $5)
          on conflict (id) do update set path = excluded.path, rows = excluded.rows, stats = excluded.stats, created_at = now()`,
@@ -132,8 +139,11 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       try {
         await client.query('begin');
         const where = `run_id = $1 and stage = $2 and (task_id, sample) in (select * from unnest($3::text[], $4::int[]))`;
+        // Named columns: both tables gain columns over time (migration 016), in different orders.
+        const cols = (await client.query<{ c: string }>(ROLLOUT_COLUMNS)).rows.map((r) => r.c).join(', ');
         const moved = await client.query(
-          `insert into rollout_retired select *, now(), $5 from rollouts where ${where}`,
+          `insert into rollout_retired (${cols}, retired_at, retired_reason)
+           select ${cols}, now(), $5 from rollouts where ${where}`,
           [input.runId, input.stage, tasks, samples, input.reason],
         );
         await client.query(`delete from rollouts where ${where}`, [input.runId, input.stage, tasks, samples]);

@@ -13,6 +13,7 @@ import { readTrajectory } from '../trajectory/store.ts';
 import { fetchRollouts } from './rolloutRows.ts';
 import { runPaths } from '../../infra/layout.ts';
 import { forStudent } from './studentFormat.ts';
+import { trainingSegments } from '../../core/context.ts';
 
 export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>) {
   const { taskPool } = createDifficultyActivities(deps);
@@ -34,17 +35,18 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
       const lines: { messages: unknown[]; tools?: readonly unknown[] }[] = [];
       for (const k of kept) {
         const path = byId.get(k.rolloutId)?.trajectoryPath;
-        const messages = path ? sftMessages(path) : null;
+        const sequences = path ? sftSequences(path) : null;
         // A row without its file cannot train anything; count it rather than fail a long run over one file.
-        if (!messages?.length) unreadable++;
-        else {
-          const format = input.toolFormat ?? 'native';
-          // A native-format student is served the tool schemas: the trainer renders them into the prompt too.
-          lines.push({
-            messages: forStudent(messages, format),
-            ...(format === 'native' ? { tools: toolSpecsOf(messages) } : {}),
-          });
-        }
+        if (!sequences?.length) unreadable++;
+        else
+          for (const messages of sequences) {
+            const format = input.toolFormat ?? 'native';
+            // A native-format student is served the tool schemas: the trainer renders them into the prompt too.
+            lines.push({
+              messages: forStudent(messages, format),
+              ...(format === 'native' ? { tools: toolSpecsOf(messages) } : {}),
+            });
+          }
       }
       const name = input.name ?? 'sft';
       const path = runPaths.dataset(deps.settings.artifactsDir, input.runId, name);
@@ -82,15 +84,24 @@ export function createSftDatasetActivities(deps: Pick<ActivityDeps, 'pool' | 'se
  * each message from known fields (export/sftFormats.ts), so the marker does not reach other tools' loaders.
  */
 export function sftMessages(path: string): TrajectoryMessage[] | null {
+  return sftSequences(path)?.[0] ?? null;
+}
+
+// The system message keeps the tools the rollout was given (toolSpecsOf), so its row renders the same ones.
+const forTrainer = ({ meta, ...m }: TrajectoryMessage): TrajectoryMessage =>
+  m.role === 'assistant' && meta?.finishReason === 'length'
+    ? { ...m, meta: { finishReason: 'length' } }
+    : m.role === 'system' && meta?.tools
+      ? { ...m, meta: { tools: meta.tools } }
+      : m;
+
+/**
+ * A trajectory's training sequences (core/context.ts: one per context the model answered in, carried replies at
+ * `weight: 0`; a trajectory that never condensed is one), each message as sftMessages describes.
+ */
+export function sftSequences(path: string): TrajectoryMessage[][] | null {
   try {
-    // The system message keeps the tools the rollout was given (toolSpecsOf), so its row renders the same ones.
-    return readTrajectory(path).map(({ meta, ...m }) =>
-      m.role === 'assistant' && meta?.finishReason === 'length'
-        ? { ...m, meta: { finishReason: 'length' } }
-        : m.role === 'system' && meta?.tools
-          ? { ...m, meta: { tools: meta.tools } }
-          : m,
-    );
+    return trainingSegments(readTrajectory(path)).map((seq) => seq.map(forTrainer));
   } catch {
     return null;
   }

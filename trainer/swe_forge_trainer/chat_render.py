@@ -21,10 +21,10 @@ def _parsed_arguments(call: dict) -> dict:
 
 
 def template_messages(messages: list[dict]) -> list[dict]:
-    """Messages as chat templates expect them: no trainer-only keys, tool-call arguments as objects."""
+    """Messages as chat templates expect them: no trainer-only keys (meta, weight), tool-call arguments as objects."""
     out = []
     for m in messages:
-        m = {k: v for k, v in m.items() if k != "meta"}
+        m = {k: v for k, v in m.items() if k not in ("meta", "weight")}
         if m.get("tool_calls"):
             m["tool_calls"] = [_parsed_arguments(c) for c in m["tool_calls"]]
         out.append(m)

@@ -69,6 +69,8 @@ def check_messages(messages, where: str) -> list[dict]:
             fn = c.get("function") if isinstance(c, dict) else None
             if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
                 raise ConfigError(f"{where}.messages[{i}].tool_calls[{j}].function.name must be a string")
+        if "weight" in m and m["weight"] not in (0, 1):
+            raise ConfigError(f"{where}.messages[{i}].weight must be 0 or 1")
         out.append({**m, "content": content or ""})
     return out
 
@@ -77,6 +79,12 @@ def cut_at_length(message: dict) -> bool:
     """The reply was cut at max tokens (the endpoint's finish_reason "length", recorded as meta.finishReason)."""
     meta = message.get("meta")
     return isinstance(meta, dict) and meta.get("finishReason") == "length"
+
+
+def untrained(message: dict) -> bool:
+    """`weight: 0` (OpenAI's fine-tuning field): context, not a target. A reply carried into a condensed context
+    was trained in the sequence whose context produced it (core/context.ts)."""
+    return message.get("weight") == 0
 
 
 def closing_tokens(ids: list[int], special: set[int]) -> int:
@@ -98,6 +106,8 @@ def encode_chat(tokenizer, messages: list[dict], max_seq_len: int | None, tools:
         # which byte-level BPE never merges across.
         inside = [k for k, (start, _end) in enumerate(offsets) if s <= start < e]
         # A turn cut at max tokens ends where the model stopped: the template's end token is not its output.
+        if untrained(messages[i]):
+            continue
         drop = closing_tokens([ids[k] for k in inside], special) if cut_at_length(messages[i]) else 0
         for k in inside[: len(inside) - drop]:
             labels[k] = ids[k]

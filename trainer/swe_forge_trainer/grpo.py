@@ -82,11 +82,14 @@ def read_batch(cfg) -> tuple[list[dict], int]:
                 "group": row["group"],
                 "tools": tools or None,
                 "where": where,
+                # A condensed trajectory is several lines of one member (rolloutId); a group counts members.
+                "member": row.get("rolloutId", f"line {n}"),
             }
         )
-    sizes: dict[str, int] = {}
+    members: dict[str, set] = {}
     for r in used:
-        sizes[r["group"]] = sizes.get(r["group"], 0) + 1
+        members.setdefault(r["group"], set()).add(r["member"])
+    sizes = {group: len(m) for group, m in members.items()}
     for group, size in sizes.items():
         if size > cfg.group_size:
             raise ConfigError(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .chat_render import assistant_spans
 from .config import ConfigError
-from .data import IGNORE, Example, closing_tokens, cut_at_length
+from .data import IGNORE, Example, closing_tokens, cut_at_length, untrained
 
 NAN = float("nan")
 
@@ -47,7 +47,7 @@ def encode_rollout(tokenizer, messages: list[dict], tools: list | None, max_seq_
     full, spans = assistant_spans(tokenizer, messages, tools)
     special = set(tokenizer.all_special_ids)
     enc = lambda text: tokenizer(text, add_special_tokens=False)["input_ids"]  # noqa: E731
-    ex = RolloutExample([], [], sampler_logprobs=[], assistant_turns=len(spans))
+    ex = RolloutExample([], [], sampler_logprobs=[], assistant_turns=sum(not untrained(messages[i]) for i, _s, _e in spans))
 
     def add(ids: list[int], trained: bool, lps: list[float] | None = None) -> None:
         ex.ids += ids
@@ -59,7 +59,11 @@ def encode_rollout(tokenizer, messages: list[dict], tools: list | None, max_seq_
         add(enc(full[pos:start]), False)
         rendered = enc(full[start:end])
         sampled = sampled_of(messages[i], f"{where}.messages[{i}]")
-        if sampled is None:
+        if untrained(messages[i]):
+            # Carried into this context from an earlier one: the engine re-rendered its text, so the prompt holds
+            # the rendering, and it is trained only in the sequence that sampled it.
+            add(rendered, False)
+        elif sampled is None:
             # Re-tokenised text; a turn cut at max tokens keeps its template end token(s) out of the loss.
             keep = len(rendered) - (closing_tokens(rendered, special) if cut_at_length(messages[i]) else 0)
             add(rendered[:keep], True)

@@ -77,3 +77,44 @@ def test_batch_order_is_a_function_of_seed_and_step():
     assert sorted(first_epoch) == list(range(10))
     ranks = [data.batch_indices(10, 3, 0, seed=5, rank=r, world_size=2) for r in range(2)]
     assert ranks[0] + ranks[1] == [i for batch in a for i in batch][:6]
+
+
+def test_weight_zero_turns_are_context_not_targets(tiny_model):
+    """A reply carried into a condensed context (core/context.ts) is rendered but not trained: weight 0."""
+    tok = load_tokenizer(tiny_model)
+    carried = [dict(m) for m in CONVERSATION]
+    carried[2]["weight"] = 0
+    carried[4]["weight"] = 0
+    ex = data.encode_chat(tok, data.check_messages(carried, "t"), max_seq_len=None)
+    # The text is the same (weight never reaches the template); only the last turn is a target.
+    assert tok.decode(ex.ids) == tok.apply_chat_template(CONVERSATION, tokenize=False)
+    assert [tok.decode(ex.ids[s:e]) for s, e in runs(ex.labels)] == ASSISTANT_PARTS[2:]
+
+
+def test_weight_zero_on_a_sampled_turn_uses_the_rendering_untrained(tiny_model):
+    from swe_forge_trainer import rollout_tokens
+
+    tok = load_tokenizer(tiny_model)
+    msgs = [
+        {"role": "system", "content": "s"},
+        {"role": "user", "content": "u"},
+        {"role": "assistant", "content": "old", "weight": 0, "meta": {"sampled": {"tokenIds": [5, 6], "logprobs": [-1.0, -1.0]}}},
+        {"role": "user", "content": "Summary: x"},
+        {"role": "assistant", "content": "new"},
+    ]
+    ex = rollout_tokens.encode_rollout(tok, data.check_messages(msgs, "t"), None, None, "t")
+    # The carried turn is its re-rendered text (what the engine put in the prompt), not the ids sampled earlier.
+    assert tok.decode(ex.ids) == tok.apply_chat_template(
+        [{k: v for k, v in m.items() if k not in ("meta", "weight")} for m in msgs], tokenize=False
+    )
+    assert [tok.decode(ex.ids[s:e]) for s, e in runs(ex.labels)] == ["new<|im_end|>"]
+    assert ex.assistant_turns == 1 and ex.sampled_turns == 0
+
+
+def test_a_weight_other_than_0_or_1_names_the_message():
+    import pytest
+
+    from swe_forge_trainer.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"t.messages\[0\].weight must be 0 or 1"):
+        data.check_messages([{"role": "assistant", "content": "x", "weight": 0.5}], "t")

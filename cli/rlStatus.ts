@@ -4,6 +4,8 @@ import { readRlIterations, type RlIterationView } from '../activities/pipeline/r
 import { loadSettings } from '../infra/settings.ts';
 import { readStackState } from '../infra/stack.ts';
 import { withDatabase } from './database.ts';
+import { loadToolUsage, type StageToolUsage } from '../activities/report/toolUsage.ts';
+import type pg from 'pg';
 
 export interface RlStatus {
   /** stages.rl.offPolicy of the run: RL from a fixed endpoint's samples, allowed on purpose. */
@@ -12,27 +14,36 @@ export interface RlStatus {
   error?: string;
 }
 
-export async function rlStatus(runId: string): Promise<RlStatus> {
+/** Reads from a database that is already up, or says why not (`what unavailable: ...`). */
+async function fromRunningDatabase<T>(
+  what: string,
+  read: (pool: pg.Pool) => Promise<T>,
+): Promise<T | { error: string }> {
   // A status query must not start (or fight over) an embedded Postgres: read only a database that is already up.
   const settings = loadSettings();
   if (!settings.databaseUrl && !readStackState(settings)?.databaseUrl)
-    return {
-      offPolicy: false,
-      iterations: [],
-      error: 'rl iterations unavailable: no running database (DATABASE_URL or `swe-forge up`)',
-    };
+    return { error: `${what} unavailable: no running database (DATABASE_URL or \`swe-forge up\`)` };
   try {
-    return await withDatabase(async (pool) => {
-      const { rows } = await pool.query<{ off: boolean | null }>(
-        `select (config->'stages'->'rl'->>'offPolicy')::boolean as off from runs where run_id = $1`,
-        [runId],
-      );
-      return { offPolicy: rows[0]?.off === true, iterations: await readRlIterations(pool, runId) };
-    });
+    return await withDatabase(read);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { offPolicy: false, iterations: [], error: `rl iterations unavailable: ${message}` };
+    return { error: `${what} unavailable: ${err instanceof Error ? err.message : String(err)}` };
   }
+}
+
+/** Per stage: calls and errors per tool, and context condensations (activities/report/toolUsage.ts). */
+export async function toolStatus(runId: string): Promise<StageToolUsage[] | { error: string }> {
+  return fromRunningDatabase('tool usage', (pool) => loadToolUsage(pool, runId));
+}
+
+export async function rlStatus(runId: string): Promise<RlStatus> {
+  const r = await fromRunningDatabase('rl iterations', async (pool) => {
+    const { rows } = await pool.query<{ off: boolean | null }>(
+      `select (config->'stages'->'rl'->>'offPolicy')::boolean as off from runs where run_id = $1`,
+      [runId],
+    );
+    return { offPolicy: rows[0]?.off === true, iterations: await readRlIterations(pool, runId) };
+  });
+  return 'error' in r ? { offPolicy: false, iterations: [], error: r.error } : r;
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);

@@ -105,7 +105,13 @@ export function createRlActivities(deps: Pick<ActivityDeps, 'pool' | 'settings'>
       await writeJsonl(batchPath, lines);
       const histogram = stalenessHistogram(staleness.map((x, i) => (rows[i]!.masked ? null : x.staleness)));
       const staleMembers = rows.filter((_, i) => tooOld[i]).map((r) => ({ taskId: r.taskId, sample: r.sample }));
-      const datasetStats = { ...stats, rows: rows.length, sequences: lines.length, staleness: histogram, stale: staleMembers.length };
+      const datasetStats = {
+        ...stats,
+        rows: rows.length,
+        sequences: lines.length,
+        staleness: histogram,
+        stale: staleMembers.length,
+      };
       await pool.query(
         `insert into datasets (id, run_id, kind, path, rows, stats) values ($1, $2, 'grpo', $3, $4, $5)
          on conflict (id) do update set path = excluded.path, rows = excluded.rows, stats = excluded.stats, created_at = now()`,

@@ -16,6 +16,7 @@ import { writeTrajectoryPage } from './trajectoryPage.ts';
 import { breakdownMarkdown, loadBreakdown } from './breakdown.ts';
 import { grpoMarkdown, grpoRows } from './grpo.ts';
 import { rlScheduleMarkdown } from './rlSchedule.ts';
+import { loadToolUsage, toolUsageMarkdown } from './toolUsage.ts';
 import { loadIndexRows, renderIndexHtml } from './trajectoryIndex.ts';
 
 export interface WriteReportOptions extends WriteReportInput {
@@ -79,6 +80,7 @@ export async function writeReport(
     sweWorld: sweWorldSection(data),
     masked: data.maskedByReason,
     reliability: await loadReliability(pool, input.runId),
+    tools: await loadToolUsage(pool, input.runId),
   };
   put('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
   const reportPath = join(dir, 'report.md');
@@ -86,6 +88,7 @@ export async function writeReport(
   const sections = [
     ...grpoMarkdown(grpo),
     ...rlScheduleMarkdown(data.rlSteps),
+    ...toolUsageMarkdown(summary.tools),
     ...breakdownMarkdown(breakdown),
     '',
     `Every rollout, filterable by stage, outcome and task: [trajectory index](trajectories/index.html).`,

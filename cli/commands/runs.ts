@@ -12,7 +12,8 @@ import { SA, pauseSignal, resumeSignal, statusQuery, type PipelineStatus } from 
 import { action, printJson } from '../output.ts';
 import { intFlag } from '../flags.ts';
 import { renderProgress } from '../runProgress.ts';
-import { rlStatus, rlStatusLines } from '../rlStatus.ts';
+import { rlStatus, rlStatusLines, toolStatus } from '../rlStatus.ts';
+import { toolUsageLines } from '../../activities/report/toolUsage.ts';
 import { withClient } from '../temporalClient.ts';
 import { finish, startPipeline, watchRun } from './run.ts';
 
@@ -86,6 +87,7 @@ export function registerRuns(program: Command): void {
               status: s instanceof Error ? null : s,
               ...(s instanceof Error ? { error: s.message } : {}),
               rl: await rlStatus(runId),
+              tools: await toolStatus(runId),
               ...(workers ? { workers } : {}),
             });
           console.log(`${handle.workflowId}: ${status}`);
@@ -99,6 +101,8 @@ export function registerRuns(program: Command): void {
           const rl = await rlStatus(runId);
           for (const line of rlStatusLines(rl)) console.log(line);
           if (rl.error && s.rlIteration !== null) console.log(rl.error); // only worth saying for a run that has RL
+          const tools = await toolStatus(runId);
+          if (!('error' in tools)) for (const line of toolUsageLines(tools)) console.log(line);
         }),
       ),
     );

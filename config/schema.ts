@@ -72,6 +72,9 @@ export const AgentSchema = z
           .optional()
           .describe('Condense when the context reaches this (default 3/4 of contextTokens).'),
         keepLastTurns: positiveInt().default(4).describe('The last turns kept as they are when condensing.'),
+        summarizer: ModelEndpointSchema.optional().describe(
+          'summarize: an endpoint that writes the summary instead of the policy (its reply is never trained).',
+        ),
       })
       .strict()
       .default({ strategy: 'none', keepLastTurns: 4 })

@@ -33,9 +33,12 @@ export async function condense(e: Episode): Promise<AgentResult | null> {
   let summary = '';
   if (cfg.strategy === 'summarize') {
     push(e, { role: 'user', content: SUMMARY_REQUEST, meta: { turn: e.turn, condense: 'request' } });
-    const asked = await askModel(e);
+    const other = e.i.summarizer;
+    const asked = await askModel(e, other);
     if ('exitReason' in asked) return asked;
-    pushReply(e, asked.reply, asked.t0, { meta: { condense: 'summary' } });
+    pushReply(e, asked.reply, asked.t0, {
+      meta: { condense: 'summary', ...(other ? { summarizer: other.name } : {}) },
+    });
     summary = asked.reply.content;
   }
   const marker = e.messages.length;

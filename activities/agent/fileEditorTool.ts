@@ -11,6 +11,8 @@ export interface ToolOutcome {
   error?: string;
   /** The call itself was malformed (unknown tool, missing or mistyped arguments): counts as a format error. */
   malformed?: boolean;
+  /** lsp: whether the call found the language server running, started it, or restarted it (trajectory meta). */
+  lsp?: 'found' | 'started' | 'restarted';
 }
 
 const fail = (error: string): ToolOutcome => ({ observation: `Error: ${error}`, error });

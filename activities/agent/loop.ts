@@ -30,7 +30,10 @@ export interface RunAgentInput {
   onTurn?: (turn: number, state: LoopState) => void;
   /** Continue a trajectory a dead worker left (mid-episode resume): its messages, completed turns and counters. */
   resume?: { messages: TrajectoryMessage[]; turn: number; state: Partial<LoopState>; elapsedMs: number };
+  /** agent.context.summarizer: the endpoint that writes summaries instead of the policy. */
+  summarizer?: Model;
   /** Called for every message as it is appended (the CLI streams the trajectory). */
+
   onMessage?: (m: TrajectoryMessage) => void;
   now?: () => number;
 }
@@ -158,11 +161,14 @@ function limitReached(e: Episode): AgentResult['exitReason'] | null {
 }
 
 /** The model's reply, or how the episode ends when the model cannot give one the agent could act on. */
-export async function askModel(e: Episode): Promise<{ reply: ModelReply; t0: number } | AgentResult> {
+export async function askModel(
+  e: Episode,
+  model = e.i.model,
+): Promise<{ reply: ModelReply; t0: number } | AgentResult> {
   const t0 = e.now();
   const context = currentContext(e.messages);
   try {
-    return { reply: await e.i.model.query(context, { signal: e.i.signal, timeoutMs: e.deadline - t0 }), t0 };
+    return { reply: await model.query(context, { signal: e.i.signal, timeoutMs: e.deadline - t0 }), t0 };
   } catch (err) {
     if (e.i.signal?.aborted) throw err;
     if (err instanceof ContextLengthError) return finish(e, 'context_limit');
@@ -236,7 +242,7 @@ async function runCalls(e: Episode, parsed: ParsedReply): Promise<boolean> {
       tool_call_id: item.id,
       name: item.name,
       content: out.observation,
-      meta: { turn, ms: e.now() - t1, refused: out.refused, error: out.error },
+      meta: { turn, ms: e.now() - t1, refused: out.refused, error: out.error, lsp: out.lsp },
     });
     if (out.submitted) return true;
   }

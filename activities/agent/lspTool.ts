@@ -76,7 +76,7 @@ export function parseLspOutput(output: string): LspReply | undefined {
 }
 
 export function createLspTool(env: Environment, execOpts: { timeoutSec: number; outputCapBytes: number }) {
-  return async function lsp(args: Record<string, unknown>): Promise<ToolOutcome & { server?: LspServerState }> {
+  return async function lsp(args: Record<string, unknown>): Promise<ToolOutcome> {
     const req = lspRequest(args);
     if ('problem' in req) return { observation: `Error: ${req.problem}`, error: req.problem };
     const cmd = `test -f ${LSP_CLIENT} || { echo 'no lsp helper in this image' >&2; exit 127; }; exec python3 ${LSP_CLIENT} ${shellQuote(JSON.stringify(req))}`;
@@ -97,6 +97,6 @@ export function createLspTool(env: Environment, execOpts: { timeoutSec: number; 
     const server = ['found', 'started', 'restarted'].includes(reply.server ?? '')
       ? (reply.server as LspServerState)
       : undefined;
-    return { ...formatLspReply(reply), server };
+    return { ...formatLspReply(reply), lsp: server };
   };
 }

@@ -79,7 +79,7 @@ export interface AgentLimits {
   outputCapBytes: number;
   loopThreshold: number;
   /** agent.context (core/context.ts); absent in inputs recorded before it existed: none. */
-  context?: { strategy: ContextStrategy; atTokens?: number; keepLastTurns: number };
+  context?: { strategy: ContextStrategy; atTokens?: number; keepLastTurns: number; summarizer?: { name: string } };
 }
 
 export interface AgentResult {

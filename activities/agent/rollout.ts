@@ -83,6 +83,8 @@ async function containerPhase(
 ): Promise<ContainerPhase> {
   const out: ContainerPhase = { patch: null };
   const model = await deps.model(input);
+  const summarizerEndpoint = input.agent.context?.summarizer;
+  const summarizer = summarizerEndpoint ? await deps.model({ ...input, model: summarizerEndpoint }) : undefined;
   let env: SandboxEnvironment | undefined;
   // A later attempt may have adopted the sandbox (this one only looked dead): then it is not ours to remove.
   // A worker shutting down (SIGTERM) leaves the sandbox to the retry, which resumes in it (resume.ts).
@@ -108,6 +110,7 @@ async function containerPhase(
         model,
         env,
         limits: input.agent,
+        summarizer,
         system: prompts.system,
         user: prompts.user,
         tools,

@@ -6,7 +6,8 @@ import type { TrajectoryMessage } from '../../contracts/rollout.ts';
 export function answeringModels(messages: readonly TrajectoryMessage[]): string[] {
   const seen: string[] = [];
   for (const m of messages) {
-    const name = m.role === 'assistant' ? m.meta?.model : undefined;
+    // A summary another endpoint wrote (agent.context.summarizer) is not the policy answering.
+    const name = m.role === 'assistant' && !m.meta?.summarizer ? m.meta?.model : undefined;
     if (name && !seen.includes(name)) seen.push(name);
   }
   return seen;

@@ -2,7 +2,7 @@
 // Docker containers, worker processes of every role, the Python trainer on CPU. Asserts each stage left its
 // outputs: rows, files, checkpoints, the report.
 import type { SweWorldSummary } from '../../contracts/pipeline.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../config/load.ts';
@@ -96,5 +96,15 @@ describe('demo preset end to end (reduced sizes)', () => {
     expect(readFileSync(reportPath, 'utf8')).toContain(`# Run report: ${RUN}`);
     const png = join(reportPath, '..', 'figures', 'difficulty.png');
     expect(decodePng(readFileSync(png)).width).toBeGreaterThan(0);
+
+    // The demo offers the lsp tool: the teacher looked up symbols, and a trajectory page shows the call (issue 25).
+    const lsp = await q<{ id: string }>(
+      `select id from rollouts where run_id = $1 and (tool_usage->'lsp'->>'calls')::int > 0 order by id limit 1`,
+    );
+    expect(lsp).toHaveLength(1);
+    const pages = join(reportPath, '..', 'trajectories');
+    const shown = readdirSync(pages).filter((f) => /^rollout-\d+\.html$/.test(f));
+    expect(shown.some((f) => readFileSync(join(pages, f), 'utf8').includes('document_symbols'))).toBe(true);
+    expect(readFileSync(reportPath, 'utf8')).toContain('## Tool usage');
   });
 });

@@ -117,6 +117,13 @@ describe('the lsp tool in a sandbox', () => {
     // The whole daemon gone (a resumed sandbox's processes are killed): the next call restarts it too.
     await sh('kill -KILL $(cat /tmp/swe-forge-lsp/daemon.pid)');
     expect(await lsp({ command: 'hover', path: USE, line: 5, symbol: 'make_point' })).toMatch(/^\[lsp: .*restarted/);
-    expect(await lsp({ command: 'hover', path: USE, line: 5, symbol: 'make_point' })).not.toContain('[lsp:');
+    const again = await toolbox.run(call('lsp', { command: 'hover', path: USE, line: 5, symbol: 'make_point' }));
+    expect(again.observation).not.toContain('[lsp:');
+    // what the loop records in the tool message's meta.lsp
+    expect(again.lsp).toBe('found');
+    await sh('pkill -f jedi-language-server; sleep 0.5');
+    expect((await toolbox.run(call('lsp', { command: 'hover', path: USE, line: 5, symbol: 'make_point' }))).lsp).toBe(
+      'restarted',
+    );
   });
 });

@@ -6,6 +6,7 @@ import { runAgent } from '../../../../activities/agent/loop.ts';
 import type { AgentLimits, Environment, Model, ModelReply } from '../../../../activities/agent/protocols.ts';
 import type { TrajectoryMessage } from '../../../../contracts/rollout.ts';
 import { SUMMARY_REQUEST, trainingSegments } from '../../../../core/context.ts';
+import { answeringModels } from '../../../../activities/trajectory/answered.ts';
 
 const limits = (strategy: 'summarize' | 'truncate'): AgentLimits => ({
   maxTurns: 6,
@@ -105,4 +106,27 @@ describe('agent.context in the loop', () => {
     expect(m.seen[0]![2]!.content).toContain('summary after');
     expect(m.seen[0]!.filter((x) => x.role === 'assistant')).toHaveLength(1);
   });
+});
+
+it('a configured summarizer writes the summary, marked so it is never trained as the policy', async () => {
+  const policy = model();
+  const asked: number[] = [];
+  const summarizer: Model = {
+    name: 'big-summarizer',
+    toolFormat: 'native',
+    async query(messages) {
+      asked.push(messages.length);
+      return { content: 'their summary', usage: null, model: 'big-v1' };
+    },
+  };
+  const r = await runAgent({ model: policy, summarizer, env, limits: limits('summarize'), system: 's', user: 't' });
+  expect(asked.length).toBe(r.condensations);
+  expect(policy.seen.some((s) => s.at(-1)?.content === SUMMARY_REQUEST)).toBe(false);
+  const summary = r.messages.find((x) => x.meta?.condense === 'summary')!;
+  expect(summary.meta).toMatchObject({ summarizer: 'big-summarizer', model: 'big-v1' });
+  expect(answeringModels(r.messages)).not.toContain('big-v1');
+  const trainedSummaries = trainingSegments(r.messages)
+    .flat()
+    .filter((x) => x.meta?.condense === 'summary' && x.weight !== 0);
+  expect(trainedSummaries).toEqual([]);
 });

@@ -47,7 +47,12 @@ if [ ! -s "$LSP_TAR" ]; then
   dest="$stage/opt/swe-forge/lsp"
   mkdir -p "$dest"
   # The image's python3 is Debian 12's 3.11; the wheels are pure python (--platform any), so any host pip works.
-  python3 -m pip install -q --disable-pip-version-check --target "$dest/site" --only-binary=:all: --no-compile \
+  # A host python3 without pip (Debian's, python3-pip not installed) gets it in a throwaway venv (ensurepip).
+  pip=(python3 -m pip)
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    python3 -m venv "$stage/pip-venv" && pip=("$stage/pip-venv/bin/python" -m pip)
+  fi
+  "${pip[@]}" install -q --disable-pip-version-check --target "$dest/site" --only-binary=:all: --no-compile \
     --python-version 3.11 --implementation py --platform any -r "$LSP_SRC/requirements.txt" >"$CACHE/pip-lsp.log" 2>&1 ||
     { tail -20 "$CACHE/pip-lsp.log" >&2; exit 1; }
   rm -rf "$dest/site/bin"

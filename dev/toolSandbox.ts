@@ -13,10 +13,15 @@ export const toolCall = (name: string, args: Record<string, unknown>): ToolCall 
   rawArguments: JSON.stringify(args),
 });
 
-export function startToolSandbox(docker: Docker, run: string, task: string): Promise<SandboxEnvironment> {
+export function startToolSandbox(
+  docker: Docker,
+  run: string,
+  task: string,
+  memoryMb = 512,
+): Promise<SandboxEnvironment> {
   return SandboxEnvironment.start(docker, {
     image: BASE_IMAGE,
-    sandbox: { memoryMb: 512, pidsLimit: 64, cpuShares: 256, network: false, testTimeoutSec: 60, infraMaxAttempts: 1 },
+    sandbox: { memoryMb, pidsLimit: 64, cpuShares: 256, network: false, testTimeoutSec: 60, infraMaxAttempts: 1 },
     labels: { run, task },
     baseCommit: 'HEAD',
   });

@@ -93,7 +93,7 @@ def read_batch(cfg) -> tuple[list[dict], int]:
     for group, size in sizes.items():
         if size > cfg.group_size:
             raise ConfigError(
-                f"config field 'grpo-step.group_size' is {cfg.group_size} but group {group!r} has {size} rows"
+                f"config field 'grpo-step.group_size' is {cfg.group_size} but group {group!r} has {size} members (rollouts)"
             )
     return used, masked
 

@@ -284,3 +284,17 @@ def test_clip_higher_acts_only_from_the_second_update_of_an_iteration(tiny_model
     two = {**one, "out_dir": str(tmp_path / "two"), "mini_batches": 2}
     m = run_inprocess(grpo, "grpo-step", two, capfd)[-1]["metrics"]
     assert m["updates"] == 2 and m["clip_fraction_high"] > 0 and m["ratio_max"] > 1.28
+
+
+def test_a_group_counts_members_not_lines(tmp_path):
+    """A condensed trajectory is several batch lines of one member (rolloutId); group_size bounds members."""
+    from types import SimpleNamespace
+
+    lines = [{**row(0, 1.0), "rolloutId": 7}, {**row(1, 1.0), "rolloutId": 7, "segment": 1}, {**row(2, -1.0), "rolloutId": 8}]
+    batch = tmp_path / "b.jsonl"
+    write_jsonl(batch, lines)
+    used, masked = grpo.read_batch(SimpleNamespace(batch=str(batch), group_size=2))
+    assert (len(used), masked) == (3, 0)
+    write_jsonl(batch, [{**r, "rolloutId": k} for k, r in enumerate(lines)])
+    with pytest.raises(ConfigError, match=r"group 'task-1' has 3 members \(rollouts\)"):
+        grpo.read_batch(SimpleNamespace(batch=str(batch), group_size=2))

@@ -33,7 +33,6 @@ export interface RunAgentInput {
   /** agent.context.summarizer: the endpoint that writes summaries instead of the policy. */
   summarizer?: Model;
   /** Called for every message as it is appended (the CLI streams the trajectory). */
-
   onMessage?: (m: TrajectoryMessage) => void;
   now?: () => number;
 }

@@ -62,14 +62,17 @@ async function benchRepo(env: SandboxEnvironment, dir: string, calls: number) {
   const first = await timed(() => run('lsp', { command: 'document_symbols', path: fns[0]!.path }));
   const later: number[] = [];
   const search: number[] = [];
+  const byCommand: Record<string, number[]> = {};
   for (let i = 0; i < calls; i++) {
     // Spread over the repository (a large one has thousands of functions in hundreds of modules).
     const f = fns[Math.floor((i * fns.length) / calls) % fns.length]!;
     const command = COMMANDS[i % COMMANDS.length]!;
-    later.push(await timed(() => run('lsp', { command, ...f })));
+    const ms = await timed(() => run('lsp', { command, ...f }));
+    later.push(ms);
+    (byCommand[command] ??= []).push(ms);
     search.push(await timed(() => run('search', { search_term: f.symbol })));
   }
-  return { first, later, search, functions: fns.length };
+  return { first, later, search, byCommand, functions: fns.length };
 }
 
 export default async function bench(args: string[]): Promise<void> {
@@ -102,7 +105,10 @@ export default async function bench(args: string[]): Promise<void> {
       search.push(...r.search);
       console.log(
         `${bundle}: ${r.functions} functions; first call ${round(r.first)} ms; later p50 ${round(pct(r.later, 0.5))} ms ` +
-          `p95 ${round(pct(r.later, 0.95))} ms; search p50 ${round(pct(r.search, 0.5))} ms`,
+          `p95 ${round(pct(r.later, 0.95))} ms; search p50 ${round(pct(r.search, 0.5))} ms; ` +
+          Object.entries(r.byCommand)
+            .map(([c, xs]) => `${c} p50 ${round(pct(xs, 0.5))} / max ${round(Math.max(...xs))} ms`)
+            .join(', '),
       );
     } finally {
       await env.remove();

@@ -23,6 +23,8 @@ export interface Settings {
   databaseUrl?: string;
   embeddedPgPort: number;
   dockerHost?: string;
+  /** SWE_FORGE_REGISTRY: a registry the fleet shares task images through (infra/images/registry.ts). */
+  registry?: string;
   pythonBin: string;
   repoRoot: string;
 }
@@ -55,6 +57,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     databaseUrl: env.DATABASE_URL,
     embeddedPgPort: Number(env.SWE_FORGE_PG_PORT ?? '54329'),
     dockerHost: env.DOCKER_HOST,
+    registry: env.SWE_FORGE_REGISTRY || undefined,
     pythonBin: env.SWE_FORGE_PYTHON ?? join(cacheDir, 'venv', 'bin', 'python'),
     repoRoot,
   };

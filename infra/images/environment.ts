@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import { InfraError } from '../../core/errors.ts';
 import type { TaskInstance } from '../../core/task.ts';
+import { loadSettings } from '../settings.ts';
 import { ensurePublishedImage, type PublishedOptions } from './published.ts';
 import { ensureTaskImage, taskImageExists, taskImageName, type ImageSource } from './taskImage.ts';
 
@@ -24,7 +25,8 @@ export function ensureEnvironmentImage(
     m.set(key, p);
     return p;
   }
-  if (o.source) return ensureTaskImage(docker, task, o.source);
+  // The fleet's registry (SWE_FORGE_REGISTRY) unless the caller names one.
+  if (o.source) return ensureTaskImage(docker, task, { registry: loadSettings().registry, ...o.source });
   return taskImageExists(docker, task).then((ok) => {
     if (ok) return taskImageName(task);
     throw new InfraError(`task ${task.instance_id}: no image ${taskImageName(task)} and no source to build it from`);

@@ -12,6 +12,7 @@ import { InfraError } from '../../core/errors.ts';
 import type { TaskInstance } from '../../core/task.ts';
 import { resolveTestSpec, type ResolvedTestSpec } from '../../core/testSpec.ts';
 import { scrubbedClone } from './scrubbedClone.ts';
+import { pullShared, pushShared, REGISTRY_KEY_LABEL, registryRef } from './registry.ts';
 
 export const BASE_IMAGE = process.env.SWE_FORGE_BASE_IMAGE ?? 'swe-forge/base:bookworm';
 /** Bump when the image layout changes, so existing task images are rebuilt. */
@@ -36,6 +37,8 @@ export interface ImageSource {
   spec?: ResolvedTestSpec;
   baseImage?: string;
   onLog?: (line: string) => void;
+  /** A registry shared by the fleet (infra/images/registry.ts): pulled from before building, pushed to after. */
+  registry?: string;
 }
 
 async function inspectImage(docker: Docker, name: string): Promise<Docker.ImageInspectInfo | undefined> {
@@ -91,9 +94,30 @@ async function ensure(docker: Docker, task: TaskInstance, source: ImageSource, n
     .digest('hex')
     .slice(0, 24);
   if (existing && labels[BUILD_KEY_LABEL] === key) return name;
-  await buildImage(docker, task, { ...source, spec, baseImage }, name, key);
+  // The same content, as every host names it (the base by its recipe labels, not its host-local id).
+  const shared = createHash('sha256')
+    .update(
+      JSON.stringify({
+        v: BUILDER_VERSION,
+        base: sortedLabels(base),
+        commit: task.base_commit,
+        repo: task.repo,
+        spec,
+        setup: task.setup_patch ?? null,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 24);
+  if (existing && source.registry && labels[REGISTRY_KEY_LABEL] === shared) return name; // pulled before
+  const ref = source.registry ? registryRef(source.registry, shared) : undefined;
+  if (ref && (await pullShared(docker, ref, name, { onLog: source.onLog }))) return name;
+  await buildImage(docker, task, { ...source, spec, baseImage }, name, key, shared);
+  if (ref) await pushShared(docker, name, ref, { onLog: source.onLog });
   return name;
 }
+
+const sortedLabels = (image: Docker.ImageInspectInfo) =>
+  Object.entries(image.Config?.Labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
 
 function dockerfile(baseImage: string, spec: ResolvedTestSpec, labels: Record<string, string>): string {
   const lines = [
@@ -145,9 +169,10 @@ async function commitSetupPatch(testbed: string, patch: string, id: string): Pro
 async function buildImage(
   docker: Docker,
   task: TaskInstance,
-  src: Required<Omit<ImageSource, 'onLog'>> & ImageSource,
+  src: Required<Omit<ImageSource, 'onLog' | 'registry'>> & ImageSource,
   name: string,
   key: string,
+  sharedKey: string,
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'swe-forge-image-'));
   try {
@@ -166,6 +191,7 @@ async function buildImage(
       [DOCKER_LABELS.task]: task.instance_id.slice(0, 250),
       [DOCKER_LABELS.createdAt]: new Date().toISOString(),
       [BUILD_KEY_LABEL]: key,
+      [REGISTRY_KEY_LABEL]: sharedKey,
       [BASE_COMMIT_LABEL]: clone.commit,
     };
     writeFileSync(join(dir, 'Dockerfile'), dockerfile(src.baseImage, src.spec, labels));

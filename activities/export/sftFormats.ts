@@ -44,6 +44,13 @@ function withTextCalls(m: TrajectoryMessage): string {
 const observation = (content: string) => `<tool_response>\n${content}\n</tool_response>`;
 
 function chatMessages(messages: TrajectoryMessage[], argsAsObject: boolean): Row[] {
+  const rows = chatTurns(messages, argsAsObject);
+  // OpenAI's fine-tuning format has a per-message weight: a reply carried into a condensed context (weight 0,
+  // core/context.ts) stays context there. TRL's conversational rows have no such field (docs/export.md).
+  return argsAsObject ? rows : rows.map((r, i) => (messages[i]!.weight === 0 ? { ...r, weight: 0 } : r));
+}
+
+function chatTurns(messages: TrajectoryMessage[], argsAsObject: boolean): Row[] {
   const text = toolFormatOf(messages) === 'text';
   return messages.map((m): Row => {
     if (m.role === 'tool') {

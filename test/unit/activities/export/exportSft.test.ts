@@ -26,6 +26,15 @@ describe('openai', () => {
   });
 });
 
+it('openai keeps a carried reply at weight 0 (a condensed context); trl has no such field', () => {
+  const t = nativeTrajectory();
+  const i = t.findIndex((m) => m.role === 'assistant');
+  t[i] = { ...t[i]!, weight: 0 };
+  const openai = sftRow(t, 'openai') as { messages: { weight?: number }[] };
+  expect(openai.messages.map((m, k) => [k, m.weight]).filter(([, w]) => w !== undefined)).toEqual([[i, 0]]);
+  expect(JSON.stringify(sftRow(t, 'trl'))).not.toContain('"weight"');
+});
+
 describe('trl', () => {
   it('native: tools plus arguments as objects (what chat templates render)', () => {
     const row = sftRow(nativeTrajectory(), 'trl') as { messages: Msg[]; tools: unknown[] };

@@ -2,7 +2,7 @@
 // branch, a note and a stash; a conda env like SWE-bench's) is scrubbed in a derived image before anything runs
 // in it, its env is on PATH, and the task grades through it; pulled from a local registry (Debian
 // docker-registry) when missing; and a missing image offline is a quick per-task error naming the image.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -15,9 +15,9 @@ import { ensurePublishedImage } from '../../infra/images/published.ts';
 import { BASE_IMAGE } from '../../infra/images/taskImage.ts';
 import { Sandbox } from '../../infra/sandbox.ts';
 import { makeCalcRepo, type CalcRepo } from '../fixtures/calcRepo.ts';
+import { REGISTRY_BIN, startLocalRegistry } from '../../dev/localRegistry.ts';
 
 const PUBLISHED = `swe-forge/test-published-full:${process.pid}`;
-const REGISTRY_BIN = '/usr/bin/docker-registry';
 let docker: Docker;
 let repo: CalcRepo;
 const made: string[] = [];
@@ -126,27 +126,9 @@ describe('published images', () => {
   it('a missing image is pulled from a registry (local docker-registry)', async () => {
     // infra/bootstrap.sh --test installs Debian's docker-registry: missing is a failure, not a skip.
     expect(existsSync(REGISTRY_BIN), `${REGISTRY_BIN} (run bash infra/bootstrap.sh --test)`).toBe(true);
-    const port = await freePort();
-    const dir = join(repo.root, 'registry');
-    mkdirSync(dir);
-    const config = join(dir, 'config.yml');
-    writeFileSync(
-      config,
-      `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`,
-    );
-    const registry: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], { stdio: 'ignore' });
+    const registry = await startLocalRegistry(join(repo.root, 'registry'));
     try {
-      const remote = `127.0.0.1:${port}/swe-forge-test/calc:${process.pid}`;
-      for (let i = 0; i < 50; i++) {
-        if (
-          await fetch(`http://127.0.0.1:${port}/v2/`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const remote = `${registry.address}/swe-forge-test/calc:${process.pid}`;
       execFileSync('docker', ['tag', PUBLISHED, remote]);
       execFileSync('docker', ['push', '-q', remote], { stdio: 'pipe' });
       execFileSync('docker', ['rmi', remote], { stdio: 'pipe' });
@@ -160,7 +142,7 @@ describe('published images', () => {
         'gone',
       );
     } finally {
-      registry.kill('SIGTERM');
+      registry.stop();
     }
   });
 });

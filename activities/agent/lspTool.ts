@@ -1,16 +1,12 @@
 // The `lsp` tool: one exec of the helper baked into the base image (infra/lsp/client.py), which talks to a
 // jedi-language-server daemon it starts in the sandbox at the first call and finds again at later ones. A call the
 // model got wrong (a missing argument, a symbol not on the line) is an observation; so is a sandbox whose image
-// has no helper (an image not built from our base, or a derived published image with no python the helper can run
-// with: its /opt/swe-forge/lsp/unavailable says why). A derived published image names the helper's python in
-// /opt/swe-forge/lsp/python, since python3 on its PATH is the task's env, which may be older than the helper needs.
+// has no helper (an image not built from our base).
 import type { ToolOutcome } from './fileEditorTool.ts';
 import { shellQuote } from './fileEditorTool.ts';
 import type { Environment } from './protocols.ts';
 
-export const LSP_DIR = '/opt/swe-forge/lsp';
-export const LSP_CLIENT = `${LSP_DIR}/client.py`;
-const NOT_OURS = 'its image was not built from the swe-forge base image';
+export const LSP_CLIENT = '/opt/swe-forge/lsp/client.py';
 
 const AT_SYMBOL = ['definition', 'type_definition', 'hover', 'references', 'call_hierarchy'] as const;
 const BY_PATH = ['document_symbols', 'diagnostics'] as const;
@@ -83,9 +79,7 @@ export function createLspTool(env: Environment, execOpts: { timeoutSec: number; 
   return async function lsp(args: Record<string, unknown>): Promise<ToolOutcome> {
     const req = lspRequest(args);
     if ('problem' in req) return { observation: `Error: ${req.problem}`, error: req.problem };
-    const cmd =
-      `test -f ${LSP_CLIENT} || { cat ${LSP_DIR}/unavailable 2>/dev/null || echo '${NOT_OURS}'; exit 127; }; ` +
-      `py=${LSP_DIR}/python; test -x $py || py=python3; exec $py ${LSP_CLIENT} ${shellQuote(JSON.stringify(req))}`;
+    const cmd = `test -f ${LSP_CLIENT} || { echo 'no lsp helper in this image' >&2; exit 127; }; exec python3 ${LSP_CLIENT} ${shellQuote(JSON.stringify(req))}`;
     // The helper's answer is capped by the daemon's result limits; the toolbox caps the observation as well.
     const r = await env.exec(cmd, { ...execOpts, outputCapBytes: Math.max(execOpts.outputCapBytes, 256 * 1024) });
     if (r.timedOut) {
@@ -96,7 +90,7 @@ export function createLspTool(env: Environment, execOpts: { timeoutSec: number; 
     if (!reply) {
       const error =
         r.exitCode === 127
-          ? `the lsp tool is not available in this sandbox (${r.output.trim().split('\n').pop() || NOT_OURS})`
+          ? 'the lsp tool is not available in this sandbox (its image was not built from the swe-forge base image)'
           : `lsp failed (exit code ${r.exitCode}): ${r.output.trim().slice(-500)}`;
       return { observation: `Error: ${error}`, error };
     }

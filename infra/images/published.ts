@@ -2,22 +2,18 @@
 // missing (registry auth from the engine's own config), then used only through a derived image in which /testbed
 // is history-scrubbed (the same rule as our built images: every commit any ref reaches is base_commit or an
 // ancestor), the task state committed (SWE-smith), /testbed owned by the agent user and the image's conda
-// environment activated through PATH, so neither the agent nor the tests have to `conda activate` by hand. The lsp
-// tool's layer is copied in as well, run by a python of the image's own (lspProbeScript.ts), or recorded as missing.
+// environment activated through PATH, so neither the agent nor the tests have to `conda activate` by hand.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type Docker from 'dockerode';
 import { DOCKER_LABELS } from '../../core/constants.ts';
 import { InfraError } from '../../core/errors.ts';
 import type { TaskInstance } from '../../core/task.ts';
 import { demux } from '../sandboxExec.ts';
-import { LSP_LABEL, lspLayer, type LspLayer } from './lspLayer.ts';
-import { LSP_PROBE_SCRIPT } from './lspProbeScript.ts';
 import { pullImage } from './pull.ts';
 import { SCRUB_SCRIPT } from './scrubScript.ts';
 
 /** Bump when the derivation changes, so derived images are made again. */
-const DERIVE_VERSION = 2;
+const DERIVE_VERSION = 1;
 export const DERIVED_KEY_LABEL = 'org.swe-forge.derived-key';
 
 async function inspect(docker: Docker, name: string): Promise<Docker.ImageInspectInfo | undefined> {
@@ -61,22 +57,15 @@ export async function ensurePublishedImage(
     if (!info) throw new InfraError(`task ${task.instance_id}: image ${published} is still missing after the pull`);
   }
   const name = derivedImageName(task);
-  const lsp = await lspLayer();
   const key = createHash('sha256')
     .update(
-      JSON.stringify({
-        v: DERIVE_VERSION,
-        image: info.Id,
-        commit: task.base_commit,
-        setup: task.setup_patch ?? '',
-        lsp: lsp.key,
-      }),
+      JSON.stringify({ v: DERIVE_VERSION, image: info.Id, commit: task.base_commit, setup: task.setup_patch ?? '' }),
     )
     .digest('hex')
     .slice(0, 24);
   const have = await inspect(docker, name);
   if (have?.Config?.Labels?.[DERIVED_KEY_LABEL] === key) return name;
-  await derive(docker, task, info, { name, key, lsp }, o);
+  await derive(docker, task, info, name, key, o);
   return name;
 }
 
@@ -84,7 +73,8 @@ async function derive(
   docker: Docker,
   task: TaskInstance,
   info: Docker.ImageInspectInfo,
-  { name, key, lsp }: { name: string; key: string; lsp: LspLayer },
+  name: string,
+  key: string,
   o: PublishedOptions,
 ): Promise<void> {
   const env = [
@@ -93,7 +83,7 @@ async function derive(
   ];
   const container = await docker.createContainer({
     Image: info.Id,
-    Cmd: ['bash', '-c', `${SCRUB_SCRIPT}\n${LSP_PROBE_SCRIPT}`],
+    Cmd: ['bash', '-c', SCRUB_SCRIPT],
     Entrypoint: [],
     User: 'root',
     WorkingDir: '/',
@@ -102,8 +92,6 @@ async function derive(
     Labels: { [DOCKER_LABELS.managed]: 'true', [DOCKER_LABELS.kind]: 'derive', [DOCKER_LABELS.task]: task.instance_id },
   });
   try {
-    // A created container takes an archive: the lsp layer is in place before the scripts run.
-    await container.putArchive(createReadStream(lsp.tarball), { path: '/' });
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     const parts: Buffer[] = [];
@@ -117,7 +105,6 @@ async function derive(
       );
     }
     const conda = /^CONDA_ENV (\S+)$/m.exec(logs)?.[1];
-    const lspPython = /^LSP_PYTHON (\S+)$/m.exec(logs)?.[1];
     const path =
       (info.Config?.Env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';
     const labels = {
@@ -127,8 +114,6 @@ async function derive(
       [DOCKER_LABELS.createdAt]: new Date().toISOString(),
       [DERIVED_KEY_LABEL]: key,
       'org.swe-forge.published-image': task.image_name!,
-      [LSP_LABEL]: lspPython ? lsp.key : 'none',
-      ...(lspPython ? { 'org.swe-forge.lsp-python': lspPython } : {}),
     };
     const changes = [
       'WORKDIR /testbed',

@@ -1,8 +1,7 @@
 # The lsp daemon inside a sandbox: it runs jedi-language-server over stdio, rooted at /testbed, and answers one JSON
 # request per connection on a Unix socket (client.py starts it and sends the requests). It lives for the episode:
 # the container's removal ends it. A language server that died (killed by the agent, crashed) is started again on
-# the next request, and the answer says so. Standard library only: it runs with the image's python3 (in a derived
-# published image, /opt/swe-forge/lsp/python, chosen when the image was derived).
+# the next request, and the answer says so. Standard library only: it runs with the image's python3.
 import json
 import os
 import socket
@@ -22,16 +21,6 @@ REQUEST_TIMEOUT_SEC = 60
 
 class LspError(Exception):
     pass
-
-
-def task_workspace():
-    """The task's environment for jedi (environmentPath or extraPaths), written by environment.py when a published
-    image was derived; none in our own images, where the helper's python is the task's."""
-    try:
-        with open(os.path.join(HERE, 'workspace.json')) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
 
 
 def path_to_uri(path):
@@ -77,7 +66,7 @@ class LanguageServer:
                 },
                 'initializationOptions': {
                     'diagnostics': {'enable': True, 'didOpen': True, 'didChange': True, 'didSave': True},
-                    'workspace': dict(task_workspace(), symbols={'maxSymbols': 100}),
+                    'workspace': {'symbols': {'maxSymbols': 100}},
                 },
             },
         )
